@@ -1,0 +1,1029 @@
+// nn.cpp: neural networks from scratch, in one file of standard C++17.
+//
+// Read it top to bottom. It builds, in order: a graph of scalar Values that can
+// differentiate itself (reverse-mode automatic differentiation, what PyTorch's autograd
+// does), neurons, layers and multi-layer perceptrons made of those Values, the losses that
+// say how wrong a network is, the optimisers that make it less wrong, and the training loop
+// that stops at the right time. Then it runs the experiments: XOR with three architectures
+// and three activations, the three-armed spiral, and two moons.
+//
+// Build and run (nothing to install but a C++17 compiler):
+//
+//     g++ -std=c++17 -O2 -o nn nn.cpp && ./nn
+//
+// `./nn --help` lists the experiments and flags. Results, logs and pictures go to plots/.
+//
+// Map of the file (each section starts with a banner; 12-15 are plumbing, skip on a first
+// read):
+//    1. Random numbers        a seeded generator of our own, so every run is repeatable
+//    2. The graph             Value: a number that remembers how it was computed
+//    3. Operations            each op's result and its local derivatives, side by side
+//    4. Backward              the chain rule, one loop over the graph in reverse
+//    5. Neuron, Layer, MLP    networks built from Values
+//    6. The same MLP by hand  backpropagation written out, to check and time the graph
+//    7. Losses                how wrong is the network
+//    8. Optimisers            SGD with momentum, and Adam
+//    9. Datasets              XOR, the spiral, two moons
+//   10. Training              mini-batches, early stopping
+//   11. Experiments           what `./nn` runs
+//   12. Pictures              PPM images, a bitmap font, decision boundaries, loss curves
+//   13. Logs                  results.csv and per-run CSV logs
+//   14. Live view             the decision boundary in the terminal while it trains
+//   15. Command line          flags, errors, main
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+const double pi = 3.14159265358979323846;
+
+// ---------------------------------------------------------------------------------------
+// 1. Random numbers
+// ---------------------------------------------------------------------------------------
+// Why our own: <random>'s distributions are allowed to differ between standard libraries,
+// and an exercise whose answer changes with the compiler is a bad exercise. splitmix64 is a
+// few lines, passes the usual statistical tests, and every seed (even 0) works.
+
+struct Rng {
+    uint64_t state;
+
+    uint64_t next() {
+        state += 0x9E3779B97F4A7C15ull;
+        uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+
+    // Uniform in [0, 1): the top 53 bits fill a double's mantissa exactly.
+    double uniform() { return double(next() >> 11) / 9007199254740992.0; }
+
+    // Standard normal by Box-Muller: two uniforms become a radius and an angle.
+    double gaussian() {
+        double u1 = 1.0 - uniform();  // in (0, 1], so log(u1) is finite
+        double u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * pi * u2);
+    }
+
+    // Uniform integer in [0, n). The modulo bias is below 1e-17 for the n we use.
+    int below(int n) { return int(next() % uint64_t(n)); }
+};
+
+// Fisher-Yates, written out because std::shuffle's order differs between libraries.
+void shuffle(std::vector<int>& items, Rng& rng) {
+    for (int i = int(items.size()) - 1; i > 0; --i) std::swap(items[i], items[rng.below(i + 1)]);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. The graph: every number the network computes is a node
+// ---------------------------------------------------------------------------------------
+// To learn, a network needs d(loss)/d(w) for each of its weights w. We get all of them at
+// once by remembering how the loss was computed. Every Value is a node; each operation that
+// makes a node also records, for each input (parent), the local derivative
+// d(node)/d(parent), which it knows at that moment. Backward then needs no code per op.
+//
+// Nodes live in one vector, in the order they were made. A node can only be computed from
+// nodes made before it, so creation order is already a topological order: backward is a
+// plain loop from the end to the start. No pointers, no recursion, nothing to leak.
+
+struct Edge {
+    int parent;    // index of a node this one was computed from
+    double local;  // d(this node) / d(parent), recorded when this node was computed
+};
+
+struct Node {
+    double data;
+    double grad;       // d(the Value backward() was called on) / d(this node)
+    const char* op;    // "leaf", "+", "tanh", ...: only for printing the graph
+    int first_edge;    // this node's parents are edges[first_edge, first_edge + edge_count)
+    int edge_count;    // 0 for a leaf: an input, a weight, a constant
+};
+
+struct Graph {
+    std::vector<Node> nodes;
+    std::vector<Edge> edges;
+};
+
+Graph graph;  // the one graph every Value belongs to
+
+// Forget every node made after the first `node_count`. A training step calls this when it
+// is done, so the next step reuses the same memory instead of growing the graph forever.
+void graph_truncate(size_t node_count) {
+    assert(node_count <= graph.nodes.size());
+    graph.nodes.resize(node_count);
+    size_t edge_count = 0;
+    if (node_count > 0) {
+        const Node& last = graph.nodes.back();
+        edge_count = size_t(last.first_edge + last.edge_count);
+    }
+    graph.edges.resize(edge_count);
+}
+
+struct NodeId {
+    int index;
+};
+
+// A Value is a handle: the index of its node. Copying one is as cheap as copying an int.
+struct Value {
+    int id;
+
+    Value(double x);  // a new leaf, so `Value x = 2.0;` works; defined below
+    Value(NodeId node) : id(node.index) {}
+
+    double& data() const { return node().data; }
+    double& grad() const { return node().grad; }
+    void backward() const;  // section 4
+
+    Node& node() const {
+        assert(id < int(graph.nodes.size()) && "Value used after its graph was truncated");
+        return graph.nodes[id];
+    }
+};
+
+// Appends a node whose edges, graph.edges[first_edge, end), were just pushed.
+NodeId close_node(int first_edge, double data, const char* op) {
+    graph.nodes.emplace_back();
+    Node& node = graph.nodes.back();
+    node = {data, 0.0, op, first_edge, int(graph.edges.size()) - first_edge};
+    return {int(graph.nodes.size()) - 1};
+}
+
+// Appends a node and the edges to its parents. Every operation ends with this call.
+NodeId add_node(double data, const char* op, std::initializer_list<Edge> parents) {
+    int first_edge = int(graph.edges.size());
+    for (const Edge& e : parents) graph.edges.push_back(e);
+    return close_node(first_edge, data, op);
+}
+
+Value::Value(double x) : id(add_node(x, "leaf", {}).index) {}
+
+// ---------------------------------------------------------------------------------------
+// 3. Operations: the result, and its derivative with respect to each input
+// ---------------------------------------------------------------------------------------
+// Each op computes its result from the inputs' data, then records one edge per input with
+// the local derivative written as the math says it. Adding an op touches only this section.
+// A double on either side of + - * / becomes a leaf through Value(double), so `2.0 - x`
+// and `2.0 / x` use the same (correct) rules as `y - x` and `y / x`.
+
+Value operator+(Value a, Value b) {
+    return add_node(a.data() + b.data(), "+", {{a.id, 1.0},    // d(a+b)/da = 1
+                                               {b.id, 1.0}});  // d(a+b)/db = 1
+}
+
+Value operator-(Value a, Value b) {
+    return add_node(a.data() - b.data(), "-", {{a.id, 1.0},     // d(a-b)/da = 1
+                                               {b.id, -1.0}});  // d(a-b)/db = -1
+}
+
+Value operator*(Value a, Value b) {
+    return add_node(a.data() * b.data(), "*", {{a.id, b.data()},    // d(ab)/da = b
+                                               {b.id, a.data()}});  // d(ab)/db = a
+}
+
+Value operator/(Value a, Value b) {
+    double inv = 1.0 / b.data();
+    return add_node(a.data() * inv, "/", {{a.id, inv},                     // d(a/b)/da = 1/b
+                                          {b.id, -a.data() * inv * inv}});  // d/db = -a/b^2
+}
+
+Value operator-(Value a) {
+    return add_node(-a.data(), "neg", {{a.id, -1.0}});  // d(-a)/da = -1
+}
+
+// x^k for a fixed number k. A negative x only has a real power for a whole k.
+Value pow(Value x, double k) {
+    assert((x.data() > 0 || k == std::floor(k)) && "pow: x^k needs x > 0 when k is not whole");
+    double out = std::pow(x.data(), k);
+    return add_node(out, "pow", {{x.id, k * std::pow(x.data(), k - 1)}});  // d/dx = k x^(k-1)
+}
+
+Value exp(Value x) {
+    double out = std::exp(x.data());
+    return add_node(out, "exp", {{x.id, out}});  // d/dx e^x = e^x
+}
+
+Value log(Value x) {
+    assert(x.data() > 0 && "log: the argument must be positive");
+    return add_node(std::log(x.data()), "log", {{x.id, 1.0 / x.data()}});  // d/dx ln x = 1/x
+}
+
+Value tanh(Value x) {
+    double t = std::tanh(x.data());  // std::tanh is exact to +-1 for large |x|, never NaN
+    return add_node(t, "tanh", {{x.id, 1.0 - t * t}});  // d/dx tanh(x) = 1 - tanh(x)^2
+}
+
+// 1 / (1 + e^-x) overflows e^-x for x < -709; for negative x the equal form e^x / (1 + e^x)
+// only ever takes exp of a negative number. Both stay finite for any x.
+Value sigmoid(Value x) {
+    double e = std::exp(-std::fabs(x.data()));
+    double s = x.data() >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    return add_node(s, "sigmoid", {{x.id, s * (1.0 - s)}});  // d/dx s(x) = s(x) (1 - s(x))
+}
+
+// A neuron's weighted sum w . x + b as one node with 2n + 1 parents. It equals
+// b + w[0] * x[0] + w[1] * x[1] + ..., built from + and *, and has the same gradients;
+// but that chain is 2n nodes, while this is one, so backward does a third of the work.
+// The chain rule does not care how many parents a node has.
+Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
+    assert(w.size() == x.size());
+    int first_edge = int(graph.edges.size());
+    graph.edges.resize(first_edge + 2 * w.size() + 1);
+    Edge* edge = &graph.edges[first_edge];
+    double sum = b.data();
+    for (size_t i = 0; i < w.size(); ++i) {
+        sum += w[i].data() * x[i].data();
+        edge[2 * i] = {w[i].id, x[i].data()};      // d(sum)/dw[i] = x[i]
+        edge[2 * i + 1] = {x[i].id, w[i].data()};  // d(sum)/dx[i] = w[i]
+    }
+    edge[2 * w.size()] = {b.id, 1.0};  // d(sum)/db = 1
+    return close_node(first_edge, sum, "w.x+b");
+}
+
+// At exactly 0 we take the derivative to be 0, as PyTorch does.
+Value relu(Value x) {
+    bool on = x.data() > 0;
+    return add_node(on ? x.data() : 0.0, "relu", {{x.id, on ? 1.0 : 0.0}});  // 1 if x > 0
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Backward: the chain rule, applied on every edge, in reverse creation order
+// ---------------------------------------------------------------------------------------
+// d(out)/d(parent) is the sum, over the parent's children, of
+// d(child)/d(parent) * d(out)/d(child): the local derivative times the child's gradient.
+// Walking the nodes from last to first, every child is finished before its parents are
+// reached, so each edge needs exactly one line. A node used twice (x * x, or a diamond
+// a -> b, a -> c, (b, c) -> d) simply receives two contributions.
+//
+// As in PyTorch, leaves (weights, inputs) accumulate: calling backward() twice without
+// zero_grad() doubles their gradients. Computed nodes start from zero on every call.
+
+void Value::backward() const {
+    std::vector<Node>& nodes = graph.nodes;
+    for (int i = 0; i <= id; ++i) {
+        if (nodes[i].edge_count > 0) nodes[i].grad = 0.0;
+    }
+    nodes[id].grad += 1.0;  // d(out)/d(out) = 1
+    for (int i = id; i >= 0; --i) {
+        const Node& child = nodes[i];
+        const Edge* edge = &graph.edges[child.first_edge];
+        for (int e = 0; e < child.edge_count; ++e) {
+            nodes[edge[e].parent].grad += edge[e].local * child.grad;  // the chain rule
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. Neuron, Layer, MLP: networks made of Values
+// ---------------------------------------------------------------------------------------
+// A neuron computes w . x + b and squashes it with a nonlinearity; a layer is neurons side
+// by side reading the same inputs; a multi-layer perceptron (MLP) is layers in a row. The
+// weights are leaves of the graph made once; each forward pass adds nodes on top of them.
+
+enum class Activation { Tanh, Sigmoid, ReLU };
+
+const char* activation_name(Activation act) {
+    switch (act) {
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::ReLU: return "relu";
+    }
+    return "?";
+}
+
+Value activate(Value x, Activation act) {
+    switch (act) {
+    case Activation::Tanh: return tanh(x);
+    case Activation::Sigmoid: return sigmoid(x);
+    case Activation::ReLU: return relu(x);
+    }
+    return x;
+}
+
+// Initial weights: normal with standard deviation gain / sqrt(fan_in). With n inputs of
+// variance 1, w . x then has variance gain^2, so signals neither vanish nor blow up as they
+// pass through layers. gain = 1 for tanh and sigmoid (LeCun's scheme: tanh is nearly linear
+// near 0); gain = sqrt(2) for relu (He's scheme: relu zeroes half its inputs, halving the
+// variance, so each layer doubles it back). Biases start at 0.
+struct Neuron {
+    std::vector<Value> weights;
+    Value bias;
+
+    Neuron(int n_inputs, double gain, Rng& rng) : bias(0.0) {
+        double std_dev = gain / std::sqrt(double(n_inputs));
+        for (int i = 0; i < n_inputs; ++i) weights.push_back(rng.gaussian() * std_dev);
+    }
+
+    // The weighted sum w . x + b, before any nonlinearity.
+    Value operator()(const std::vector<Value>& x) const { return weighted_sum(weights, x, bias); }
+};
+
+struct Layer {
+    std::vector<Neuron> neurons;
+    Activation act;
+    bool linear;  // the output layer: losses apply their own squashing (softmax, sigmoid)
+
+    std::vector<Value> operator()(const std::vector<Value>& x) const {
+        std::vector<Value> out;
+        out.reserve(neurons.size());
+        for (const Neuron& n : neurons) out.push_back(linear ? n(x) : activate(n(x), act));
+        return out;
+    }
+};
+
+struct MLP {
+    std::vector<Layer> layers;
+
+    // MLP model(2, {16, 16, 3}, Activation::Tanh): 2 inputs, two hidden layers of 16
+    // neurons, 3 outputs. The seed picks the initial weights.
+    MLP(int n_inputs, std::vector<int> sizes, Activation act, uint64_t seed = 1) {
+        Rng rng{seed};
+        double gain = act == Activation::ReLU ? std::sqrt(2.0) : 1.0;
+        for (size_t l = 0; l < sizes.size(); ++l) {
+            int fan_in = l == 0 ? n_inputs : sizes[l - 1];
+            Layer layer{{}, act, l + 1 == sizes.size()};
+            for (int j = 0; j < sizes[l]; ++j) layer.neurons.emplace_back(fan_in, gain, rng);
+            layers.push_back(layer);
+        }
+    }
+
+    std::vector<Value> operator()(std::vector<Value> x) const {
+        for (const Layer& layer : layers) x = layer(x);
+        return x;
+    }
+
+    // Layer by layer, neuron by neuron: each neuron's weights, then its bias.
+    std::vector<Value> parameters() const {
+        std::vector<Value> params;
+        for (const Layer& layer : layers) {
+            for (const Neuron& n : layer.neurons) {
+                params.insert(params.end(), n.weights.begin(), n.weights.end());
+                params.push_back(n.bias);
+            }
+        }
+        return params;
+    }
+
+    void zero_grad() const {
+        for (const Layer& layer : layers) {
+            for (const Neuron& n : layer.neurons) {
+                for (Value w : n.weights) w.grad() = 0.0;
+                n.bias.grad() = 0.0;
+            }
+        }
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// 6. The same MLP by hand: backpropagation written out with plain loops
+// ---------------------------------------------------------------------------------------
+// This is what backward() computes for an MLP, derived by hand for one layer at a time.
+// For a layer out = act(W in + b), given g = d(loss)/d(out):
+//     delta = g * act'(out)            (elementwise; act' written in terms of the output)
+//     d(loss)/dW[j][i] = delta[j] * in[i],   d(loss)/db[j] = delta[j]
+//     d(loss)/d(in[i]) = sum_j W[j][i] * delta[j]    (the g of the layer below)
+// The tests check that the graph's gradients equal these to 1e-12; the benchmark times both;
+// the pictures use dense_forward because drawing a boundary needs no gradients.
+
+struct DenseLayer {
+    int n_in, n_out;
+    bool linear;
+    std::vector<double> w;  // n_out x n_in, row j holds neuron j's weights
+    std::vector<double> b;
+    std::vector<double> grad_w, grad_b;
+    std::vector<double> out;  // this layer's outputs from the last forward pass
+};
+
+struct DenseMLP {
+    std::vector<DenseLayer> layers;
+    Activation act;
+    std::vector<double> input;  // the last forward pass's input
+};
+
+// Copies the weights out of the graph, in the order of MLP::parameters().
+DenseMLP dense_copy(const MLP& model) {
+    DenseMLP net{{}, model.layers[0].act, {}};
+    for (const Layer& layer : model.layers) {
+        int n_in = int(layer.neurons[0].weights.size());
+        int n_out = int(layer.neurons.size());
+        DenseLayer d{n_in, n_out, layer.linear, {}, {}, {}, {}, std::vector<double>(n_out)};
+        for (const Neuron& n : layer.neurons) {
+            for (Value w : n.weights) d.w.push_back(w.data());
+            d.b.push_back(n.bias.data());
+        }
+        d.grad_w.assign(d.w.size(), 0.0);
+        d.grad_b.assign(d.b.size(), 0.0);
+        net.layers.push_back(d);
+    }
+    return net;
+}
+
+double dense_activate(double x, Activation act) {
+    switch (act) {
+    case Activation::Tanh: return std::tanh(x);
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::ReLU: return x > 0 ? x : 0.0;
+    }
+    return x;
+}
+
+// act'(x) written in terms of y = act(x), which the forward pass kept.
+double dense_slope(double y, Activation act) {
+    switch (act) {
+    case Activation::Tanh: return 1.0 - y * y;
+    case Activation::Sigmoid: return y * (1.0 - y);
+    case Activation::ReLU: return y > 0 ? 1.0 : 0.0;
+    }
+    return 1.0;
+}
+
+const std::vector<double>& dense_forward(DenseMLP& net, const std::vector<double>& x) {
+    net.input = x;
+    const std::vector<double>* in = &net.input;
+    for (DenseLayer& L : net.layers) {
+        for (int j = 0; j < L.n_out; ++j) {
+            double sum = L.b[j];
+            for (int i = 0; i < L.n_in; ++i) sum += L.w[j * L.n_in + i] * (*in)[i];
+            L.out[j] = L.linear ? sum : dense_activate(sum, net.act);
+        }
+        in = &L.out;
+    }
+    return net.layers.back().out;
+}
+
+// Fills grad_w and grad_b (overwriting them) from g = d(loss)/d(outputs).
+void dense_backward(DenseMLP& net, std::vector<double> g) {
+    for (int l = int(net.layers.size()) - 1; l >= 0; --l) {
+        DenseLayer& L = net.layers[l];
+        const std::vector<double>& in = l == 0 ? net.input : net.layers[l - 1].out;
+        std::vector<double> delta(L.n_out);
+        for (int j = 0; j < L.n_out; ++j) {
+            delta[j] = L.linear ? g[j] : g[j] * dense_slope(L.out[j], net.act);
+        }
+        std::vector<double> g_below(L.n_in, 0.0);
+        for (int j = 0; j < L.n_out; ++j) {
+            for (int i = 0; i < L.n_in; ++i) {
+                L.grad_w[j * L.n_in + i] = delta[j] * in[i];
+                g_below[i] += L.w[j * L.n_in + i] * delta[j];
+            }
+            L.grad_b[j] = delta[j];
+        }
+        g = g_below;
+    }
+}
+
+// Softmax cross-entropy by hand: returns the loss and sets g = d(loss)/d(logits), which
+// works out to softmax(z) - onehot(label).
+double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
+                                   std::vector<double>& g) {
+    double m = *std::max_element(z.begin(), z.end());
+    double sum = 0.0;
+    for (double zi : z) sum += std::exp(zi - m);
+    g.resize(z.size());
+    for (size_t i = 0; i < z.size(); ++i) g[i] = std::exp(z[i] - m) / sum;
+    g[label] -= 1.0;
+    return m + std::log(sum) - z[label];
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. Losses: one number that says how wrong the network is
+// ---------------------------------------------------------------------------------------
+// Training lowers the loss, so its gradient must point somewhere useful everywhere. Each
+// loss below takes the network's raw (linear) outputs and adds its own squashing, in a form
+// that stays finite for any output.
+
+// Mean squared error: the average of (prediction - target)^2. Squaring makes every miss
+// count positively and big misses count more; its gradient 2(p - t) shrinks as p nears t.
+Value mean_squared_error(const std::vector<Value>& predictions,
+                         const std::vector<double>& targets) {
+    Value sum = 0.0;
+    for (size_t i = 0; i < predictions.size(); ++i) sum = sum + pow(predictions[i] - targets[i], 2);
+    return sum / double(predictions.size());
+}
+
+// softplus(z) = log(1 + e^z), computed so that exp never sees a large positive number:
+// for z >= 0 it equals z + log(1 + e^-z). Both branches are the same function.
+Value softplus(Value z) {
+    if (z.data() >= 0) return z + log(1.0 + exp(-z));
+    return log(1.0 + exp(z));
+}
+
+// Binary cross-entropy from a logit z (label 0 or 1). With p = sigmoid(z), the loss
+// -[y log p + (1-y) log(1-p)] simplifies to softplus(z) - y z. Computing p first and then
+// log(p) would give log(0) = -inf once |z| passes about 37; this form never does, and its
+// gradient is simply sigmoid(z) - y.
+Value binary_cross_entropy(Value logit, int label) {
+    return softplus(logit) - double(label) * logit;
+}
+
+// Softmax cross-entropy: -log of the probability given to the right class,
+//     loss = -log( e^z[label] / sum_i e^z[i] ) = log(sum_i e^z[i]) - z[label].
+// e^z overflows for z > 709, so we use log sum_i e^z[i] = m + log sum_i e^(z[i] - m),
+// true for any m. With m = max z every exponent is <= 0 and the largest term is exactly 1,
+// so the sum lies in [1, K] and its log is finite. m is a plain number, not a node: the
+// loss does not depend on it, so no gradient needs to flow through it.
+Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
+    double m = logits[0].data();
+    for (Value z : logits) m = std::max(m, z.data());
+    Value sum = 0.0;
+    for (Value z : logits) sum = sum + exp(z - m);
+    return m + log(sum) - logits[label];
+}
+
+// The probabilities themselves, for printing predictions (plain numbers: no gradients).
+std::vector<double> softmax(const std::vector<Value>& logits) {
+    double m = logits[0].data();
+    for (Value z : logits) m = std::max(m, z.data());
+    std::vector<double> p;
+    double sum = 0.0;
+    for (Value z : logits) {
+        p.push_back(std::exp(z.data() - m));
+        sum += p.back();
+    }
+    for (double& prob : p) prob /= sum;
+    return p;
+}
+
+// Hinge loss (what micrograd's moons demo uses), for labels 0/1 read as y = -1/+1:
+// max(0, 1 - y * score). A point classified right with margin >= 1 costs nothing and
+// pushes nothing; only points near or across the boundary move the weights.
+Value hinge(Value score, int label) {
+    double y = label == 1 ? 1.0 : -1.0;
+    return relu(1.0 - y * score);
+}
+
+// L2 penalty alpha * sum of w^2: a cost for large weights, which favours smoother
+// boundaries. Its gradient 2 alpha w pulls each weight toward 0.
+Value l2_penalty(const std::vector<Value>& params, double alpha) {
+    Value sum = 0.0;
+    for (Value p : params) sum = sum + p * p;
+    return alpha * sum;
+}
+
+enum class Loss { SoftmaxCrossEntropy, BinaryCrossEntropy, Hinge, MeanSquaredError };
+
+const char* loss_name(Loss loss) {
+    switch (loss) {
+    case Loss::SoftmaxCrossEntropy: return "softmax cross-entropy";
+    case Loss::BinaryCrossEntropy: return "binary cross-entropy";
+    case Loss::Hinge: return "hinge";
+    case Loss::MeanSquaredError: return "mean squared error";
+    }
+    return "?";
+}
+
+// One point's loss from the network's outputs. Softmax wants one output per class; the
+// other three use a single output whose sign (or, for squared error, 0.5) decides.
+Value point_loss(const std::vector<Value>& out, int label, Loss loss) {
+    switch (loss) {
+    case Loss::SoftmaxCrossEntropy: return softmax_cross_entropy(out, label);
+    case Loss::BinaryCrossEntropy: return binary_cross_entropy(out[0], label);
+    case Loss::Hinge: return hinge(out[0], label);
+    case Loss::MeanSquaredError: return mean_squared_error(out, {double(label)});
+    }
+    return 0.0;
+}
+
+int predicted_class(const std::vector<double>& out, Loss loss) {
+    if (out.size() > 1) return int(std::max_element(out.begin(), out.end()) - out.begin());
+    double threshold = loss == Loss::MeanSquaredError ? 0.5 : 0.0;
+    return out[0] > threshold ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. Optimisers: turning gradients into better weights
+// ---------------------------------------------------------------------------------------
+// The gradient says which way is uphill for the loss; an optimiser decides how far to step
+// the other way. Both keep one running number (or two) per parameter between steps.
+
+enum class OptimizerKind { SGD, Adam };
+
+struct Optimizer {
+    OptimizerKind kind = OptimizerKind::SGD;
+    double learning_rate = 0.1;  // step size
+    double momentum = 0.9;       // SGD: share of the previous step kept in the next one
+    double weight_decay = 0.0;   // adds weight_decay * w to each gradient (L2 weight decay)
+    double beta1 = 0.9;          // Adam: memory of the mean gradient
+    double beta2 = 0.999;        // Adam: memory of the mean squared gradient
+    double epsilon = 1e-8;       // Adam: keeps the division finite
+    std::vector<double> velocity;  // SGD: the running step v; Adam: the mean gradient m
+    std::vector<double> squares;   // Adam: the mean squared gradient s
+    int steps = 0;
+
+    void step(const std::vector<Value>& params) {
+        if (velocity.empty()) velocity.assign(params.size(), 0.0);
+        if (squares.empty()) squares.assign(params.size(), 0.0);
+        ++steps;
+        for (size_t i = 0; i < params.size(); ++i) {
+            Node& p = params[i].node();
+            double g = p.grad + weight_decay * p.data;
+            p.data += kind == OptimizerKind::SGD ? sgd_change(i, g) : adam_change(i, g);
+        }
+    }
+
+    // Momentum (Polyak's heavy ball, in the form of Sutskever et al. 2013):
+    //     v <- momentum * v - learning_rate * g,     w <- w + v
+    // v is a running sum of past steps. Where successive gradients agree, steps grow up to
+    // 1 / (1 - momentum) times (10x at 0.9); where they zig-zag, they cancel.
+    double sgd_change(size_t i, double g) {
+        velocity[i] = momentum * velocity[i] - learning_rate * g;
+        return velocity[i];
+    }
+
+    // Adam (Kingma and Ba, 2015): m and s are running means of g and g^2; dividing by
+    // 1 - beta^t undoes their bias toward the zeros they started from. The step
+    // m / sqrt(s) is about +-1 per parameter whatever the gradient's scale.
+    double adam_change(size_t i, double g) {
+        velocity[i] = beta1 * velocity[i] + (1.0 - beta1) * g;
+        squares[i] = beta2 * squares[i] + (1.0 - beta2) * g * g;
+        double m_hat = velocity[i] / (1.0 - std::pow(beta1, steps));
+        double s_hat = squares[i] / (1.0 - std::pow(beta2, steps));
+        return -learning_rate * m_hat / (std::sqrt(s_hat) + epsilon);
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// 9. Datasets: points in the plane, each with a class
+// ---------------------------------------------------------------------------------------
+// All three are two-dimensional so that what the network learned can be drawn. Each is
+// made from a seed, so the same seed always gives the same points.
+
+struct Point {
+    double x, y;
+    int label;
+};
+
+using Dataset = std::vector<Point>;
+
+// XOR: the label is 1 when exactly one input is 1. No straight line separates the classes,
+// so a network without a hidden layer cannot learn it.
+Dataset xor_data() {
+    return {{0, 0, 0}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}};
+}
+
+// The spiral from the book "Neural Networks from Scratch" (nnfs), generated the same way:
+// for class c, point k of n has radius r = k / (n - 1) and angle
+// t = 4c + 4k / (n - 1) + noise * gaussian, and sits at (r sin 2.5t, r cos 2.5t).
+// The noise makes neighbouring arms overlap, so no model can get every point right.
+Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
+    Rng rng{seed};
+    Dataset points;
+    for (int c = 0; c < classes; ++c) {
+        for (int k = 0; k < per_class; ++k) {
+            double r = double(k) / (per_class - 1);
+            double t = 4.0 * c + 4.0 * k / (per_class - 1) + noise * rng.gaussian();
+            points.push_back({r * std::sin(2.5 * t), r * std::cos(2.5 * t), c});
+        }
+    }
+    return points;
+}
+
+// Two interleaved half circles, as in micrograd's demo: the upper one centred at (0, 0),
+// the lower one at (1, 0.5), each point moved by noise * gaussian in x and in y.
+Dataset moons(int n, double noise, uint64_t seed) {
+    Rng rng{seed};
+    Dataset points;
+    int upper = n / 2;
+    for (int k = 0; k < n; ++k) {
+        bool is_upper = k < upper;
+        int index = is_upper ? k : k - upper;
+        int count = is_upper ? upper : n - upper;
+        double a = pi * index / (count - 1);
+        double x = is_upper ? std::cos(a) : 1.0 - std::cos(a);
+        double y = is_upper ? std::sin(a) : 0.5 - std::sin(a);
+        points.push_back({x + noise * rng.gaussian(), y + noise * rng.gaussian(), is_upper ? 0 : 1});
+    }
+    return points;
+}
+
+// Moves a random `fraction` of the points out of `data` into the returned set.
+Dataset split_off(Dataset& data, double fraction, Rng& rng) {
+    std::vector<int> order(data.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+    shuffle(order, rng);
+    size_t n_split = size_t(std::lround(fraction * double(data.size())));
+    Dataset taken, kept;
+    for (size_t i = 0; i < order.size(); ++i) {
+        (i < n_split ? taken : kept).push_back(data[order[i]]);
+    }
+    data = kept;
+    return taken;
+}
+
+int class_count(const Dataset& data) {
+    int most = 0;
+    for (const Point& p : data) most = std::max(most, p.label);
+    return most + 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// 10. Training: mini-batches, evaluation, early stopping
+// ---------------------------------------------------------------------------------------
+// An epoch shows the network every training point once, in a new random order, a batch at a
+// time; after each batch the optimiser takes one step. After each epoch we measure loss and
+// accuracy on the training and validation sets, and decide whether to go on.
+
+std::vector<Value> forward(const MLP& model, const Point& p) {
+    return model({p.x, p.y});
+}
+
+// One step on one batch. Where the memory goes is part of the lesson: the weights were
+// made before `keep`; everything this step builds (about 700 nodes a point for a 2-16-16-3
+// network) comes after it and is dropped at the end, so the next step reuses the space.
+double train_step(const MLP& model, const std::vector<Value>& params, const Dataset& data,
+                  const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
+    size_t keep = graph.nodes.size();
+    Value total = 0.0;
+    for (int i : batch) total = total + point_loss(forward(model, data[i]), data[i].label, loss);
+    Value objective = total / double(batch.size());  // mean loss over the batch
+    if (l2 > 0) objective = objective + l2_penalty(params, l2);
+    model.zero_grad();
+    objective.backward();
+    opt.step(params);
+    double value = objective.data();
+    graph_truncate(keep);
+    return value;
+}
+
+struct Evaluation {
+    double loss;      // mean over the points, without any L2 penalty
+    double accuracy;  // share of points whose predicted class is right, 0..1
+};
+
+Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
+    if (data.empty()) return {NAN, NAN};
+    double total = 0.0;
+    int correct = 0;
+    for (const Point& p : data) {
+        size_t keep = graph.nodes.size();
+        std::vector<Value> out = forward(model, p);
+        total += point_loss(out, p.label, loss).data();
+        std::vector<double> scores;
+        for (Value v : out) scores.push_back(v.data());
+        correct += predicted_class(scores, loss) == p.label;
+        graph_truncate(keep);  // no backward: the nodes were only needed for their values
+    }
+    return {total / double(data.size()), double(correct) / double(data.size())};
+}
+
+// Every setting of a training run, with the defaults the spiral uses. The other experiments
+// start from these and change what differs (see section 11).
+struct TrainConfig {
+    std::vector<int> hidden = {16, 16};  // sizes of the hidden layers
+    Activation act = Activation::Tanh;
+    Loss loss = Loss::SoftmaxCrossEntropy;
+    OptimizerKind optimizer = OptimizerKind::SGD;
+    double learning_rate = 0.05;
+    double final_learning_rate = -1;  // if >= 0: decay linearly to this by the last epoch
+    double momentum = 0.9;
+    double weight_decay = 0.0;        // optimiser's L2 weight decay
+    double l2 = 0.0;                  // L2 penalty added to the loss
+    int batch_size = 8;               // 0 means the whole training set
+    int max_epochs = 400;
+    int patience = 60;                // epochs without validation improvement before stopping
+    double min_delta = 1e-4;          // what counts as an improvement of the validation loss
+    double target_loss = 0.0;         // stop once the training loss is below this (XOR)
+    uint64_t seed = 1;                // initial weights and batch order
+};
+
+enum class StopReason { Patience, TargetLoss, MaxEpochs, Diverged };
+
+const char* stop_reason_name(StopReason r) {
+    switch (r) {
+    case StopReason::Patience: return "patience";
+    case StopReason::TargetLoss: return "target_loss";
+    case StopReason::MaxEpochs: return "max_epochs";
+    case StopReason::Diverged: return "diverged";
+    }
+    return "?";
+}
+
+struct EpochStats {
+    int epoch;  // 0 is the untrained network
+    double train_loss, val_loss, train_acc, val_acc, learning_rate;
+};
+
+struct TrainResult {
+    std::vector<EpochStats> history;
+    StopReason stop;
+    int best_epoch;  // whose weights the model holds at the end
+};
+
+std::vector<double> snapshot(const std::vector<Value>& params) {
+    std::vector<double> data;
+    for (Value p : params) data.push_back(p.data());
+    return data;
+}
+
+void restore(const std::vector<Value>& params, const std::vector<double>& data) {
+    for (size_t i = 0; i < params.size(); ++i) params[i].data() = data[i];
+}
+
+double learning_rate_at(const TrainConfig& cfg, int epoch) {
+    if (cfg.final_learning_rate < 0 || cfg.max_epochs <= 1) return cfg.learning_rate;
+    double progress = double(epoch - 1) / (cfg.max_epochs - 1);
+    return cfg.learning_rate + progress * (cfg.final_learning_rate - cfg.learning_rate);
+}
+
+EpochStats measure(const MLP& model, const Dataset& train_set, const Dataset& val_set,
+                   Loss loss, int epoch, double learning_rate) {
+    Evaluation t = evaluate(model, train_set, loss);
+    Evaluation v = evaluate(model, val_set, loss);
+    return {epoch, t.loss, v.loss, t.accuracy, v.accuracy, learning_rate};
+}
+
+// Called after every epoch (and once for epoch 0) with the figures and the model as it is.
+using EpochHook = std::function<void(const EpochStats&, const MLP&)>;
+
+TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val_set,
+                  const TrainConfig& cfg, const EpochHook& on_epoch) {
+    std::vector<Value> params = model.parameters();
+    Optimizer opt;
+    opt.kind = cfg.optimizer;
+    opt.momentum = cfg.momentum;
+    opt.weight_decay = cfg.weight_decay;
+    Rng rng{cfg.seed ^ 0x5EED};  // the batch order: independent of the initial weights
+    std::vector<int> order(train_set.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+    int batch_size = cfg.batch_size > 0 ? cfg.batch_size : int(train_set.size());
+
+    TrainResult result{{}, StopReason::MaxEpochs, 0};
+    result.history.push_back(measure(model, train_set, val_set, cfg.loss, 0, cfg.learning_rate));
+    if (on_epoch) on_epoch(result.history.back(), model);
+    bool watch_val = !val_set.empty();
+    double best_val = result.history.back().val_loss;
+    std::vector<double> best_params = snapshot(params);
+    int epochs_since_best = 0;
+
+    for (int epoch = 1; epoch <= cfg.max_epochs; ++epoch) {
+        // 1. One pass over the shuffled training set, a step per batch.
+        opt.learning_rate = learning_rate_at(cfg, epoch);
+        shuffle(order, rng);
+        for (size_t start = 0; start < order.size(); start += size_t(batch_size)) {
+            size_t end = std::min(order.size(), start + size_t(batch_size));
+            std::vector<int> batch(order.begin() + long(start), order.begin() + long(end));
+            train_step(model, params, train_set, batch, cfg.loss, cfg.l2, opt);
+        }
+        // 2. Measure. A NaN or infinite loss means the steps were too large: stop, and go
+        //    back to the last good weights rather than report nonsense.
+        EpochStats s = measure(model, train_set, val_set, cfg.loss, epoch, opt.learning_rate);
+        result.history.push_back(s);
+        if (on_epoch) on_epoch(s, model);
+        if (!std::isfinite(s.train_loss) || (watch_val && !std::isfinite(s.val_loss))) {
+            result.stop = StopReason::Diverged;
+            break;
+        }
+        // 3. Early stopping: remember the weights with the lowest validation loss; give up
+        //    after `patience` epochs in which it did not improve by at least min_delta.
+        if (watch_val && s.val_loss < best_val - cfg.min_delta) {
+            best_val = s.val_loss;
+            best_params = snapshot(params);
+            result.best_epoch = epoch;
+            epochs_since_best = 0;
+        } else if (watch_val && ++epochs_since_best >= cfg.patience) {
+            result.stop = StopReason::Patience;
+            break;
+        }
+        if (!watch_val) {
+            best_params = snapshot(params);
+            result.best_epoch = epoch;
+        }
+        // 4. Without a validation set (XOR), stop once the training loss is low enough.
+        if (s.train_loss < cfg.target_loss) {
+            result.stop = StopReason::TargetLoss;
+            break;
+        }
+    }
+    // 5. Hand back the best weights seen, not merely the last.
+    if (watch_val || result.stop == StopReason::Diverged) restore(params, best_params);
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// 11. Experiments: what `./nn` runs
+// ---------------------------------------------------------------------------------------
+
+// The chain rule made visible: one tanh neuron with two inputs, built from + and *, every
+// node printed with its value and gradient, and every edge with its local derivative and
+// what it passed back (local * the child's grad). Each number can be checked by hand.
+void print_graph_demo() {
+    size_t keep = graph.nodes.size();
+    std::vector<std::pair<Value, const char*>> named;
+    auto name = [&](Value v, const char* label) {
+        named.push_back({v, label});
+        return v;
+    };
+    Value x1 = name(1.5, "x1"), w1 = name(0.8, "w1");
+    Value x2 = name(-0.5, "x2"), w2 = name(-1.2, "w2");
+    Value b = name(0.1, "b");
+    Value x1w1 = name(x1 * w1, "x1*w1");
+    Value x2w2 = name(x2 * w2, "x2*w2");
+    Value sum = name(x1w1 + x2w2, "x1w1+x2w2");
+    Value z = name(sum + b, "z");
+    Value out = name(tanh(z), "out");
+    out.backward();
+    auto label = [&](int id) {
+        for (auto& [v, text] : named) {
+            if (v.id == id) return text;
+        }
+        return "?";
+    };
+    std::printf("out = tanh(x1*w1 + x2*w2 + b), from the last node to the first.\n");
+    std::printf("Each edge adds local * (its child's grad) to its parent's grad.\n\n");
+    for (int i = int(graph.nodes.size()) - 1; i >= int(keep); --i) {
+        const Node& n = graph.nodes[i];
+        std::printf("%-9s %-5s data=%9.6f  grad=%9.6f\n", label(i), n.op, n.data, n.grad);
+        for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
+            const Edge& edge = graph.edges[e];
+            std::printf("    edge to %-9s local=%9.6f  local*grad=%9.6f\n", label(edge.parent),
+                        edge.local, edge.local * n.grad);
+        }
+    }
+    graph_truncate(keep);
+}
+
+// The benchmark from issue 2: the nnfs spiral (3 x 100 points, noise 0.2), MLP 2-16-16-3
+// tanh, softmax cross-entropy, one epoch = 300 single-point steps of momentum SGD. The same
+// epoch is timed on the graph and with the hand-written backprop of section 6.
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+    std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
+    return d.count();
+}
+
+double graph_epoch_ms(const MLP& model, const Dataset& data, size_t& nodes_per_sample) {
+    std::vector<Value> params = model.parameters();
+    Optimizer opt;
+    opt.learning_rate = 0.01;
+    size_t before = graph.nodes.size();
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < int(data.size()); ++i) {
+        train_step(model, params, data, {i}, Loss::SoftmaxCrossEntropy, 0.0, opt);
+    }
+    double ms = milliseconds_since(start);
+    point_loss(forward(model, data[0]), data[0].label, Loss::SoftmaxCrossEntropy);
+    nodes_per_sample = graph.nodes.size() - before;
+    graph_truncate(before);
+    return ms;
+}
+
+double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
+    std::vector<std::vector<double>> vw, vb;  // momentum velocities, per layer
+    for (const DenseLayer& L : net.layers) {
+        vw.emplace_back(L.w.size(), 0.0);
+        vb.emplace_back(L.b.size(), 0.0);
+    }
+    std::vector<double> g;
+    auto start = std::chrono::steady_clock::now();
+    for (const Point& p : data) {
+        dense_softmax_cross_entropy(dense_forward(net, {p.x, p.y}), p.label, g);
+        dense_backward(net, g);
+        for (size_t l = 0; l < net.layers.size(); ++l) {
+            DenseLayer& L = net.layers[l];
+            for (size_t i = 0; i < L.w.size(); ++i) {
+                vw[l][i] = 0.9 * vw[l][i] - 0.01 * L.grad_w[i];
+                L.w[i] += vw[l][i];
+            }
+            for (size_t i = 0; i < L.b.size(); ++i) {
+                vb[l][i] = 0.9 * vb[l][i] - 0.01 * L.grad_b[i];
+                L.b[i] += vb[l][i];
+            }
+        }
+    }
+    return milliseconds_since(start);
+}
+
+// Prints the median of 31 epochs of each kind: the machine is shared and noisy, and the
+// median ignores the epochs that another process interrupted.
+void run_bench() {
+    Dataset data = spiral(100, 3, 0.2, 1);
+    MLP model(2, {16, 16, 3}, Activation::Tanh, 1);
+    DenseMLP net = dense_copy(model);
+    std::vector<double> graph_ms, dense_ms;
+    size_t nodes_per_sample = 0;
+    for (int rep = 0; rep < 31; ++rep) {
+        graph_ms.push_back(graph_epoch_ms(model, data, nodes_per_sample));
+        dense_ms.push_back(dense_epoch_ms(net, data));
+    }
+    std::sort(graph_ms.begin(), graph_ms.end());
+    std::sort(dense_ms.begin(), dense_ms.end());
+    double x = graph_ms[15], y = dense_ms[15];
+    std::printf("bench spiral_epoch_ms=%.3f dense_epoch_ms=%.3f ratio=%.2f nodes_per_sample=%zu\n",
+                x, y, x / y, nodes_per_sample);
+}
+
+#ifndef NN_NO_MAIN
+int main(int argc, char** argv) {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "graph") print_graph_demo();
+    if (cmd == "bench") run_bench();
+    return 0;
+}
+#endif
