@@ -33,12 +33,15 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -907,8 +910,383 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
     return result;
 }
 
+// =======================================================================================
+// The lesson ends here. What follows is plumbing: pictures, logs, the terminal view, the
+// experiments that tie it all together, and the command line. Skip it on a first read.
+// =======================================================================================
+
 // ---------------------------------------------------------------------------------------
-// 11. Experiments: what `./nn` runs
+// 11. Pictures: PPM images, a bitmap font, decision boundaries, loss curves
+// ---------------------------------------------------------------------------------------
+// PPM (P6) is the simplest image format there is: a text header "P6 width height 255"
+// followed by the raw red, green, blue bytes of each pixel, row by row. Most image viewers
+// open it; nothing needs installing to write it.
+
+[[noreturn]] void fatal(const std::string& message) {
+    std::fprintf(stderr, "nn: %s\n", message.c_str());
+    std::exit(1);
+}
+
+struct Color {
+    uint8_t r, g, b;
+};
+
+const Color white{255, 255, 255}, black{0, 0, 0}, grey{200, 200, 200}, dark{60, 60, 60};
+const Color class_colors[] = {{215, 60, 50}, {40, 110, 215}, {40, 160, 70}, {150, 80, 190}};
+
+struct Image {
+    int width, height;
+    std::vector<Color> pixels;  // row by row from the top-left corner
+
+    Image(int w, int h, Color fill) : width(w), height(h), pixels(size_t(w) * h, fill) {}
+
+    void set(int x, int y, Color c) {
+        if (x >= 0 && y >= 0 && x < width && y < height) pixels[size_t(y) * width + x] = c;
+    }
+};
+
+// Writes to path + ".tmp" and renames it into place, so an interrupted run never leaves a
+// half image under the real name.
+void write_ppm(const Image& image, const std::string& path) {
+    std::string tmp = path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) fatal("cannot write " + path + ": " + std::strerror(errno));
+    std::fprintf(f, "P6\n%d %d\n255\n", image.width, image.height);
+    std::fwrite(image.pixels.data(), sizeof(Color), image.pixels.size(), f);
+    bool ok = !std::ferror(f);
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        fatal("cannot write " + path + ": " + std::strerror(errno));
+    }
+}
+
+Color mix(Color a, Color b, double t) {  // t = 0 gives a, t = 1 gives b
+    auto channel = [t](uint8_t x, uint8_t y) { return uint8_t(std::lround(x + t * (y - x))); };
+    return {channel(a.r, b.r), channel(a.g, b.g), channel(a.b, b.b)};
+}
+
+// A 5 x 7 pixel font: each glyph is seven rows, '#' for ink. Lower case prints as upper.
+struct Glyph {
+    char c;
+    const char* rows;  // 7 rows of 5 characters, separated by '|'
+};
+
+const Glyph font[] = {
+    {'0', ".###.|#...#|#..##|#.#.#|##..#|#...#|.###."}, {'1', "..#..|.##..|..#..|..#..|..#..|..#..|.###."},
+    {'2', ".###.|#...#|....#|...#.|..#..|.#...|#####"}, {'3', "#####|...#.|..#..|...#.|....#|#...#|.###."},
+    {'4', "...#.|..##.|.#.#.|#..#.|#####|...#.|...#."}, {'5', "#####|#....|####.|....#|....#|#...#|.###."},
+    {'6', "..##.|.#...|#....|####.|#...#|#...#|.###."}, {'7', "#####|....#|...#.|..#..|.#...|.#...|.#..."},
+    {'8', ".###.|#...#|#...#|.###.|#...#|#...#|.###."}, {'9', ".###.|#...#|#...#|.####|....#|...#.|.##.."},
+    {'A', ".###.|#...#|#...#|#####|#...#|#...#|#...#"}, {'B', "####.|#...#|#...#|####.|#...#|#...#|####."},
+    {'C', ".###.|#...#|#....|#....|#....|#...#|.###."}, {'D', "####.|#...#|#...#|#...#|#...#|#...#|####."},
+    {'E', "#####|#....|#....|####.|#....|#....|#####"}, {'F', "#####|#....|#....|####.|#....|#....|#...."},
+    {'G', ".###.|#...#|#....|#.###|#...#|#...#|.####"}, {'H', "#...#|#...#|#...#|#####|#...#|#...#|#...#"},
+    {'I', ".###.|..#..|..#..|..#..|..#..|..#..|.###."}, {'J', "..###|...#.|...#.|...#.|...#.|#..#.|.##.."},
+    {'K', "#...#|#..#.|#.#..|##...|#.#..|#..#.|#...#"}, {'L', "#....|#....|#....|#....|#....|#....|#####"},
+    {'M', "#...#|##.##|#.#.#|#.#.#|#...#|#...#|#...#"}, {'N', "#...#|#...#|##..#|#.#.#|#..##|#...#|#...#"},
+    {'O', ".###.|#...#|#...#|#...#|#...#|#...#|.###."}, {'P', "####.|#...#|#...#|####.|#....|#....|#...."},
+    {'Q', ".###.|#...#|#...#|#...#|#.#.#|#..#.|.##.#"}, {'R', "####.|#...#|#...#|####.|#.#..|#..#.|#...#"},
+    {'S', ".####|#....|#....|.###.|....#|....#|####."}, {'T', "#####|..#..|..#..|..#..|..#..|..#..|..#.."},
+    {'U', "#...#|#...#|#...#|#...#|#...#|#...#|.###."}, {'V', "#...#|#...#|#...#|#...#|#...#|.#.#.|..#.."},
+    {'W', "#...#|#...#|#...#|#.#.#|#.#.#|#.#.#|.#.#."}, {'X', "#...#|#...#|.#.#.|..#..|.#.#.|#...#|#...#"},
+    {'Y', "#...#|#...#|.#.#.|..#..|..#..|..#..|..#.."}, {'Z', "#####|....#|...#.|..#..|.#...|#....|#####"},
+    {'.', ".....|.....|.....|.....|.....|.##..|.##.."}, {'-', ".....|.....|.....|#####|.....|.....|....."},
+    {':', ".....|.##..|.##..|.....|.##..|.##..|....."}, {'%', "##...|##..#|...#.|..#..|.#...|#..##|...##"},
+    {'/', ".....|....#|...#.|..#..|.#...|#....|....."}, {'(', "...#.|..#..|.#...|.#...|.#...|..#..|...#."},
+    {')', ".#...|..#..|...#.|...#.|...#.|..#..|.#..."}, {'=', ".....|.....|#####|.....|#####|.....|....."},
+    {',', ".....|.....|.....|.....|.##..|..#..|.#..."}, {'+', ".....|..#..|..#..|#####|..#..|..#..|....."},
+    {'_', ".....|.....|.....|.....|.....|.....|#####"}, {'e', ".....|.....|.###.|#...#|#####|#....|.###."},
+};
+
+// Draws text with its top-left corner at (x, y), each font pixel a scale x scale square.
+void draw_text(Image& image, int x, int y, const std::string& text, Color color, int scale = 1) {
+    for (char raw : text) {
+        char c = raw == 'e' ? 'e' : char(std::toupper(static_cast<unsigned char>(raw)));
+        for (const Glyph& g : font) {
+            if (g.c != c) continue;
+            for (int row = 0; row < 7; ++row) {
+                for (int col = 0; col < 5; ++col) {
+                    if (g.rows[row * 6 + col] != '#') continue;
+                    for (int k = 0; k < scale * scale; ++k) {
+                        image.set(x + col * scale + k % scale, y + row * scale + k / scale, color);
+                    }
+                }
+            }
+        }
+        x += 6 * scale;
+    }
+}
+
+void fill_rect(Image& image, int x0, int y0, int x1, int y1, Color c) {
+    for (int y = y0; y < y1; ++y) {
+        for (int x = x0; x < x1; ++x) image.set(x, y, c);
+    }
+}
+
+// A straight line by stepping along its longer axis.
+void draw_line(Image& image, double x0, double y0, double x1, double y1, Color c) {
+    int steps = int(std::max(std::fabs(x1 - x0), std::fabs(y1 - y0))) + 1;
+    for (int i = 0; i <= steps; ++i) {
+        double t = double(i) / steps;
+        image.set(int(std::lround(x0 + t * (x1 - x0))), int(std::lround(y0 + t * (y1 - y0))), c);
+    }
+}
+
+void draw_disc(Image& image, int cx, int cy, int radius, Color fill, Color outline) {
+    for (int dy = -radius - 1; dy <= radius + 1; ++dy) {
+        for (int dx = -radius - 1; dx <= radius + 1; ++dx) {
+            double d = std::sqrt(double(dx * dx + dy * dy));
+            if (d <= radius - 0.5) image.set(cx + dx, cy + dy, fill);
+            else if (d <= radius + 0.7) image.set(cx + dx, cy + dy, outline);
+        }
+    }
+}
+
+// The square region of the plane a picture shows: the data plus a margin.
+struct View {
+    double x_min, y_min, span;
+};
+
+View view_of(const Dataset& data) {
+    double x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
+    for (const Point& p : data) {
+        x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
+        y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
+    }
+    double span = std::max(x1 - x0, y1 - y0) * 1.15 + 0.1;
+    return {(x0 + x1 - span) / 2, (y0 + y1 - span) / 2, span};
+}
+
+// Class probabilities for one point of the plane, from the network's outputs. A single
+// output is a score whose sign decides; sigmoid turns it into a confidence.
+std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, double y) {
+    const std::vector<double>& out = dense_forward(net, {x, y});
+    if (out.size() == 1) {
+        double score = loss == Loss::MeanSquaredError ? 4 * (out[0] - 0.5) : out[0];
+        double p1 = 1.0 / (1.0 + std::exp(-score));
+        return {1 - p1, p1};
+    }
+    std::vector<double> g;
+    dense_softmax_cross_entropy(out, 0, g);  // g = softmax - onehot(0)
+    g[0] += 1.0;
+    return g;
+}
+
+// The plane coloured by predicted class, paler where the network is less sure, the class
+// boundary drawn dark, training points as filled discs and test points as rings.
+Image draw_boundary(DenseMLP& net, Loss loss, const Dataset& train_set, const Dataset& test_set,
+                    const View& view, int size) {
+    Image image(size, size, white);
+    std::vector<int> predicted(size_t(size) * size);
+    for (int py = 0; py < size; ++py) {
+        for (int px = 0; px < size; ++px) {
+            double x = view.x_min + view.span * (px + 0.5) / size;
+            double y = view.y_min + view.span * (1.0 - (py + 0.5) / size);
+            std::vector<double> p = class_probabilities(net, loss, x, y);
+            int c = int(std::max_element(p.begin(), p.end()) - p.begin());
+            predicted[size_t(py) * size + px] = c;
+            double confidence = (p[c] - 1.0 / p.size()) / (1.0 - 1.0 / p.size());  // 0..1
+            image.set(px, py, mix(white, class_colors[c], 0.15 + 0.45 * confidence));
+        }
+    }
+    for (int py = 0; py + 1 < size; ++py) {
+        for (int px = 0; px + 1 < size; ++px) {
+            int c = predicted[size_t(py) * size + px];
+            bool edge = c != predicted[size_t(py) * size + px + 1] ||
+                        c != predicted[size_t(py + 1) * size + px];
+            if (edge) image.set(px, py, dark);
+        }
+    }
+    int radius = std::max(2, size / 130);
+    auto to_pixel = [&](const Point& p, int& px, int& py) {
+        px = int((p.x - view.x_min) / view.span * size);
+        py = int((1.0 - (p.y - view.y_min) / view.span) * size);
+    };
+    for (const Point& p : test_set) {
+        int px, py;
+        to_pixel(p, px, py);
+        draw_disc(image, px, py, radius, white, class_colors[p.label]);
+    }
+    for (const Point& p : train_set) {
+        int px, py;
+        to_pixel(p, px, py);
+        draw_disc(image, px, py, radius, class_colors[p.label], black);
+    }
+    return image;
+}
+
+// Copies `tile` into `image` with its top-left corner at (x0, y0).
+void paste(Image& image, const Image& tile, int x0, int y0) {
+    for (int y = 0; y < tile.height; ++y) {
+        for (int x = 0; x < tile.width; ++x) image.set(x0 + x, y0 + y, tile.pixels[size_t(y) * tile.width + x]);
+    }
+}
+
+// A line chart: one or more series over epochs 0..n, on a linear or log-10 y axis.
+struct Series {
+    std::string name;
+    Color color;
+    std::vector<double> values;  // values[epoch]
+};
+
+std::string short_number(double v) {
+    char buf[32];
+    if (v != 0 && (std::fabs(v) < 0.01 || std::fabs(v) >= 10000)) std::snprintf(buf, sizeof buf, "%.0e", v);
+    else std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+void draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& title,
+                const std::vector<Series>& series, bool log_y) {
+    double lo = 1e300, hi = -1e300;
+    size_t n = 1;
+    for (const Series& s : series) {
+        n = std::max(n, s.values.size());
+        for (double v : s.values) {
+            if (!std::isfinite(v) || (log_y && v <= 0)) continue;
+            lo = std::min(lo, v), hi = std::max(hi, v);
+        }
+    }
+    if (lo > hi) lo = 0, hi = 1;
+    if (log_y) lo = std::pow(10, std::floor(std::log10(lo))), hi = std::pow(10, std::ceil(std::log10(hi)));
+    if (!log_y) lo = 0, hi = std::max(hi, 1e-9);
+    auto y_of = [&](double v) {
+        double t = log_y ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
+                         : (v - lo) / (hi - lo);
+        return y0 + h - t * h;
+    };
+    auto x_of = [&](double epoch) { return x0 + epoch / std::max<double>(1, n - 1) * w; };
+    draw_text(image, x0, y0 - 22, title, black, 2);
+    // Gridlines and tick labels: powers of ten on a log axis, fifths on a linear one.
+    std::vector<double> ticks;
+    if (log_y) {
+        for (double v = lo; v <= hi * 1.0001; v *= 10) ticks.push_back(v);
+    } else {
+        for (int k = 0; k <= 5; ++k) ticks.push_back(lo + (hi - lo) * k / 5);
+    }
+    for (double v : ticks) {
+        draw_line(image, x0, y_of(v), x0 + w, y_of(v), grey);
+        std::string label = short_number(v);
+        draw_text(image, x0 - 6 * int(label.size()) - 4, int(y_of(v)) - 3, label, black);
+    }
+    for (int k = 0; k <= 5; ++k) {
+        double epoch = std::round((n - 1) * k / 5.0);
+        draw_line(image, x_of(epoch), y0, x_of(epoch), y0 + h, grey);
+        std::string label = short_number(epoch);
+        draw_text(image, int(x_of(epoch)) - 3 * int(label.size()), y0 + h + 5, label, black);
+    }
+    draw_text(image, x0 + w - 30, y0 + h + 15, "EPOCH", black);
+    draw_line(image, x0, y0 + h, x0 + w, y0 + h, black);
+    draw_line(image, x0, y0, x0, y0 + h, black);
+    for (size_t i = 0; i < series.size(); ++i) {
+        const Series& s = series[i];
+        for (size_t e = 1; e < s.values.size(); ++e) {
+            double a = s.values[e - 1], b = s.values[e];
+            if (!std::isfinite(a) || !std::isfinite(b) || (log_y && (a <= 0 || b <= 0))) continue;
+            draw_line(image, x_of(e - 1), y_of(a), x_of(e), y_of(b), s.color);
+            draw_line(image, x_of(e - 1), y_of(a) + 1, x_of(e), y_of(b) + 1, s.color);
+        }
+        int ly = y0 + 8 + 14 * int(i);  // the legend, top right
+        fill_rect(image, x0 + w - 150, ly, x0 + w - 136, ly + 7, s.color);
+        draw_text(image, x0 + w - 130, ly, s.name, black);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 12. Logs: results.csv and one CSV per training run
+// ---------------------------------------------------------------------------------------
+// Plain text any spreadsheet opens. No timings go in files: the same seed must give the
+// same files, byte for byte.
+
+std::string out_dir = "plots";  // set by --out
+
+FILE* open_for_writing(const std::string& path, const char* mode) {
+    FILE* f = std::fopen(path.c_str(), mode);
+    if (!f) fatal("cannot write " + path + ": " + std::strerror(errno));
+    return f;
+}
+
+void start_results_file() {
+    FILE* f = open_for_writing(out_dir + "/results.csv", "w");
+    std::fprintf(f, "experiment,architecture,activation,optimizer,seed,epochs_run,stop_reason,"
+                    "train_loss,val_loss,train_acc,val_acc,test_acc\n");
+    std::fclose(f);
+}
+
+// Opens a per-run log and writes its header. Rows are added (and flushed) as training
+// goes, so an interrupted run keeps the log of the epochs it finished.
+FILE* start_epoch_log(const std::string& name) {
+    FILE* f = open_for_writing(out_dir + "/" + name + ".csv", "w");
+    std::fprintf(f, "epoch,train_loss,val_loss,train_acc,val_acc,learning_rate\n");
+    return f;
+}
+
+void log_epoch(FILE* f, const EpochStats& s) {
+    std::fprintf(f, "%d,%.6g,%.6g,%.4f,%.4f,%.6g\n", s.epoch, s.train_loss, s.val_loss,
+                 s.train_acc, s.val_acc, s.learning_rate);
+    std::fflush(f);
+}
+
+// ---------------------------------------------------------------------------------------
+// 13. Live view: the boundary redrawn in the terminal while the network trains
+// ---------------------------------------------------------------------------------------
+// With --live, every few epochs: the decision boundary in ANSI colours (the character
+// "upper half block" with a foreground and a background colour shows two pixels per cell),
+// a sparkline of the training loss, and the current figures.
+
+extern "C" int isatty(int fd);  // POSIX; declared here so that no non-standard header is needed
+
+bool stdout_is_terminal() { return isatty(1) != 0; }
+
+void draw_live(DenseMLP& net, Loss loss, const View& view, const std::vector<EpochStats>& history) {
+    const int cols = 56, rows = 28;  // 56 x 56 pixels
+    std::string screen = "\x1b[H";   // cursor to the top-left corner
+    const char* bars[] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+                          "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
+    auto pixel = [&](int px, int py) {
+        double x = view.x_min + view.span * (px + 0.5) / cols;
+        double y = view.y_min + view.span * (1.0 - (py + 0.5) / (2.0 * rows));
+        std::vector<double> p = class_probabilities(net, loss, x, y);
+        int c = int(std::max_element(p.begin(), p.end()) - p.begin());
+        return mix(white, class_colors[c], 0.3 + 0.7 * p[c]);
+    };
+    for (int row = 0; row < rows; ++row) {
+        for (int col = 0; col < cols; ++col) {
+            Color up = pixel(col, 2 * row), down = pixel(col, 2 * row + 1);
+            char cell[64];
+            std::snprintf(cell, sizeof cell, "\x1b[38;2;%d;%d;%dm\x1b[48;2;%d;%d;%dm\xe2\x96\x80",
+                          up.r, up.g, up.b, down.r, down.g, down.b);
+            screen += cell;
+        }
+        screen += "\x1b[0m  ";
+        const EpochStats& s = history.back();
+        char text[128] = "";
+        if (row == 1) std::snprintf(text, sizeof text, "epoch %d", s.epoch);
+        if (row == 3) std::snprintf(text, sizeof text, "train loss %.4f  acc %.1f%%", s.train_loss, 100 * s.train_acc);
+        if (row == 4 && std::isfinite(s.val_loss)) {
+            std::snprintf(text, sizeof text, "val   loss %.4f  acc %.1f%%", s.val_loss, 100 * s.val_acc);
+        }
+        screen += text;
+        if (row == 6) {  // the last 40 training losses, scaled between their min and max
+            size_t from = history.size() > 40 ? history.size() - 40 : 0;
+            double lo = 1e300, hi = -1e300;
+            for (size_t i = from; i < history.size(); ++i) {
+                lo = std::min(lo, history[i].train_loss), hi = std::max(hi, history[i].train_loss);
+            }
+            for (size_t i = from; i < history.size(); ++i) {
+                double t = hi > lo ? (history[i].train_loss - lo) / (hi - lo) : 0;
+                screen += bars[std::min(7, int(t * 8))];
+            }
+        }
+        screen += "\x1b[K\n";
+    }
+    std::fputs(screen.c_str(), stdout);
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// 14. Experiments: what `./nn` runs
 // ---------------------------------------------------------------------------------------
 
 // The chain rule made visible: one tanh neuron with two inputs, built from + and *, every
@@ -1019,11 +1397,566 @@ void run_bench() {
                 x, y, x / y, nodes_per_sample);
 }
 
+// Each experiment's settings, all in one place. Command-line flags change them afterwards.
+
+// XOR: four points, so every step sees all of them (full batch). Squared error on a linear
+// output is the loss here: with binary cross-entropy, 2-2-1 tanh networks stall in a local
+// minimum with two points at p = 0.5 in about a third of seeds; with squared error, in few.
+TrainConfig xor_settings() {
+    TrainConfig cfg;
+    cfg.hidden = {2};
+    cfg.loss = Loss::MeanSquaredError;
+    cfg.learning_rate = 0.3;
+    cfg.momentum = 0.7;
+    cfg.batch_size = 0;
+    cfg.max_epochs = 2000;
+    cfg.target_loss = 0.01;  // every output within about 0.1 of its target
+    return cfg;
+}
+
+// The spiral: 3 arms of 300 points; a fifth of them held out for validation (early
+// stopping); the test set is a fresh spiral from another seed. With 100 points an arm, no
+// method generalises well: a nearest-neighbour vote on them scores about 79% on fresh data.
+const int spiral_points_per_arm = 300;
+
+TrainConfig spiral_settings() {
+    TrainConfig cfg;
+    cfg.hidden = {32, 32};
+    cfg.act = Activation::ReLU;
+    cfg.optimizer = OptimizerKind::Adam;
+    cfg.learning_rate = 0.02;
+    cfg.final_learning_rate = 0.0005;  // large steps to find the arms, small ones to settle
+    cfg.batch_size = 16;
+    cfg.max_epochs = 150;
+    cfg.patience = 40;
+    return cfg;
+}
+
+// Two moons as in micrograd's demo: 2-16-16-1 relu, hinge loss plus 1e-4 L2, plain
+// gradient descent on all 100 points with the learning rate going from 1.0 to 0.1.
+TrainConfig moons_settings() {
+    TrainConfig cfg;
+    cfg.hidden = {16, 16};
+    cfg.act = Activation::ReLU;
+    cfg.loss = Loss::Hinge;
+    cfg.learning_rate = 1.0;
+    cfg.final_learning_rate = 0.1;
+    cfg.momentum = 0.0;
+    cfg.l2 = 1e-4;
+    cfg.batch_size = 0;
+    cfg.max_epochs = 100;
+    return cfg;
+}
+
+struct Options {
+    std::string command = "all";
+    bool live = false;
+    std::vector<std::function<void(TrainConfig&)>> overrides;  // one per flag given
+    bool overrides_hidden = false, overrides_act = false;
+};
+
+TrainConfig with_overrides(TrainConfig cfg, const Options& opts) {
+    for (const auto& apply : opts.overrides) apply(cfg);
+    return cfg;
+}
+
+std::vector<int> layer_sizes(const TrainConfig& cfg, int n_outputs) {
+    std::vector<int> sizes = cfg.hidden;
+    sizes.push_back(n_outputs);
+    return sizes;
+}
+
+std::string architecture(const std::vector<int>& sizes) {
+    std::string name = "2";
+    for (int n : sizes) name += "-" + std::to_string(n);
+    return name;
+}
+
+struct RunOutcome {
+    TrainResult result;
+    Evaluation train, val, test;
+};
+
+// Trains one model and records it: a row in results.csv and, if log_name is not empty, a
+// CSV log with one row per epoch. `watch` sees every epoch too (progress, snapshots).
+RunOutcome run(const std::string& experiment, const MLP& model, const TrainConfig& cfg,
+               const Dataset& train_set, const Dataset& val_set, const Dataset& test_set,
+               const std::string& log_name, const EpochHook& watch) {
+    FILE* log = log_name.empty() ? nullptr : start_epoch_log(log_name);
+    TrainResult result = train(model, train_set, val_set, cfg, [&](const EpochStats& s, const MLP& m) {
+        if (log) log_epoch(log, s);
+        if (watch) watch(s, m);
+    });
+    if (log) std::fclose(log);
+    RunOutcome out{result, evaluate(model, train_set, cfg.loss), evaluate(model, val_set, cfg.loss),
+                   evaluate(model, test_set, cfg.loss)};
+    std::vector<int> sizes;
+    for (const Layer& layer : model.layers) sizes.push_back(int(layer.neurons.size()));
+    FILE* f = open_for_writing(out_dir + "/results.csv", "a");
+    std::fprintf(f, "%s,%s,%s,%s,%llu,%d,%s,%.6g,%.6g,%.4f,%.4f,%.4f\n", experiment.c_str(),
+                 architecture(sizes).c_str(), activation_name(cfg.act),
+                 cfg.optimizer == OptimizerKind::SGD ? "sgd" : "adam",
+                 (unsigned long long)cfg.seed, int(result.history.size()) - 1,
+                 stop_reason_name(result.stop), out.train.loss, out.val.loss, out.train.accuracy,
+                 out.val.accuracy, out.test.accuracy);
+    std::fclose(f);
+    return out;
+}
+
+void print_progress(const EpochStats& s) {
+    std::printf("  epoch %4d  train loss %.4f acc %5.1f%%", s.epoch, s.train_loss, 100 * s.train_acc);
+    if (std::isfinite(s.val_loss)) std::printf("  val loss %.4f acc %5.1f%%", s.val_loss, 100 * s.val_acc);
+    std::printf("\n");
+}
+
+// Why an XOR run failed, read off its hidden units on the four points: a relu unit that
+// outputs 0 for all of them is dead (its gradient is 0, so it never recovers); a tanh or
+// sigmoid unit whose slope is nearly 0 on all of them is saturated; otherwise the run sits
+// on a plateau where the gradient is too small to make progress.
+std::string failure_cause(const MLP& model, const Dataset& data) {
+    DenseMLP net = dense_copy(model);
+    std::vector<bool> stuck(net.layers[0].n_out, true);
+    for (const Point& p : data) {
+        dense_forward(net, {p.x, p.y});
+        for (int j = 0; j < net.layers[0].n_out; ++j) {
+            double slope = dense_slope(net.layers[0].out[j], net.act);
+            if (slope > 0.02) stuck[j] = false;
+        }
+    }
+    if (std::count(stuck.begin(), stuck.end(), true) == 0) return "plateau";
+    return net.act == Activation::ReLU ? "dead relu unit" : "saturated unit";
+}
+
+// A boundary picture of a trained model, with the training (and test) points on top.
+void save_boundary(const MLP& model, Loss loss, const Dataset& train_set, const Dataset& test_set,
+                   const std::string& name) {
+    DenseMLP net = dense_copy(model);
+    Dataset all = train_set;
+    all.insert(all.end(), test_set.begin(), test_set.end());
+    write_ppm(draw_boundary(net, loss, train_set, test_set, view_of(all), 400), out_dir + "/" + name);
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return NAN;
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The XOR architecture study: 2-2-1, 2-3-1 and 2-2-2-1, each with tanh, sigmoid and relu,
+// each from 50 seeds. The first seed's tanh run of each architecture is drawn.
+void run_xor_study(const Options& opts) {
+    TrainConfig base = with_overrides(xor_settings(), opts);
+    std::vector<std::vector<int>> hiddens = {{2}, {3}, {2, 2}};
+    if (opts.overrides_hidden) hiddens = {base.hidden};
+    std::vector<Activation> acts = {Activation::Tanh, Activation::Sigmoid, Activation::ReLU};
+    if (opts.overrides_act) acts = {base.act};
+    const int seeds = 50;
+    Dataset data = xor_data();
+    std::printf("XOR: %d seeds per row; %s, %s, lr %g, momentum %g; stop at loss < %g or %d "
+                "epochs\n", seeds, loss_name(base.loss), base.batch_size == 0 ? "full batch" : "mini-batch",
+                base.learning_rate, base.momentum, base.target_loss, base.max_epochs);
+    std::printf("  %-8s %-8s %8s %15s %18s  %s\n", "network", "act", "solved", "median epochs",
+                "median final loss", "failures (cause)");
+    std::vector<Series> curves;
+    for (const std::vector<int>& hidden : hiddens) {
+        for (Activation act : acts) {
+            TrainConfig cfg = base;
+            cfg.hidden = hidden;
+            cfg.act = act;
+            std::string arch = architecture(layer_sizes(cfg, 1));
+            std::vector<double> epochs_to_solve, final_losses;
+            std::vector<std::string> causes;
+            for (int k = 0; k < seeds; ++k) {
+                cfg.seed = base.seed + uint64_t(k);
+                size_t keep = graph.nodes.size();
+                MLP model(2, layer_sizes(cfg, 1), act, cfg.seed);
+                bool first = k == 0;
+                std::string log = first ? "xor_" + arch + "_" + activation_name(act) : "";
+                RunOutcome r = run("xor", model, cfg, data, {}, {}, log, nullptr);
+                final_losses.push_back(r.train.loss);
+                for (const EpochStats& s : r.result.history) {
+                    if (s.train_acc == 1.0) {
+                        epochs_to_solve.push_back(s.epoch);
+                        break;
+                    }
+                }
+                if (r.train.accuracy < 1.0) causes.push_back(failure_cause(model, data));
+                if (first && act == Activation::Tanh) {
+                    save_boundary(model, cfg.loss, data, {}, "xor_" + arch + "_boundary.ppm");
+                    Series curve{arch, class_colors[curves.size() % 4], {}};
+                    for (const EpochStats& s : r.result.history) curve.values.push_back(s.train_loss);
+                    curves.push_back(curve);
+                }
+                graph_truncate(keep);  // this model is done with: drop its weights too
+            }
+            int solved = seeds - int(causes.size());
+            std::string why;
+            for (const char* cause : {"plateau", "saturated unit", "dead relu unit"}) {
+                int n = int(std::count(causes.begin(), causes.end(), cause));
+                if (n > 0) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + cause;
+            }
+            std::printf("  %-8s %-8s %7.0f%% %15.0f %18.4f  %s\n", arch.c_str(), activation_name(act),
+                        100.0 * solved / seeds, median(epochs_to_solve), median(final_losses),
+                        why.empty() ? "-" : why.c_str());
+        }
+    }
+    if (!curves.empty()) {
+        Image chart(720, 420, white);
+        draw_chart(chart, 70, 40, 620, 330, "XOR TRAINING LOSS (TANH, FIRST SEED)", curves, true);
+        write_ppm(chart, out_dir + "/xor_loss.ppm");
+    }
+}
+
+// `count` epochs from 0 to `last`, spaced evenly on a log scale: the boundary changes most
+// at the start, so early epochs deserve more snapshots.
+std::vector<int> snapshot_epochs(int last, int count) {
+    std::vector<int> epochs = {0};
+    for (int k = 1; k < count; ++k) {
+        int e = int(std::lround(std::pow(double(last), double(k) / (count - 1))));
+        epochs.push_back(std::min(last, std::max(e, epochs.back() + 1)));
+    }
+    epochs.erase(std::unique(epochs.begin(), epochs.end()), epochs.end());
+    return epochs;
+}
+
+// The boundary as it formed: one labelled tile per snapshot in a grid, and each snapshot
+// as its own numbered frame in plots/frames/ for those who want an animation.
+void save_evolution(const MLP& model, Loss loss, const Dataset& train_set, const View& view,
+                    const std::vector<std::vector<double>>& params_by_epoch) {
+    std::vector<Value> params = model.parameters();
+    std::vector<double> final_params = snapshot(params);
+    std::vector<int> epochs = snapshot_epochs(int(params_by_epoch.size()) - 1, 12);
+    const int tile = 200, columns = 4, label_height = 20;
+    int rows = (int(epochs.size()) + columns - 1) / columns;
+    Image grid(columns * tile, rows * (tile + label_height), white);
+    for (size_t k = 0; k < epochs.size(); ++k) {
+        restore(params, params_by_epoch[epochs[k]]);
+        DenseMLP net = dense_copy(model);
+        std::string label = "EPOCH " + std::to_string(epochs[k]);
+        int x0 = int(k % columns) * tile, y0 = int(k / columns) * (tile + label_height);
+        paste(grid, draw_boundary(net, loss, train_set, {}, view, tile), x0, y0 + label_height);
+        draw_text(grid, x0 + 6, y0 + 4, label, black, 2);
+        Image frame = draw_boundary(net, loss, train_set, {}, view, 400);
+        draw_text(frame, 8, 8, label, black, 2);
+        char name[64];
+        std::snprintf(name, sizeof name, "/frames/spiral_%02d.ppm", int(k));
+        write_ppm(frame, out_dir + name);
+    }
+    restore(params, final_params);
+    write_ppm(grid, out_dir + "/spiral_evolution.ppm");
+}
+
+// Loss (log scale) above, accuracy below, training and validation, one epoch per step.
+void save_loss_curves(const std::vector<EpochStats>& history, const std::string& title,
+                      const std::string& name) {
+    Series train_loss{"TRAINING", class_colors[1], {}}, val_loss{"VALIDATION", class_colors[0], {}};
+    Series train_acc = train_loss, val_acc = val_loss;
+    for (const EpochStats& s : history) {
+        train_loss.values.push_back(s.train_loss);
+        val_loss.values.push_back(s.val_loss);
+        train_acc.values.push_back(100 * s.train_acc);
+        val_acc.values.push_back(100 * s.val_acc);
+    }
+    Image image(720, 720, white);
+    draw_chart(image, 70, 40, 620, 280, title + " LOSS", {train_loss, val_loss}, true);
+    draw_chart(image, 70, 400, 620, 260, title + " ACCURACY %", {train_acc, val_acc}, false);
+    write_ppm(image, out_dir + "/" + name);
+}
+
+// The final boundary as letters, one per class, capital where a training point lies.
+void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set, const View& view) {
+    const int cols = 64, rows = 32;
+    DenseMLP net = dense_copy(model);
+    std::vector<std::string> lines(rows, std::string(cols, ' '));
+    for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c) {
+            double x = view.x_min + view.span * (c + 0.5) / cols;
+            double y = view.y_min + view.span * (1.0 - (r + 0.5) / rows);
+            std::vector<double> p = class_probabilities(net, loss, x, y);
+            lines[r][c] = char('a' + (std::max_element(p.begin(), p.end()) - p.begin()));
+        }
+    }
+    for (const Point& p : train_set) {
+        int c = int((p.x - view.x_min) / view.span * cols);
+        int r = int((1.0 - (p.y - view.y_min) / view.span) * rows);
+        if (r >= 0 && r < rows && c >= 0 && c < cols) lines[r][c] = char('A' + p.label);
+    }
+    for (const std::string& line : lines) std::printf("  %s\n", line.c_str());
+}
+
+void print_sample_predictions(const MLP& model, const Dataset& test_set) {
+    std::printf("Sample predictions on test points (class probabilities from softmax):\n");
+    for (size_t i = 0; i < test_set.size(); i += test_set.size() / 6) {
+        const Point& p = test_set[i];
+        size_t keep = graph.nodes.size();
+        std::vector<double> prob = softmax(forward(model, p));
+        graph_truncate(keep);
+        int guess = int(std::max_element(prob.begin(), prob.end()) - prob.begin());
+        std::printf("  (% .3f, % .3f) class %d -> predicted %d  p = [", p.x, p.y, p.label, guess);
+        for (size_t c = 0; c < prob.size(); ++c) std::printf("%s%.3f", c ? ", " : "", prob[c]);
+        std::printf("]\n");
+    }
+}
+
+void print_outcome(const char* name, const RunOutcome& r) {
+    std::printf("%s: stopped after %d epochs (%s), weights from epoch %d\n", name,
+                int(r.result.history.size()) - 1, stop_reason_name(r.result.stop), r.result.best_epoch);
+    std::printf("  train %.1f%%   validation %.1f%%   test %.1f%%   (loss %.4f / %.4f / %.4f)\n",
+                100 * r.train.accuracy, 100 * r.val.accuracy, 100 * r.test.accuracy, r.train.loss,
+                r.val.loss, r.test.loss);
+}
+
+struct SpiralData {
+    Dataset train, val, test;
+};
+
+SpiralData spiral_data(uint64_t seed) {
+    SpiralData d;
+    d.train = spiral(spiral_points_per_arm, 3, 0.2, seed);
+    Rng split_rng{seed + 1};
+    d.val = split_off(d.train, 0.2, split_rng);
+    d.test = spiral(spiral_points_per_arm, 3, 0.2, seed + 1000);  // never seen in training
+    return d;
+}
+
+void run_spiral(const Options& opts) {
+    TrainConfig cfg = with_overrides(spiral_settings(), opts);
+    SpiralData data = spiral_data(cfg.seed);
+    MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
+    std::string arch = architecture(layer_sizes(cfg, 3));
+    std::printf("Spiral: %zu training, %zu validation, %zu test points; %s %s, %s\n",
+                data.train.size(), data.val.size(), data.test.size(), arch.c_str(),
+                activation_name(cfg.act), cfg.optimizer == OptimizerKind::SGD ? "SGD" : "Adam");
+    View view = view_of(data.train);
+    std::vector<std::vector<double>> params_by_epoch;
+    std::vector<Value> params = model.parameters();
+    bool live = opts.live && stdout_is_terminal();
+    std::vector<EpochStats> seen;
+    if (live) std::printf("\x1b[2J");
+    RunOutcome r = run("spiral", model, cfg, data.train, data.val, data.test,
+                       std::string("spiral_") + arch + "_" + activation_name(cfg.act),
+                       [&](const EpochStats& s, const MLP& m) {
+        params_by_epoch.push_back(snapshot(params));
+        seen.push_back(s);
+        if (live && s.epoch % 2 == 0) {
+            DenseMLP net = dense_copy(m);
+            draw_live(net, cfg.loss, view, seen);
+        }
+        if (!live && s.epoch % 10 == 0) print_progress(s);
+    });
+    print_outcome("Spiral", r);
+    print_sample_predictions(model, data.test);
+    std::printf("The final boundary (a, b, c: predicted class; A, B, C: training points):\n");
+    print_ascii_boundary(model, cfg.loss, data.train, view);
+    save_boundary(model, cfg.loss, data.train, data.test, "spiral_boundary.ppm");
+    save_evolution(model, cfg.loss, data.train, view, params_by_epoch);
+    save_loss_curves(r.result.history, "SPIRAL", "spiral_loss.ppm");
+}
+
+// What momentum buys: the same network, seed and budget (40 epochs of SGD with
+// mini-batches of 16, no early stopping), with momentum 0.9 and with none.
+void run_momentum_comparison(const Options& opts) {
+    TrainConfig base = with_overrides(spiral_settings(), opts);
+    base.optimizer = OptimizerKind::SGD;
+    base.learning_rate = 0.02;
+    base.final_learning_rate = -1;
+    base.max_epochs = 40;
+    base.patience = base.max_epochs;
+    SpiralData data = spiral_data(base.seed);
+    std::printf("Momentum against plain SGD on the spiral: lr %g, %d epochs, same seed\n",
+                base.learning_rate, base.max_epochs);
+    std::vector<Series> curves;
+    for (double momentum : {0.9, 0.0}) {
+        TrainConfig cfg = base;
+        cfg.momentum = momentum;
+        size_t keep = graph.nodes.size();
+        MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
+        std::string name = momentum > 0 ? "spiral_sgd_momentum" : "spiral_sgd_plain";
+        RunOutcome r = run(name, model, cfg, data.train, data.val, data.test, name, nullptr);
+        std::printf("  momentum %.1f: train loss %.4f, train %.1f%%, validation %.1f%%\n", momentum,
+                    r.train.loss, 100 * r.train.accuracy, 100 * r.val.accuracy);
+        Series curve{momentum > 0 ? "MOMENTUM 0.9" : "PLAIN SGD", class_colors[curves.size()], {}};
+        for (const EpochStats& s : r.result.history) curve.values.push_back(s.train_loss);
+        curves.push_back(curve);
+        graph_truncate(keep);
+    }
+    Image chart(720, 420, white);
+    draw_chart(chart, 70, 40, 620, 330, "SPIRAL TRAINING LOSS, SGD", curves, true);
+    write_ppm(chart, out_dir + "/spiral_momentum.ppm");
+}
+
+void run_moons(const Options& opts) {
+    TrainConfig cfg = with_overrides(moons_settings(), opts);
+    Dataset train_set = moons(100, 0.1, cfg.seed);
+    Dataset test_set = moons(100, 0.1, cfg.seed + 1000);
+    MLP model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
+    std::string arch = architecture(layer_sizes(cfg, 1));
+    std::printf("Moons: %zu points; %s %s, hinge loss + %g L2, lr %g -> %g, %d full-batch steps\n",
+                train_set.size(), arch.c_str(), activation_name(cfg.act), cfg.l2, cfg.learning_rate,
+                cfg.final_learning_rate, cfg.max_epochs);
+    RunOutcome r = run("moons", model, cfg, train_set, {}, test_set,
+                       "moons_" + arch + "_" + activation_name(cfg.act),
+                       [](const EpochStats& s, const MLP&) {
+                           if (s.epoch % 20 == 0) print_progress(s);
+                       });
+    print_outcome("Moons", r);
+    save_boundary(model, cfg.loss, train_set, test_set, "moons_boundary.ppm");
+    save_loss_curves(r.result.history, "MOONS", "moons_loss.ppm");
+}
+
+// ---------------------------------------------------------------------------------------
+// 15. Command line
+// ---------------------------------------------------------------------------------------
+// Every flag is checked before anything is written: a bad value gets one line naming the
+// flag and what it accepts, and exit status 2.
+
+const char* usage_text =
+    "usage: ./nn [all|xor|spiral|moons|graph|bench] [flags]\n"
+    "\n"
+    "  all       (default) the XOR study, the spiral, momentum vs plain SGD, the moons\n"
+    "  xor       XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each\n"
+    "  spiral    the three-armed spiral, with early stopping on a validation set\n"
+    "  moons     micrograd's two moons demo\n"
+    "  graph     one neuron's graph, every node and edge of backward printed\n"
+    "  bench     time an epoch on the graph and by hand (prints one line)\n"
+    "\n"
+    "flags (each replaces the experiment's default):\n"
+    "  --seed N          integer 0 to 1000000000\n"
+    "  --epochs N        maximum epochs, 1 to 100000\n"
+    "  --lr X            learning rate, a number in (0, 10]\n"
+    "  --momentum X      a number in [0, 0.999]\n"
+    "  --batch N         batch size, 1 to 100000, or 0 for the whole training set\n"
+    "  --patience N      epochs without validation improvement, 1 to 100000\n"
+    "  --hidden A,B,...  hidden layer sizes, 1 to 6 layers of 1 to 512\n"
+    "  --act NAME        tanh, sigmoid or relu\n"
+    "  --optimizer NAME  sgd or adam\n"
+    "  --out DIR         where results, logs and pictures go (default plots)\n"
+    "  --live            redraw the spiral's boundary in the terminal while it trains\n"
+    "  --help            this text\n";
+
+[[noreturn]] void bad_input(const std::string& message) {
+    std::fprintf(stderr, "nn: %s (./nn --help lists the flags)\n", message.c_str());
+    std::exit(2);
+}
+
+// Reads `text` as a number in [lo, hi] (a whole number if `whole`), or stops with an error
+// that names the flag and the accepted range.
+double parse_number(const std::string& flag, const std::string& text, double lo, double hi,
+                    bool whole, const std::string& accepted) {
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    bool ok = !text.empty() && *end == '\0' && std::isfinite(v) && v >= lo && v <= hi;
+    if (!ok || (whole && v != std::floor(v))) {
+        bad_input(flag + " takes " + accepted + ", got '" + text + "'");
+    }
+    return v;
+}
+
+std::vector<int> parse_hidden(const std::string& text) {
+    std::vector<int> sizes;
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = std::min(text.find(',', start), text.size());
+        std::string part = text.substr(start, comma - start);
+        sizes.push_back(int(parse_number("--hidden", part, 1, 512, true,
+                                         "sizes like 16,16 (1 to 6 layers of 1 to 512)")));
+        start = comma + 1;
+    }
+    if (sizes.size() > 6) bad_input("--hidden takes 1 to 6 layers, got " + text);
+    return sizes;
+}
+
+Options parse_command_line(int argc, char** argv) {
+    Options opts;
+    const std::vector<std::string> commands = {"all", "xor", "spiral", "moons", "graph", "bench"};
+    int i = 1;
+    if (argc > 1 && argv[1][0] != '-') {
+        opts.command = argv[1];
+        if (std::find(commands.begin(), commands.end(), opts.command) == commands.end()) {
+            bad_input("unknown experiment '" + opts.command + "'; choose all, xor, spiral, moons, graph or bench");
+        }
+        i = 2;
+    }
+    for (; i < argc; ++i) {
+        std::string flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(usage_text, stdout);
+            std::exit(0);
+        }
+        if (flag == "--live") {
+            opts.live = true;
+            continue;
+        }
+        if (i + 1 >= argc) bad_input(flag + " needs a value");
+        std::string value = argv[++i];
+        if (flag == "--seed") {
+            uint64_t seed = uint64_t(parse_number(flag, value, 0, 1e9, true, "an integer 0 to 1000000000"));
+            opts.overrides.push_back([seed](TrainConfig& c) { c.seed = seed; });
+        } else if (flag == "--epochs") {
+            int n = int(parse_number(flag, value, 1, 100000, true, "an integer 1 to 100000"));
+            opts.overrides.push_back([n](TrainConfig& c) { c.max_epochs = n; });
+        } else if (flag == "--lr") {
+            double lr = parse_number(flag, value, 1e-12, 10, false, "a number in (0, 10]");
+            opts.overrides.push_back([lr](TrainConfig& c) { c.learning_rate = lr; });
+        } else if (flag == "--momentum") {
+            double m = parse_number(flag, value, 0, 0.999, false, "a number in [0, 0.999]");
+            opts.overrides.push_back([m](TrainConfig& c) { c.momentum = m; });
+        } else if (flag == "--batch") {
+            int n = int(parse_number(flag, value, 0, 100000, true, "an integer 1 to 100000, or 0 for all"));
+            opts.overrides.push_back([n](TrainConfig& c) { c.batch_size = n; });
+        } else if (flag == "--patience") {
+            int n = int(parse_number(flag, value, 1, 100000, true, "an integer 1 to 100000"));
+            opts.overrides.push_back([n](TrainConfig& c) { c.patience = n; });
+        } else if (flag == "--hidden") {
+            std::vector<int> sizes = parse_hidden(value);
+            opts.overrides.push_back([sizes](TrainConfig& c) { c.hidden = sizes; });
+            opts.overrides_hidden = true;
+        } else if (flag == "--act") {
+            Activation act = Activation::Tanh;
+            if (value == "sigmoid") act = Activation::Sigmoid;
+            else if (value == "relu") act = Activation::ReLU;
+            else if (value != "tanh") bad_input("--act takes tanh, sigmoid or relu, got '" + value + "'");
+            opts.overrides.push_back([act](TrainConfig& c) { c.act = act; });
+            opts.overrides_act = true;
+        } else if (flag == "--optimizer") {
+            if (value != "sgd" && value != "adam") bad_input("--optimizer takes sgd or adam, got '" + value + "'");
+            OptimizerKind kind = value == "sgd" ? OptimizerKind::SGD : OptimizerKind::Adam;
+            opts.overrides.push_back([kind](TrainConfig& c) { c.optimizer = kind; });
+        } else if (flag == "--out") {
+            if (value.empty()) bad_input("--out takes a directory name, got ''");
+            out_dir = value;
+        } else {
+            bad_input("unknown flag '" + flag + "'");
+        }
+    }
+    return opts;
+}
+
 #ifndef NN_NO_MAIN
+// The table of contents of a run.
 int main(int argc, char** argv) {
-    std::string cmd = argc > 1 ? argv[1] : "";
-    if (cmd == "graph") print_graph_demo();
-    if (cmd == "bench") run_bench();
+    Options opts = parse_command_line(argc, argv);
+    if (opts.command == "graph") {
+        print_graph_demo();
+        return 0;
+    }
+    if (opts.command == "bench") {
+        run_bench();
+        return 0;
+    }
+    std::error_code error;
+    std::filesystem::create_directories(out_dir + "/frames", error);
+    if (error) fatal("cannot create " + out_dir + "/frames: " + error.message());
+    start_results_file();
+    auto start = std::chrono::steady_clock::now();
+    bool all = opts.command == "all";
+    if (all || opts.command == "xor") run_xor_study(opts);
+    if (all || opts.command == "spiral") run_spiral(opts);
+    if (all) run_momentum_comparison(opts);
+    if (all || opts.command == "moons") run_moons(opts);
+    std::printf("Done in %.1f s. Results, logs and pictures are in %s/.\n",
+                milliseconds_since(start) / 1000, out_dir.c_str());
     return 0;
 }
 #endif
