@@ -10,7 +10,7 @@ all: nn
 nn: nn.cpp
 	$(CXX) $(CXXFLAGS) -o nn nn.cpp
 
-tests: tests.cpp nn.cpp
+tests: tests.cpp nn.cpp nn
 	$(CXX) $(CXXFLAGS) -o tests tests.cpp
 
 run: nn

@@ -9,10 +9,8 @@
 #define NN_NO_MAIN
 #include "nn.cpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 // ---- A tiny test runner --------------------------------------------------------------
@@ -319,6 +317,303 @@ void test_training_memory_stays_flat_over_100000_steps() {
     graph_truncate(keep);
 }
 
+
+// ---- Losses and optimisers ---------------------------------------------------------------
+
+void test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000() {
+    size_t keep = graph.nodes.size();
+    std::vector<Value> z = {1000.0, -1000.0, 0.0};
+    Value loss = softmax_cross_entropy(z, 1);
+    loss.backward();
+    // By hand: log(e^1000 + e^-1000 + 1) - (-1000) = 2000 to double precision, and the
+    // gradient softmax(z) - onehot(1) = (1, -1, 0).
+    check_close(loss.data(), 2000.0, 1e-15, "loss");
+    check_close(z[0].grad(), 1.0, 1e-15, "dz0");
+    check_close(z[1].grad(), -1.0, 1e-15, "dz1");
+    check_close(z[2].grad(), 0.0, 1e-15, "dz2");
+    Value small = softmax_cross_entropy({Value(1000.0), Value(-1000.0), Value(0.0)}, 0);
+    check_close(small.data(), 0.0, 1e-15, "a confident right answer costs nothing");
+    graph_truncate(keep);
+}
+
+void test_softmax_cross_entropy_matches_the_textbook_formula() {
+    size_t keep = graph.nodes.size();
+    std::vector<double> raw = {0.3, -1.2, 2.0};
+    std::vector<Value> z = {raw[0], raw[1], raw[2]};
+    double sum = std::exp(0.3) + std::exp(-1.2) + std::exp(2.0);
+    check_close(softmax_cross_entropy(z, 2).data(), -std::log(std::exp(2.0) / sum), 1e-14, "loss");
+    check_op("softmax CE", [](Value x) { return softmax_cross_entropy({x, Value(0.5), Value(-1.0)}, 1); },
+             {-3, -0.5, 0, 0.5, 3});
+    graph_truncate(keep);
+}
+
+void test_binary_cross_entropy_is_stable_and_matches_the_formula() {
+    for (double z : {-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0}) {
+        for (int y : {0, 1}) {
+            size_t keep = graph.nodes.size();
+            Value logit = z;
+            Value loss = binary_cross_entropy(logit, y);
+            loss.backward();
+            double p = 1.0 / (1.0 + std::exp(-z));
+            // For moderate z the textbook form is exact enough to compare with.
+            if (std::fabs(z) < 30) {
+                double want = -(y * std::log(p) + (1 - y) * std::log(1 - p));
+                check_close(loss.data(), want, 1e-12, fmt("BCE(z=%g, y=%g)", z, y));
+            }
+            check(std::isfinite(loss.data()), fmt("BCE finite at z=%g", z));
+            check_close(logit.grad(), p - y, 1e-12, fmt("dBCE/dz = sigmoid(z) - y at z=%g", z));
+            graph_truncate(keep);
+        }
+    }
+}
+
+void test_hinge_and_squared_error_match_their_definitions() {
+    size_t keep = graph.nodes.size();
+    check_close(hinge(0.3, 1).data(), 0.7, 1e-15, "hinge, right side, inside the margin");
+    check_close(hinge(2.0, 1).data(), 0.0, 0, "hinge, beyond the margin");
+    check_close(hinge(0.3, 0).data(), 1.3, 1e-15, "hinge, wrong side");
+    Value mse = mean_squared_error({Value(1.0), Value(3.0)}, {0.0, 1.0});
+    check_close(mse.data(), (1.0 + 4.0) / 2, 1e-15, "mean of squared errors");
+    check_op("mse", [](Value x) { return mean_squared_error({x, Value(2.0)}, {1.0, 0.0}); }, {-2, 0, 1, 3, 5});
+    graph_truncate(keep);
+}
+
+void test_momentum_update_matches_two_steps_by_hand() {
+    Value w = 1.0;
+    Optimizer opt;  // learning rate 0.1, momentum 0.9
+    w.grad() = 0.5;
+    opt.step({w});
+    // v1 = 0.9 * 0 - 0.1 * 0.5 = -0.05, w1 = 1 - 0.05 = 0.95
+    check_close(w.data(), 0.95, 1e-15, "after step 1");
+    w.grad() = 0.2;
+    opt.step({w});
+    // v2 = 0.9 * -0.05 - 0.1 * 0.2 = -0.065, w2 = 0.95 - 0.065 = 0.885
+    check_close(w.data(), 0.885, 1e-15, "after step 2");
+}
+
+void test_adam_first_steps_match_hand_computed_values() {
+    Value w = 1.0;
+    Optimizer opt;
+    opt.kind = OptimizerKind::Adam;
+    opt.learning_rate = 0.01;
+    w.grad() = 0.5;
+    opt.step({w});
+    // m = 0.05, s = 0.00025; bias-corrected 0.5 and 0.25; step = -0.01 * 0.5 / 0.5
+    check_close(w.data(), 1.0 - 0.01 * 0.5 / (0.5 + 1e-8), 1e-15, "after step 1");
+    w.grad() = -0.2;
+    opt.step({w});
+    // m = 0.9 * 0.05 + 0.1 * -0.2 = 0.025;  s = 0.999 * 0.00025 + 0.001 * 0.04 = 0.00028975
+    double m_hat = 0.025 / (1 - 0.81), s_hat = 0.00028975 / (1 - 0.998001);
+    double want = 1.0 - 0.01 * 0.5 / (0.5 + 1e-8) - 0.01 * m_hat / (std::sqrt(s_hat) + 1e-8);
+    check_close(w.data(), want, 1e-14, "after step 2");
+}
+
+void test_weight_decay_adds_decay_times_weight_to_the_gradient() {
+    Value w = 2.0;
+    Optimizer opt;
+    opt.momentum = 0.0;
+    opt.weight_decay = 0.1;
+    w.grad() = 0.5;
+    opt.step({w});
+    check_close(w.data(), 2.0 - 0.1 * (0.5 + 0.1 * 2.0), 1e-15, "one decayed step");
+}
+
+// ---- Training ----------------------------------------------------------------------------
+
+void test_fixed_seed_xor_run_converges() {
+    TrainConfig cfg = xor_settings();
+    MLP model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
+    TrainResult r = train(model, xor_data(), {}, cfg, nullptr);
+    Evaluation e = evaluate(model, xor_data(), cfg.loss);
+    check(r.stop == StopReason::TargetLoss, "stopped because the loss reached the target");
+    check_close(e.accuracy, 1.0, 0, "all four points right");
+    check(e.loss < cfg.target_loss, "final loss below the target");
+}
+
+void test_batch_sizes_one_mini_and_full_all_lower_the_loss() {
+    for (int batch : {1, 5, 0}) {
+        TrainConfig cfg = spiral_settings();
+        cfg.hidden = {8};
+        cfg.batch_size = batch;
+        cfg.learning_rate = 0.05;
+        cfg.max_epochs = 30;
+        Dataset data = spiral(20, 3, 0.2, 9);
+        MLP model(2, layer_sizes(cfg, 3), cfg.act, 3);
+        TrainResult r = train(model, data, {}, cfg, nullptr);
+        check(r.history.back().train_loss < r.history.front().train_loss * 0.9,
+              fmt("batch %g: loss fell by 10%% or more", batch));
+    }
+}
+
+void test_early_stopping_restores_the_best_weights() {
+    TrainConfig cfg = spiral_settings();
+    cfg.hidden = {16};
+    cfg.learning_rate = 0.05;  // large, so the validation loss wanders
+    cfg.final_learning_rate = -1;
+    cfg.max_epochs = 60;
+    cfg.patience = 8;
+    Dataset train_set = spiral(30, 3, 0.2, 4);
+    Rng rng{5};
+    Dataset val = split_off(train_set, 0.3, rng);
+    MLP model(2, layer_sizes(cfg, 3), cfg.act, 2);
+    std::vector<Value> params = model.parameters();
+    std::vector<std::vector<double>> seen;
+    TrainResult r = train(model, train_set, val, cfg,
+                          [&](const EpochStats&, const MLP&) { seen.push_back(snapshot(params)); });
+    check(r.stop == StopReason::Patience, "stopped for lack of improvement");
+    int last = int(r.history.size()) - 1;
+    check(last - r.best_epoch == cfg.patience, "stopped exactly `patience` epochs after the best");
+    double best = 1e9;
+    for (const EpochStats& s : r.history) best = std::min(best, s.val_loss);
+    check_close(r.history[r.best_epoch].val_loss, best, 1e-12, "best epoch has the lowest val loss");
+    check(snapshot(params) == seen[r.best_epoch], "the model holds the best epoch's weights");
+    check(snapshot(params) != seen.back(), "and not the last epoch's");
+    check_close(evaluate(model, val, cfg.loss).loss, best, 1e-12, "its val loss is the best one");
+}
+
+void test_divergence_is_detected_and_reported() {
+    TrainConfig cfg = spiral_settings();
+    cfg.optimizer = OptimizerKind::SGD;
+    cfg.act = Activation::ReLU;  // unbounded, so huge weights give infinite outputs
+    cfg.learning_rate = 1e200;  // far too large: the loss overflows
+    cfg.final_learning_rate = -1;
+    cfg.max_epochs = 50;
+    Dataset data = spiral(10, 3, 0.2, 1);
+    MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
+    TrainResult r = train(model, data, data, cfg, nullptr);
+    check(r.stop == StopReason::Diverged, "stop reason is 'diverged'");
+    check(std::isfinite(evaluate(model, data, cfg.loss).loss), "the kept weights are finite");
+}
+
+void test_datasets_have_the_documented_shape_and_are_deterministic() {
+    Dataset s = spiral(100, 3, 0.2, 1);
+    check(s.size() == 300 && class_count(s) == 3, "spiral: 3 x 100 points");
+    check(s[0].x == 0 && s[0].y == 0, "each arm starts at the centre (r = 0)");
+    double r_last = std::hypot(s[99].x, s[99].y);
+    check_close(r_last, 1.0, 1e-12, "and ends at radius 1");
+    Dataset again = spiral(100, 3, 0.2, 1), other = spiral(100, 3, 0.2, 2);
+    check(again[50].x == s[50].x && again[250].y == s[250].y, "same seed, same points");
+    check(other[50].x != s[50].x, "another seed, other points");
+    Dataset m = moons(100, 0.1, 1);
+    check(m.size() == 100 && class_count(m) == 2, "moons: 100 points, 2 classes");
+    check(xor_data().size() == 4, "xor: 4 points");
+}
+
+// ---- Files: images, logs, determinism, bad input ----------------------------------------
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Runs the spiral (briefly) and the moons into `dir`, as ./nn would.
+void run_small_experiments(const std::string& dir) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir + "/frames");
+    out_dir = dir;
+    console = std::fopen("test_console.txt", "w");  // keep the runner's output readable
+    Options opts;
+    opts.overrides.push_back([](TrainConfig& c) { c.max_epochs = std::min(c.max_epochs, 6); });
+    start_results_file();
+    run_spiral(opts);
+    run_moons(opts);
+    std::fclose(console);
+    console = stdout;
+    std::remove("test_console.txt");
+    out_dir = "plots";
+}
+
+struct Ppm {
+    std::string magic;
+    int width = 0, height = 0, maxval = 0;
+    std::string pixels;
+};
+
+Ppm parse_ppm(const std::string& bytes) {
+    Ppm p;
+    std::istringstream in(bytes);
+    in >> p.magic >> p.width >> p.height >> p.maxval;
+    in.get();  // the single whitespace byte after maxval
+    p.pixels = bytes.substr(size_t(in.tellg()));
+    return p;
+}
+
+void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
+    const std::string dir = "test_output_a";
+    run_small_experiments(dir);
+    int images = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+        if (entry.path().extension() != ".ppm") continue;
+        ++images;
+        Ppm p = parse_ppm(read_file(entry.path().string()));
+        std::string name = entry.path().filename().string();
+        check(p.magic == "P6" && p.maxval == 255, name + ": a P6 header with maxval 255");
+        check(p.pixels.size() == size_t(p.width) * p.height * 3, name + ": width x height x 3 bytes");
+        check(p.width >= 200 && p.height >= 200, name + ": at least 200 x 200");
+        std::string first = p.pixels.substr(0, 3);
+        bool varied = false;
+        for (size_t i = 0; i + 3 <= p.pixels.size() && !varied; i += 3) varied = p.pixels.compare(i, 3, first) != 0;
+        check(varied, name + ": not a single colour");
+    }
+    check(images == 5 + 7, fmt("5 images and 7 frames, got %g", images));
+    Ppm grid = parse_ppm(read_file(dir + "/spiral_evolution.ppm"));
+    check(grid.width == 800 && grid.height == 2 * 220, "6 epochs + start = 7 tiles: a 4 x 2 grid");
+    std::string log = read_file(dir + "/spiral_2-32-32-3_relu.csv");
+    check(std::count(log.begin(), log.end(), '\n') == 1 + 7, "header + epochs 0..6");
+    check(log.rfind("epoch,train_loss,val_loss,train_acc,val_acc,learning_rate\n", 0) == 0, "header");
+    std::string results = read_file(dir + "/results.csv");
+    check(std::count(results.begin(), results.end(), '\n') == 3, "results: header + 2 runs");
+    std::filesystem::remove_all(dir);
+}
+
+void test_same_seed_gives_byte_identical_files() {
+    run_small_experiments("test_output_a");
+    run_small_experiments("test_output_b");
+    int compared = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator("test_output_a")) {
+        if (!entry.is_regular_file()) continue;
+        std::string rel = std::filesystem::relative(entry.path(), "test_output_a").string();
+        bool same = read_file(entry.path().string()) == read_file("test_output_b/" + rel);
+        check(same, rel + " is the same in both runs");
+        ++compared;
+    }
+    check(compared >= 15, fmt("compared %g files", compared));
+    std::filesystem::remove_all("test_output_a");
+    std::filesystem::remove_all("test_output_b");
+}
+
+// The command line is checked by running the built program (make test builds it first).
+void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
+    if (!std::filesystem::exists("nn")) {
+        check(false, "./nn is not built (run make test, which builds it)");
+        return;
+    }
+    const char* cases[][2] = {
+        {"--lr abc", "--lr takes a number in (0, 10], got 'abc'"},
+        {"--lr -1", "--lr takes a number in (0, 10], got '-1'"},
+        {"--act swish", "--act takes tanh, sigmoid or relu, got 'swish'"},
+        {"--hidden 16,0", "--hidden takes sizes like 16,16"},
+        {"--batch 1.5", "--batch takes an integer"},
+        {"spiral --momentum 1", "--momentum takes a number in [0, 0.999], got '1'"},
+        {"sprial", "unknown experiment 'sprial'"},
+        {"--epochs", "--epochs takes an integer 1 to 100000, got '--out'"},
+        {"--help-me 3", "unknown flag '--help-me'"},
+    };
+    for (auto& c : cases) {
+        std::filesystem::remove_all("test_output_bad");
+        std::string cmd = std::string("./nn ") + c[0] + " --out test_output_bad > test_stdout.txt 2> test_stderr.txt";
+        int status = std::system(cmd.c_str());
+        std::string err = read_file("test_stderr.txt");
+        check(status != 0, std::string(c[0]) + ": non-zero exit");
+        check(WEXITSTATUS(status) == 2, std::string(c[0]) + ": exit status 2");
+        check(err.find(c[1]) != std::string::npos, std::string(c[0]) + ": message names the problem: " + err);
+        check(std::count(err.begin(), err.end(), '\n') == 1, std::string(c[0]) + ": one line");
+        check(!std::filesystem::exists("test_output_bad"), std::string(c[0]) + ": nothing written");
+    }
+    std::remove("test_stdout.txt");
+    std::remove("test_stderr.txt");
+}
+
 // ---- Runner ----------------------------------------------------------------------------
 
 struct Test {
@@ -347,6 +642,21 @@ int main() {
         TEST(test_mlp_parameter_gradients_match_finite_differences),
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
         TEST(test_training_memory_stays_flat_over_100000_steps),
+        TEST(test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000),
+        TEST(test_softmax_cross_entropy_matches_the_textbook_formula),
+        TEST(test_binary_cross_entropy_is_stable_and_matches_the_formula),
+        TEST(test_hinge_and_squared_error_match_their_definitions),
+        TEST(test_momentum_update_matches_two_steps_by_hand),
+        TEST(test_adam_first_steps_match_hand_computed_values),
+        TEST(test_weight_decay_adds_decay_times_weight_to_the_gradient),
+        TEST(test_fixed_seed_xor_run_converges),
+        TEST(test_batch_sizes_one_mini_and_full_all_lower_the_loss),
+        TEST(test_early_stopping_restores_the_best_weights),
+        TEST(test_divergence_is_detected_and_reported),
+        TEST(test_datasets_have_the_documented_shape_and_are_deterministic),
+        TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
+        TEST(test_same_seed_gives_byte_identical_files),
+        TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
     };
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
