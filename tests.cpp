@@ -117,7 +117,8 @@ void test_tanh_sigmoid_stay_finite_at_plus_minus_1000() {
         t.backward();
         s.backward();
         check(std::isfinite(t.data()) && std::isfinite(a.grad()), fmt("tanh finite at %g", x));
-        check(std::isfinite(s.data()) && std::isfinite(b.grad()), fmt("sigmoid finite at %g", x));
+        check(std::isfinite(s.data()) && std::isfinite(b.grad()),
+              fmt("sigmoid finite at %g", x));
         check_close(t.data(), x > 0 ? 1 : -1, 0, "tanh saturates to +-1");
         check_close(s.data(), x > 0 ? 1 : 0, 0, "sigmoid saturates to 0 or 1");
         check_close(a.grad(), 0, 0, "tanh slope is 0 when saturated");
@@ -226,7 +227,8 @@ void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
 
 double spiral_loss(const MLP& model, const Dataset& data) {
     Value total = 0.0;
-    for (const Point& p : data) total = total + point_loss(forward(model, p), p.label, Loss::SoftmaxCrossEntropy);
+    for (const Point& p : data)
+        total = total + point_loss(forward(model, p), p.label, Loss::SoftmaxCrossEntropy);
     return total.data() / double(data.size());
 }
 
@@ -341,8 +343,12 @@ void test_softmax_cross_entropy_matches_the_textbook_formula() {
     std::vector<double> raw = {0.3, -1.2, 2.0};
     std::vector<Value> z = {raw[0], raw[1], raw[2]};
     double sum = std::exp(0.3) + std::exp(-1.2) + std::exp(2.0);
-    check_close(softmax_cross_entropy(z, 2).data(), -std::log(std::exp(2.0) / sum), 1e-14, "loss");
-    check_op("softmax CE", [](Value x) { return softmax_cross_entropy({x, Value(0.5), Value(-1.0)}, 1); },
+    check_close(softmax_cross_entropy(z, 2).data(), -std::log(std::exp(2.0) / sum), 1e-14,
+                "loss");
+    check_op("softmax CE",
+             [](Value x) {
+                 return softmax_cross_entropy({x, Value(0.5), Value(-1.0)}, 1);
+             },
              {-3, -0.5, 0, 0.5, 3});
     graph_truncate(keep);
 }
@@ -374,7 +380,11 @@ void test_hinge_and_squared_error_match_their_definitions() {
     check_close(hinge(0.3, 0).data(), 1.3, 1e-15, "hinge, wrong side");
     Value mse = mean_squared_error({Value(1.0), Value(3.0)}, {0.0, 1.0});
     check_close(mse.data(), (1.0 + 4.0) / 2, 1e-15, "mean of squared errors");
-    check_op("mse", [](Value x) { return mean_squared_error({x, Value(2.0)}, {1.0, 0.0}); }, {-2, 0, 1, 3, 5});
+    check_op("mse",
+             [](Value x) {
+                 return mean_squared_error({x, Value(2.0)}, {1.0, 0.0});
+             },
+             {-2, 0, 1, 3, 5});
     graph_truncate(keep);
 }
 
@@ -458,17 +468,21 @@ void test_early_stopping_restores_the_best_weights() {
     MLP model(2, layer_sizes(cfg, 3), cfg.act, 2);
     std::vector<Value> params = model.parameters();
     std::vector<std::vector<double>> seen;
-    TrainResult r = train(model, train_set, val, cfg,
-                          [&](const EpochStats&, const MLP&) { seen.push_back(snapshot(params)); });
+    TrainResult r = train(model, train_set, val, cfg, [&](const EpochStats&, const MLP&) {
+        seen.push_back(snapshot(params));
+    });
     check(r.stop == StopReason::Patience, "stopped for lack of improvement");
     int last = int(r.history.size()) - 1;
-    check(last - r.best_epoch == cfg.patience, "stopped exactly `patience` epochs after the best");
+    check(last - r.best_epoch == cfg.patience,
+          "stopped exactly `patience` epochs after the best");
     double best = 1e9;
     for (const EpochStats& s : r.history) best = std::min(best, s.val_loss);
-    check_close(r.history[r.best_epoch].val_loss, best, 1e-12, "best epoch has the lowest val loss");
+    check_close(r.history[r.best_epoch].val_loss, best, 1e-12,
+                "best epoch has the lowest val loss");
     check(snapshot(params) == seen[r.best_epoch], "the model holds the best epoch's weights");
     check(snapshot(params) != seen.back(), "and not the last epoch's");
-    check_close(evaluate(model, val, cfg.loss).loss, best, 1e-12, "its val loss is the best one");
+    check_close(evaluate(model, val, cfg.loss).loss, best, 1e-12,
+                "its val loss is the best one");
 }
 
 void test_divergence_is_detected_and_reported() {
@@ -548,19 +562,23 @@ void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
         Ppm p = parse_ppm(read_file(entry.path().string()));
         std::string name = entry.path().filename().string();
         check(p.magic == "P6" && p.maxval == 255, name + ": a P6 header with maxval 255");
-        check(p.pixels.size() == size_t(p.width) * p.height * 3, name + ": width x height x 3 bytes");
+        check(p.pixels.size() == size_t(p.width) * p.height * 3,
+              name + ": width x height x 3 bytes");
         check(p.width >= 200 && p.height >= 200, name + ": at least 200 x 200");
         std::string first = p.pixels.substr(0, 3);
         bool varied = false;
-        for (size_t i = 0; i + 3 <= p.pixels.size() && !varied; i += 3) varied = p.pixels.compare(i, 3, first) != 0;
+        for (size_t i = 0; i + 3 <= p.pixels.size() && !varied; i += 3)
+            varied = p.pixels.compare(i, 3, first) != 0;
         check(varied, name + ": not a single colour");
     }
     check(images == 5 + 7, fmt("5 images and 7 frames, got %g", images));
     Ppm grid = parse_ppm(read_file(dir + "/spiral_evolution.ppm"));
-    check(grid.width == 800 && grid.height == 2 * 220, "6 epochs + start = 7 tiles: a 4 x 2 grid");
+    check(grid.width == 800 && grid.height == 2 * 220,
+          "6 epochs + start = 7 tiles: a 4 x 2 grid");
     std::string log = read_file(dir + "/spiral_2-32-32-3_relu.csv");
     check(std::count(log.begin(), log.end(), '\n') == 1 + 7, "header + epochs 0..6");
-    check(log.rfind("epoch,train_loss,val_loss,train_acc,val_acc,learning_rate\n", 0) == 0, "header");
+    check(log.rfind("epoch,train_loss,val_loss,train_acc,val_acc,learning_rate\n", 0) == 0,
+          "header");
     std::string results = read_file(dir + "/results.csv");
     check(std::count(results.begin(), results.end(), '\n') == 3, "results: header + 2 runs");
     std::filesystem::remove_all(dir);
@@ -601,14 +619,17 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
     };
     for (auto& c : cases) {
         std::filesystem::remove_all("test_output_bad");
-        std::string cmd = std::string("./nn ") + c[0] + " --out test_output_bad > test_stdout.txt 2> test_stderr.txt";
+        std::string cmd = std::string("./nn ") + c[0] +
+                          " --out test_output_bad > test_stdout.txt 2> test_stderr.txt";
         int status = std::system(cmd.c_str());
         std::string err = read_file("test_stderr.txt");
         check(status != 0, std::string(c[0]) + ": non-zero exit");
         check(WEXITSTATUS(status) == 2, std::string(c[0]) + ": exit status 2");
-        check(err.find(c[1]) != std::string::npos, std::string(c[0]) + ": message names the problem: " + err);
+        check(err.find(c[1]) != std::string::npos,
+              std::string(c[0]) + ": message names the problem: " + err);
         check(std::count(err.begin(), err.end(), '\n') == 1, std::string(c[0]) + ": one line");
-        check(!std::filesystem::exists("test_output_bad"), std::string(c[0]) + ": nothing written");
+        check(!std::filesystem::exists("test_output_bad"),
+              std::string(c[0]) + ": nothing written");
     }
     std::remove("test_stdout.txt");
     std::remove("test_stderr.txt");
