@@ -102,6 +102,9 @@ void shuffle(std::vector<int>& items, Rng& rng) {
 struct Edge {
     int parent;    // index of a node this one was computed from
     double local;  // d(this node) / d(parent), recorded when this node was computed
+
+    Edge() {}  // left unset: every edge is written right after the vector grows
+    Edge(int parent_, double local_) : parent(parent_), local(local_) {}
 };
 
 struct Node {
@@ -245,9 +248,10 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
     Edge* edge = &graph.edges[first_edge];
     double sum = b.data();
     for (size_t i = 0; i < w.size(); ++i) {
-        sum += w[i].data() * x[i].data();
-        edge[2 * i] = {w[i].id, x[i].data()};      // d(sum)/dw[i] = x[i]
-        edge[2 * i + 1] = {x[i].id, w[i].data()};  // d(sum)/dx[i] = w[i]
+        double wi = w[i].data(), xi = x[i].data();
+        sum += wi * xi;
+        edge[2 * i] = {w[i].id, xi};      // d(sum)/dw[i] = x[i]
+        edge[2 * i + 1] = {x[i].id, wi};  // d(sum)/dx[i] = w[i]
     }
     edge[2 * w.size()] = {b.id, 1.0};  // d(sum)/db = 1
     return close_node(first_edge, sum, "w.x+b");
@@ -631,7 +635,7 @@ struct Optimizer {
         if (squares.empty()) squares.assign(params.size(), 0.0);
         ++steps;
         for (size_t i = 0; i < params.size(); ++i) {
-            Node& p = params[i].node();
+            Node& p = graph.nodes[params[i].id];
             double g = p.grad + weight_decay * p.data;
             p.data += kind == OptimizerKind::SGD ? sgd_change(i, g) : adam_change(i, g);
         }
