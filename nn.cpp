@@ -788,8 +788,8 @@ Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
     return {total / double(data.size()), double(correct) / double(data.size())};
 }
 
-// Every setting of a training run, with the defaults the spiral uses. The other experiments
-// start from these and change what differs (see section 11).
+// Every setting of a training run. Each experiment starts from these defaults and sets
+// what differs in its own settings function (section 14), all side by side.
 struct TrainConfig {
     std::vector<int> hidden = {16, 16};  // sizes of the hidden layers
     Activation act = Activation::Tanh;
