@@ -491,17 +491,29 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
     }
 }
 
-// Softmax cross-entropy by hand: returns the loss and sets g = d(loss)/d(logits), which
-// works out to softmax(z) - onehot(label).
+// Softmax turns scores into probabilities: p[i] = e^z[i] / sum_j e^z[j]. Subtracting
+// max z first changes nothing (it cancels) but keeps every exponent <= 0, so no overflow.
+std::vector<double> softmax(const std::vector<double>& z) {
+    double m = *std::max_element(z.begin(), z.end());
+    std::vector<double> p;
+    double sum = 0.0;
+    for (double zi : z) {
+        p.push_back(std::exp(zi - m));
+        sum += p.back();
+    }
+    for (double& prob : p) prob /= sum;
+    return p;
+}
+
+// Softmax cross-entropy by hand: returns -log p[label] and sets g = d(loss)/d(logits),
+// which works out to softmax(z) - onehot(label). p[label] underflows to 0 only when the
+// right logit trails the largest by more than about 745; section 7's version never does.
 double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
                                    std::vector<double>& g) {
-    double m = *std::max_element(z.begin(), z.end());
-    double sum = 0.0;
-    for (double zi : z) sum += std::exp(zi - m);
-    g.resize(z.size());
-    for (size_t i = 0; i < z.size(); ++i) g[i] = std::exp(z[i] - m) / sum;
+    g = softmax(z);
+    double loss = -std::log(g[label]);
     g[label] -= 1.0;
-    return m + std::log(sum) - z[label];
+    return loss;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,18 +562,11 @@ Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
     return m + log(sum) - logits[label];
 }
 
-// The probabilities themselves, for printing predictions (plain numbers: no gradients).
-std::vector<double> softmax(const std::vector<Value>& logits) {
-    double m = logits[0].data();
-    for (Value z : logits) m = std::max(m, z.data());
-    std::vector<double> p;
-    double sum = 0.0;
-    for (Value z : logits) {
-        p.push_back(std::exp(z.data() - m));
-        sum += p.back();
-    }
-    for (double& prob : p) prob /= sum;
-    return p;
+// The outputs' values as plain numbers, for predictions that need no gradients.
+std::vector<double> data_of(const std::vector<Value>& values) {
+    std::vector<double> data;
+    for (Value v : values) data.push_back(v.data());
+    return data;
 }
 
 // Hinge loss (what micrograd's moons demo uses), for labels 0/1 read as y = -1/+1:
@@ -780,9 +785,7 @@ Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
         size_t keep = graph.nodes.size();
         std::vector<Value> out = forward(model, p);
         total += point_loss(out, p.label, loss).data();
-        std::vector<double> scores;
-        for (Value v : out) scores.push_back(v.data());
-        correct += predicted_class(scores, loss) == p.label;
+        correct += predicted_class(data_of(out), loss) == p.label;
         graph_truncate(keep);  // no backward: the nodes were only needed for their values
     }
     return {total / double(data.size()), double(correct) / double(data.size())};
@@ -1107,10 +1110,7 @@ std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, doub
         double p1 = 1.0 / (1.0 + std::exp(-score));
         return {1 - p1, p1};
     }
-    std::vector<double> g;
-    dense_softmax_cross_entropy(out, 0, g);  // g = softmax - onehot(0)
-    g[0] += 1.0;
-    return g;
+    return softmax(out);
 }
 
 // The plane coloured by predicted class, paler where the network is less sure, the class
@@ -1382,7 +1382,7 @@ void print_graph_demo() {
     graph_truncate(keep);
 }
 
-// The benchmark from issue 2: the nnfs spiral (3 x 100 points, noise 0.2), MLP 2-16-16-3
+// The benchmark: the nnfs spiral (3 x 100 points, noise 0.2), MLP 2-16-16-3
 // tanh, softmax cross-entropy, one epoch = 300 single-point steps of momentum SGD. The same
 // epoch is timed on the graph and with the hand-written backprop of section 6.
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
@@ -1759,7 +1759,7 @@ void print_sample_predictions(const MLP& model, const Dataset& test_set) {
     for (size_t i = test_set.size() / 12; i < test_set.size(); i += test_set.size() / 6) {
         const Point& p = test_set[i];
         size_t keep = graph.nodes.size();
-        std::vector<double> prob = softmax(forward(model, p));
+        std::vector<double> prob = softmax(data_of(forward(model, p)));
         graph_truncate(keep);
         int guess = int(std::max_element(prob.begin(), prob.end()) - prob.begin());
         std::fprintf(console, "  (% .3f, % .3f) class %d -> predicted %d  p = [", p.x, p.y,
