@@ -127,6 +127,23 @@ void test_tanh_sigmoid_stay_finite_at_plus_minus_1000() {
     }
 }
 
+void test_tanh_of_agrees_with_std_tanh_and_sigmoid_with_its_definition() {
+    // nn.cpp writes tanh through exp; the C library's tanh is the independent reference.
+    double worst = 0;
+    for (int i = -40000; i <= 40000; ++i) {
+        double x = i * 1e-3;
+        worst = std::max(worst, std::fabs(tanh_of(x) - std::tanh(x)));
+    }
+    check(worst <= 4.5e-16, fmt("tanh_of within 4.5e-16 of std::tanh, worst %g", worst));
+    check(std::isnan(tanh_of(NAN)), "tanh_of passes NaN through");
+    size_t keep = graph.nodes.size();
+    for (double x : {-30.0, -2.0, -0.1, 0.0, 0.1, 2.0, 30.0}) {
+        check_close(sigmoid(Value(x)).data(), 1.0 / (1.0 + std::exp(-x)), 1e-15,
+                    fmt("sigmoid(%g) = 1 / (1 + e^-x)", x));
+    }
+    graph_truncate(keep);
+}
+
 void test_relu_matches_finite_differences_on_both_sides_of_zero() {
     check_op("relu", [](Value x) { return relu(x); }, {-5, -1, -1e-3, 1e-3, 1, 5});
     check_close(graph_derivative([](Value x) { return relu(x); }, 0.0), 0, 0, "relu'(0) = 0");
@@ -652,6 +669,7 @@ int main() {
         TEST(test_exp_log_match_finite_differences),
         TEST(test_tanh_sigmoid_match_finite_differences_including_saturation),
         TEST(test_tanh_sigmoid_stay_finite_at_plus_minus_1000),
+        TEST(test_tanh_of_agrees_with_std_tanh_and_sigmoid_with_its_definition),
         TEST(test_relu_matches_finite_differences_on_both_sides_of_zero),
         TEST(test_weighted_sum_node_equals_the_chain_of_adds_and_muls),
         TEST(test_x_plus_x_and_x_times_x_accumulate_over_both_edges),
