@@ -37,6 +37,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -838,7 +839,7 @@ struct TrainConfig {
     uint64_t seed = 1;                // initial weights and batch order
 };
 
-enum class StopReason { Patience, TargetLoss, MaxEpochs, Diverged };
+enum class StopReason { Patience, TargetLoss, MaxEpochs, Diverged, Interrupted };
 
 const char* stop_reason_name(StopReason r) {
     switch (r) {
@@ -846,6 +847,7 @@ const char* stop_reason_name(StopReason r) {
     case StopReason::TargetLoss: return "target_loss";
     case StopReason::MaxEpochs: return "max_epochs";
     case StopReason::Diverged: return "diverged";
+    case StopReason::Interrupted: return "interrupted";
     }
     return "?";
 }
@@ -857,8 +859,8 @@ struct EpochStats {
 
 struct TrainResult {
     std::vector<EpochStats> history;
-    StopReason stop;
-    int best_epoch;  // whose weights the model holds at the end
+    StopReason stop = StopReason::MaxEpochs;
+    int best_epoch = 0;  // whose weights the model holds at the end
 };
 
 std::vector<double> snapshot(const std::vector<Value>& params) {
@@ -883,6 +885,11 @@ EpochStats measure(const MLP& model, const Dataset& train_set, const Dataset& va
     Evaluation v = evaluate(model, val_set, loss);
     return {epoch, t.loss, v.loss, t.accuracy, v.accuracy, learning_rate};
 }
+
+// Set by Ctrl-C (main installs the handler). Training looks at it after every step, so an
+// interrupted run ends between two steps, with weights that are whole, and the program
+// still writes out what was learned so far.
+volatile std::sig_atomic_t stop_requested = 0;
 
 // Called after every epoch (and once for epoch 0) with the figures and the model as it is.
 using EpochHook = std::function<void(const EpochStats&, const MLP&)>;
@@ -909,20 +916,26 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
     int epochs_since_best = 0;
 
     for (int epoch = 1; epoch <= cfg.max_epochs; ++epoch) {
-        // 1. One pass over the shuffled training set, a step per batch.
+        // 1. One pass over the shuffled training set, a step per batch. A NaN or infinite
+        //    loss means the steps were too large: no later step can repair that, so stop
+        //    at once. So does Ctrl-C.
         opt.learning_rate = learning_rate_at(cfg, epoch);
         shuffle(order, rng);
+        bool diverged = false;
         for (size_t start = 0; start < order.size(); start += size_t(batch_size)) {
             size_t end = std::min(order.size(), start + size_t(batch_size));
             std::vector<int> batch(order.begin() + long(start), order.begin() + long(end));
-            train_step(model, params, train_set, batch, cfg.loss, cfg.l2, opt);
+            double loss = train_step(model, params, train_set, batch, cfg.loss, cfg.l2, opt);
+            diverged = !std::isfinite(loss);
+            if (diverged || stop_requested) break;
         }
-        // 2. Measure. A NaN or infinite loss means the steps were too large: stop, and go
-        //    back to the last good weights rather than report nonsense.
+        // 2. Measure. After a divergence, go back to the last good weights rather than
+        //    report nonsense.
         EpochStats s = measure(model, train_set, val_set, cfg.loss, epoch, opt.learning_rate);
         result.history.push_back(s);
         if (on_epoch) on_epoch(s, model);
-        if (!std::isfinite(s.train_loss) || (watch_val && !std::isfinite(s.val_loss))) {
+        if (diverged || !std::isfinite(s.train_loss) ||
+            (watch_val && !std::isfinite(s.val_loss))) {
             result.stop = StopReason::Diverged;
             break;
         }
@@ -944,6 +957,10 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
         // 4. Without a validation set (XOR), stop once the training loss is low enough.
         if (s.train_loss < cfg.target_loss) {
             result.stop = StopReason::TargetLoss;
+            break;
+        }
+        if (stop_requested) {
+            result.stop = StopReason::Interrupted;
             break;
         }
     }
@@ -1559,6 +1576,8 @@ std::string architecture(const std::vector<int>& sizes) {
     return name;
 }
 
+int diverged_runs = 0;  // main exits with status 1 if any run diverged
+
 struct RunOutcome {
     TrainResult result;
     Evaluation train, val, test;
@@ -1576,6 +1595,7 @@ RunOutcome run(const std::string& experiment, const MLP& model, const TrainConfi
             if (watch) watch(s, m);
         });
     if (log) std::fclose(log);
+    if (result.stop == StopReason::Diverged) ++diverged_runs;
     RunOutcome out{result, evaluate(model, train_set, cfg.loss),
                    evaluate(model, val_set, cfg.loss), evaluate(model, test_set, cfg.loss)};
     std::vector<int> sizes;
@@ -1589,6 +1609,17 @@ RunOutcome run(const std::string& experiment, const MLP& model, const TrainConfi
                  out.train.accuracy, out.val.accuracy, out.test.accuracy);
     std::fclose(f);
     return out;
+}
+
+// A diverged run has no results worth reading; say where it went wrong and what to try.
+void report_divergence(const std::string& what, const TrainConfig& cfg, const TrainResult& r) {
+    if (r.stop != StopReason::Diverged) return;
+    std::fflush(console);  // so the message appears after the progress that led to it
+    std::fprintf(stderr,
+                 "nn: %s diverged in epoch %d (the loss became %g); kept the weights of "
+                 "epoch %d. Try a smaller learning rate than %g (--lr).\n",
+                 what.c_str(), r.history.back().epoch, r.history.back().train_loss,
+                 r.best_epoch, cfg.learning_rate);
 }
 
 void print_progress(const EpochStats& s) {
@@ -1661,7 +1692,9 @@ void run_xor_study(const Options& opts) {
             std::string arch = architecture(layer_sizes(cfg, 1));
             std::vector<double> epochs_to_solve, final_losses;
             std::vector<std::string> causes;
-            for (int k = 0; k < seeds; ++k) {
+            TrainResult first_divergence;
+            uint64_t first_divergence_seed = 0;
+            for (int k = 0; k < seeds && !stop_requested; ++k) {
                 cfg.seed = base.seed + uint64_t(k);
                 size_t keep = graph.nodes.size();
                 MLP model(2, layer_sizes(cfg, 1), act, cfg.seed);
@@ -1675,7 +1708,15 @@ void run_xor_study(const Options& opts) {
                         break;
                     }
                 }
-                if (r.train.accuracy < 1.0) causes.push_back(failure_cause(model, data));
+                if (r.result.stop == StopReason::Diverged) {
+                    if (first_divergence.history.empty()) {
+                        first_divergence = r.result;
+                        first_divergence_seed = cfg.seed;
+                    }
+                    causes.push_back("diverged");
+                } else if (r.train.accuracy < 1.0) {
+                    causes.push_back(failure_cause(model, data));
+                }
                 if (first && act == Activation::Tanh) {
                     save_boundary(model, cfg.loss, data, {}, "xor_" + arch + "_boundary.ppm");
                     Series curve{arch, class_colors[curves.size() % 4], {}};
@@ -1685,15 +1726,25 @@ void run_xor_study(const Options& opts) {
                 }
                 graph_truncate(keep);  // this model is done with: drop its weights too
             }
-            int solved = seeds - int(causes.size());
+            int runs = int(final_losses.size());  // fewer than `seeds` after Ctrl-C
+            if (runs == 0) break;
+            int solved = runs - int(causes.size());
             std::string why;
-            for (const char* cause : {"plateau", "saturated unit", "dead relu unit"}) {
+            for (const char* cause : {"plateau", "saturated unit", "dead relu unit", "diverged"}) {
                 int n = int(std::count(causes.begin(), causes.end(), cause));
                 if (n > 0) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + cause;
             }
-            std::fprintf(console, "  %-8s %-8s %7.0f%% %15.0f %18.4f  %s\n", arch.c_str(),
-                         activation_name(act), 100.0 * solved / seeds, median(epochs_to_solve),
+            std::string epochs = epochs_to_solve.empty()
+                                     ? "-"
+                                     : std::to_string(int(median(epochs_to_solve)));
+            std::fprintf(console, "  %-8s %-8s %7.0f%% %15s %18.4g  %s\n", arch.c_str(),
+                         activation_name(act), 100.0 * solved / runs, epochs.c_str(),
                          median(final_losses), why.empty() ? "-" : why.c_str());
+            int n_diverged = int(std::count(causes.begin(), causes.end(), "diverged"));
+            report_divergence("XOR " + arch + " " + activation_name(act) + " seed " +
+                                  std::to_string(first_divergence_seed) + " (one of " +
+                                  std::to_string(n_diverged) + " seeds that did)",
+                              cfg, first_divergence);
         }
     }
     if (!curves.empty()) {
@@ -1850,6 +1901,7 @@ void run_spiral(const Options& opts) {
         if (!live && s.epoch % 10 == 0) print_progress(s);
     });
     print_outcome("Spiral", r);
+    report_divergence("the spiral", cfg, r.result);
     print_sample_predictions(model, data.test);
     std::fprintf(console,
                  "The final boundary (a, b, c: predicted class; A, B, C: training points):\n");
@@ -1874,12 +1926,14 @@ void run_momentum_comparison(const Options& opts) {
                  base.learning_rate, base.max_epochs);
     std::vector<Series> curves;
     for (double momentum : {0.9, 0.0}) {
+        if (stop_requested) break;
         TrainConfig cfg = base;
         cfg.momentum = momentum;
         size_t keep = graph.nodes.size();
         MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
         std::string name = momentum > 0 ? "spiral_sgd_momentum" : "spiral_sgd_plain";
         RunOutcome r = run(name, model, cfg, data.train, data.val, data.test, name, nullptr);
+        report_divergence(name, cfg, r.result);
         std::fprintf(console,
                      "  momentum %.1f: train loss %.4f, train %.1f%%, validation %.1f%%\n",
                      momentum, r.train.loss, 100 * r.train.accuracy, 100 * r.val.accuracy);
@@ -1911,6 +1965,7 @@ void run_moons(const Options& opts) {
                            if (s.epoch % 20 == 0) print_progress(s);
                        });
     print_outcome("Moons", r);
+    report_divergence("the moons", cfg, r.result);
     save_boundary(model, cfg.loss, train_set, test_set, "moons_boundary.ppm");
     save_loss_curves(r.result.history, "MOONS", "moons_loss.ppm");
 }
@@ -1964,16 +2019,20 @@ double parse_number(const std::string& flag, const std::string& text, double lo,
 }
 
 std::vector<int> parse_hidden(const std::string& text) {
+    const std::string accepted = "sizes like 16,16 (1 to 6 layers of 1 to 512), got '" + text + "'";
     std::vector<int> sizes;
     size_t start = 0;
     while (start <= text.size()) {
         size_t comma = std::min(text.find(',', start), text.size());
         std::string part = text.substr(start, comma - start);
-        sizes.push_back(int(parse_number("--hidden", part, 1, 512, true,
-                                         "sizes like 16,16 (1 to 6 layers of 1 to 512)")));
+        char* end = nullptr;
+        long n = std::strtol(part.c_str(), &end, 10);
+        bool whole = !part.empty() && std::isdigit((unsigned char)part[0]) && *end == '\0';
+        if (!whole || n < 1 || n > 512) bad_input("--hidden takes " + accepted);
+        sizes.push_back(int(n));
         start = comma + 1;
     }
-    if (sizes.size() > 6) bad_input("--hidden takes 1 to 6 layers, got " + text);
+    if (sizes.size() > 6) bad_input("--hidden takes " + accepted);
     return sizes;
 }
 
@@ -2049,6 +2108,25 @@ Options parse_command_line(int argc, char** argv) {
     return opts;
 }
 
+// The first Ctrl-C asks training to stop after its current step (section 10); the handler
+// then steps aside, so a second Ctrl-C ends the program at once.
+extern "C" void on_ctrl_c(int) {
+    stop_requested = 1;
+    std::signal(SIGINT, SIG_DFL);
+}
+
+// Makes sure results can be written before any training starts: a run that cannot save
+// what it learned should not start.
+void prepare_out_dir() {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir + "/frames", error);
+    if (error) {
+        bad_input("--out: cannot create the directory " + out_dir + "/frames (" +
+                  error.message() + "); give a directory you can write");
+    }
+    start_results_file();
+}
+
 #ifndef NN_NO_MAIN
 // The table of contents of a run.
 int main(int argc, char** argv) {
@@ -2061,18 +2139,27 @@ int main(int argc, char** argv) {
         run_bench();
         return 0;
     }
-    std::error_code error;
-    std::filesystem::create_directories(out_dir + "/frames", error);
-    if (error) fatal("cannot create " + out_dir + "/frames: " + error.message());
-    start_results_file();
+    prepare_out_dir();
+    std::signal(SIGINT, on_ctrl_c);
     auto start = std::chrono::steady_clock::now();
     bool all = opts.command == "all";
     if (all || opts.command == "xor") run_xor_study(opts);
-    if (all || opts.command == "spiral") run_spiral(opts);
-    if (all) run_momentum_comparison(opts);
-    if (all || opts.command == "moons") run_moons(opts);
+    if ((all || opts.command == "spiral") && !stop_requested) run_spiral(opts);
+    if (all && !stop_requested) run_momentum_comparison(opts);
+    if ((all || opts.command == "moons") && !stop_requested) run_moons(opts);
+    if (stop_requested) {
+        std::fprintf(console, "Interrupted. Results, logs and pictures so far are in %s/.\n",
+                     out_dir.c_str());
+        return 130;  // the shell's convention: 128 + SIGINT (2)
+    }
     std::fprintf(console, "Done in %.1f s. Results, logs and pictures are in %s/.\n",
-                milliseconds_since(start) / 1000, out_dir.c_str());
+                 milliseconds_since(start) / 1000, out_dir.c_str());
+    if (diverged_runs > 0) {
+        std::fflush(console);
+        std::fprintf(stderr, "nn: %d training run(s) diverged; see the messages above.\n",
+                     diverged_runs);
+        return 1;
+    }
     return 0;
 }
 #endif

@@ -661,7 +661,147 @@ struct Test {
 
 #define TEST(f) {#f, f}
 
-int main() {
+// Runs ./nn with `args` (a shell fragment); returns its exit status and fills out and err.
+int run_nn(const std::string& args, std::string& out, std::string& err) {
+    std::string cmd = "./nn " + args + " > test_stdout.txt 2> test_stderr.txt";
+    int status = std::system(cmd.c_str());
+    out = read_file("test_stdout.txt");
+    err = read_file("test_stderr.txt");
+    std::remove("test_stdout.txt");
+    std::remove("test_stderr.txt");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Every flag against every kind of bad value. A value that is fine for that flag (0 is a
+// seed, a momentum and "the whole set" as a batch; most strings are directory names) must
+// be accepted instead; `graph` parses the flags and writes no file, so accepting is cheap.
+void test_every_flag_against_every_bad_value() {
+    const std::vector<std::string> values = {"", "-1", "0", "1e400", "abc", "3x", "16,,16",
+                                             "0,16"};
+    struct Flag {
+        const char* name;
+        std::vector<std::string> accepted;
+    };
+    const std::vector<Flag> flags = {
+        {"--seed", {"0"}},
+        {"--epochs", {}},
+        {"--lr", {}},
+        {"--momentum", {"0"}},
+        {"--batch", {"0"}},
+        {"--patience", {}},
+        {"--hidden", {}},
+        {"--act", {}},
+        {"--optimizer", {}},
+        {"--out", {"-1", "0", "1e400", "abc", "3x", "16,,16", "0,16"}},
+    };
+    int cases = 0;
+    for (const Flag& flag : flags) {
+        for (const std::string& value : values) {
+            bool ok = std::find(flag.accepted.begin(), flag.accepted.end(), value) !=
+                      flag.accepted.end();
+            std::filesystem::remove_all("test_output_flags");
+            std::string out, err;
+            int status = run_nn("graph " + std::string(flag.name) + " '" + value +
+                                    "' --out test_output_flags",
+                                out, err);
+            std::string what = std::string(flag.name) + " '" + value + "'";
+            if (flag.name == std::string("--out") && ok) {
+                status = run_nn("graph --out '" + value + "'", out, err);
+            }
+            ++cases;
+            if (ok) {
+                check(status == 0 && err.empty(), what + ": accepted");
+                continue;
+            }
+            check(status == 2, what + fmt(": exit status 2, got %g", status));
+            check(std::count(err.begin(), err.end(), '\n') == 1, what + ": one line: " + err);
+            check(err.find(flag.name) != std::string::npos && err.find("takes") != std::string::npos,
+                  what + ": names the flag and what it takes: " + err);
+            check(out.empty(), what + ": nothing on stdout");
+            check(!std::filesystem::exists("test_output_flags"), what + ": no file written");
+        }
+    }
+    check(cases == 80, fmt("80 cases, ran %g", cases));
+}
+
+void test_an_output_directory_that_cannot_be_made_is_reported_before_training() {
+    { std::ofstream("test_not_a_dir") << "a file, so nothing can be made inside it\n"; }
+    std::string out, err;
+    int status = run_nn("xor --out test_not_a_dir/plots", out, err);
+    check(status == 2, fmt("exit status 2, got %g", status));
+    check(err.find("--out") != std::string::npos && err.find("test_not_a_dir/plots") != std::string::npos,
+          "the message names --out and the directory: " + err);
+    check(std::count(err.begin(), err.end(), '\n') == 1, "one line: " + err);
+    check(out.find("XOR") == std::string::npos, "no training started: " + out);
+    std::remove("test_not_a_dir");
+}
+
+void test_a_diverging_experiment_says_where_and_exits_1() {
+    std::filesystem::remove_all("test_output_div");
+    std::string out, err;
+    int status = run_nn("xor --act tanh --lr 10 --out test_output_div", out, err);
+    check(status == 1, fmt("exit status 1, got %g", status));
+    check(err.find("diverged in epoch") != std::string::npos, "names the epoch: " + err);
+    check(err.find("smaller learning rate") != std::string::npos, "suggests a fix: " + err);
+    std::string results = read_file("test_output_div/results.csv");
+    check(std::count(results.begin(), results.end(), '\n') == 1 + 150, "a row for every run");
+    check(results.find(",diverged,") != std::string::npos, "results.csv says diverged");
+    check(out.find("nan") == std::string::npos && out.find("inf") == std::string::npos,
+          "no NaN or inf printed as a result");
+    std::filesystem::remove_all("test_output_div");
+}
+
+void test_the_full_lesson_goes_on_after_a_divergence() {
+    std::filesystem::remove_all("test_output_div_all");
+    std::string out, err;
+    int status = run_nn("--act tanh --lr 10 --epochs 100 --out test_output_div_all", out, err);
+    std::string results = read_file("test_output_div_all/results.csv");
+    check(results.find("xor,2-2-1,tanh,sgd,1,") != std::string::npos, "XOR ran");
+    check(results.find(",diverged,") != std::string::npos, "and diverged");
+    for (const char* later : {"\nspiral,", "\nspiral_sgd_momentum,", "\nmoons,"}) {
+        check(results.find(later) != std::string::npos,
+              std::string("a later experiment ran: ") + (later + 1));
+    }
+    check(status == 1, fmt("exit status 1 at the end, got %g", status));
+    std::filesystem::remove_all("test_output_div_all");
+}
+
+// Ctrl-C: the run in progress stops after its step; its log, pictures and results.csv row
+// are written; the program says where they are and exits 130.
+void test_ctrl_c_saves_what_was_done_and_exits_130() {
+    std::filesystem::remove_all("test_output_int");
+    const std::string log = "test_output_int/spiral_2-32-32-3_relu.csv";
+    std::string script =
+        "./nn spiral --epochs 100000 --patience 100000 --out test_output_int "
+        "> test_stdout.txt 2> test_stderr.txt & pid=$!; "
+        "for i in $(seq 600); do "
+        "  [ -f " + log + " ] && [ $(wc -l < " + log + ") -ge 4 ] && break; sleep 0.05; "
+        "done; kill -INT $pid; "
+        "for i in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
+        "kill -KILL $pid 2>/dev/null; wait $pid; exit $?";
+    int status = std::system(("sh -c '" + script + "'").c_str());
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::string out = read_file("test_stdout.txt");
+    check(code == 130, fmt("exit status 130, got %g", code));
+    check(out.find("Interrupted. Results, logs and pictures so far are in test_output_int/") !=
+              std::string::npos,
+          "says where the files are");
+    std::string results = read_file("test_output_int/results.csv");
+    check(results.find("spiral,2-32-32-3,relu,adam,1,") != std::string::npos &&
+              results.find(",interrupted,") != std::string::npos,
+          "results.csv has the run, stopped by 'interrupted': " + results);
+    for (const char* picture : {"spiral_boundary.ppm", "spiral_evolution.ppm", "spiral_loss.ppm"}) {
+        check(read_file(std::string("test_output_int/") + picture).rfind("P6\n", 0) == 0,
+              std::string(picture) + " was written");
+    }
+    std::string rows = read_file(log);
+    check(std::count(rows.begin(), rows.end(), '\n') >= 4, "the log has the epochs done");
+    std::remove("test_stdout.txt");
+    std::remove("test_stderr.txt");
+    std::filesystem::remove_all("test_output_int");
+}
+
+int main(int argc, char** argv) {
     std::vector<Test> tests = {
         TEST(test_add_sub_mul_div_match_finite_differences),
         TEST(test_constants_on_the_left_have_the_right_sign),
@@ -696,9 +836,17 @@ int main() {
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
+        TEST(test_every_flag_against_every_bad_value),
+        TEST(test_an_output_directory_that_cannot_be_made_is_reported_before_training),
+        TEST(test_a_diverging_experiment_says_where_and_exits_1),
+        TEST(test_the_full_lesson_goes_on_after_a_divergence),
+        TEST(test_ctrl_c_saves_what_was_done_and_exits_130),
     };
+    // `./tests WORD` runs only the tests whose names contain WORD (`./tests tanh`).
+    std::string only = argc > 1 ? argv[1] : "";
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
+        if (std::string(t.name).find(only) == std::string::npos) continue;
         checks_failed_in_test = 0;
         size_t keep = graph.nodes.size();
         t.run();
