@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <tuple>
 
 // ---- A tiny test runner --------------------------------------------------------------
 
@@ -77,6 +78,39 @@ void test_add_sub_mul_div_match_finite_differences() {
     check_op("2 / x", [](Value x) { return 2.0 / x; }, {-3, -0.5, 0.3, 0.7, 4});
     check_op("-x", [](Value x) { return -x; }, {-2, -0.5, 0, 0.7, 4});
     check_op("x * x * x", [](Value x) { return x * x * x; }, {-2, -0.5, 0, 0.7, 4});
+}
+
+// Finite differences check each derivative against its own op's values, so they cannot
+// catch a wrong value. This checks the values against plain double arithmetic.
+void test_every_op_computes_the_right_value() {
+    using ValueFn = std::function<Value(Value, Value)>;
+    using DoubleFn = std::function<double(double, double)>;
+    const std::vector<std::tuple<const char*, ValueFn, DoubleFn>> ops = {
+        {"a + b", [](Value a, Value b) { return a + b; }, [](double a, double b) { return a + b; }},
+        {"a - b", [](Value a, Value b) { return a - b; }, [](double a, double b) { return a - b; }},
+        {"a * b", [](Value a, Value b) { return a * b; }, [](double a, double b) { return a * b; }},
+        {"a / b", [](Value a, Value b) { return a / b; }, [](double a, double b) { return a / b; }},
+        {"-a", [](Value a, Value) { return -a; }, [](double a, double) { return -a; }},
+        {"pow(a, 3)", [](Value a, Value) { return pow(a, 3); },
+         [](double a, double) { return a * a * a; }},
+        {"exp(a)", [](Value a, Value) { return exp(a); }, [](double a, double) { return std::exp(a); }},
+        {"log(b)", [](Value, Value b) { return log(b); }, [](double, double b) { return std::log(b); }},
+        {"tanh(a)", [](Value a, Value) { return tanh(a); },
+         [](double a, double) { return std::tanh(a); }},
+        {"sigmoid(a)", [](Value a, Value) { return sigmoid(a); },
+         [](double a, double) { return 1 / (1 + std::exp(-a)); }},
+        {"relu(a)", [](Value a, Value) { return relu(a); },
+         [](double a, double) { return a > 0 ? a : 0.0; }},
+    };
+    for (const auto& [name, graph_op, plain_op] : ops) {
+        for (double a : {-2.5, -0.3, 0.0, 0.7, 3.0}) {
+            double b = 1.7;
+            size_t keep = graph.nodes.size();
+            check_close(graph_op(a, b).data(), plain_op(a, b), 1e-15,
+                        std::string(name) + fmt(" at a=%g", a));
+            graph_truncate(keep);
+        }
+    }
 }
 
 void test_constants_on_the_left_have_the_right_sign() {
@@ -402,6 +436,17 @@ void test_hinge_and_squared_error_match_their_definitions() {
                  return mean_squared_error({x, Value(2.0)}, {1.0, 0.0});
              },
              {-2, 0, 1, 3, 5});
+    graph_truncate(keep);
+}
+
+void test_l2_penalty_is_alpha_times_sum_of_squares_with_gradient_2_alpha_w() {
+    size_t keep = graph.nodes.size();
+    std::vector<Value> w = {Value(0.5), Value(-2.0), Value(3.0)};
+    Value penalty = l2_penalty(w, 0.1);
+    penalty.backward();
+    check_close(penalty.data(), 0.1 * (0.25 + 4.0 + 9.0), 1e-15, "alpha * sum w^2");
+    check_close(w[0].grad(), 2 * 0.1 * 0.5, 1e-15, "d/dw0 = 2 alpha w0");
+    check_close(w[1].grad(), 2 * 0.1 * -2.0, 1e-15, "d/dw1 = 2 alpha w1");
     graph_truncate(keep);
 }
 
@@ -801,9 +846,32 @@ void test_ctrl_c_saves_what_was_done_and_exits_130() {
     std::filesystem::remove_all("test_output_int");
 }
 
+// README.md's map gives each section of nn.cpp as "| N | FIRST-LAST | ...": from the
+// dashed line above the section's "// N. Title" to the line before the next banner.
+void test_the_readme_map_matches_the_sections_of_nn_cpp() {
+    std::vector<std::string> lines;
+    std::istringstream source(read_file("nn.cpp"));
+    for (std::string line; std::getline(source, line);) lines.push_back(line);
+    std::vector<int> title_lines;  // 1-based line of "// N. " for N = 1, 2, ...
+    for (size_t i = 0; i < lines.size(); ++i) {
+        std::string want = "// " + std::to_string(title_lines.size() + 1) + ". ";
+        if (lines[i].rfind(want, 0) == 0) title_lines.push_back(int(i) + 1);
+    }
+    check(title_lines.size() == 15, fmt("15 sections in nn.cpp, found %g", title_lines.size()));
+    std::string readme = read_file("README.md");
+    for (size_t n = 0; n < title_lines.size(); ++n) {
+        int first = title_lines[n] - 1;
+        int last = n + 1 < title_lines.size() ? title_lines[n + 1] - 2 : int(lines.size());
+        std::string row = "| " + std::to_string(n + 1) + " | " + std::to_string(first) + "-" +
+                          std::to_string(last) + " |";
+        check(readme.find(row) != std::string::npos, "README map has the row " + row);
+    }
+}
+
 int main(int argc, char** argv) {
     std::vector<Test> tests = {
         TEST(test_add_sub_mul_div_match_finite_differences),
+        TEST(test_every_op_computes_the_right_value),
         TEST(test_constants_on_the_left_have_the_right_sign),
         TEST(test_pow_matches_finite_differences_for_whole_negative_and_fractional_k),
         TEST(test_exp_log_match_finite_differences),
@@ -825,6 +893,7 @@ int main(int argc, char** argv) {
         TEST(test_softmax_cross_entropy_matches_the_textbook_formula),
         TEST(test_binary_cross_entropy_is_stable_and_matches_the_formula),
         TEST(test_hinge_and_squared_error_match_their_definitions),
+        TEST(test_l2_penalty_is_alpha_times_sum_of_squares_with_gradient_2_alpha_w),
         TEST(test_momentum_update_matches_two_steps_by_hand),
         TEST(test_adam_first_steps_match_hand_computed_values),
         TEST(test_weight_decay_adds_decay_times_weight_to_the_gradient),
@@ -841,6 +910,7 @@ int main(int argc, char** argv) {
         TEST(test_a_diverging_experiment_says_where_and_exits_1),
         TEST(test_the_full_lesson_goes_on_after_a_divergence),
         TEST(test_ctrl_c_saves_what_was_done_and_exits_130),
+        TEST(test_the_readme_map_matches_the_sections_of_nn_cpp),
     };
     // `./tests WORD` runs only the tests whose names contain WORD (`./tests tanh`).
     std::string only = argc > 1 ? argv[1] : "";
