@@ -1730,7 +1730,8 @@ void run_xor_study(const Options& opts) {
             if (runs == 0) break;
             int solved = runs - int(causes.size());
             std::string why;
-            for (const char* cause : {"plateau", "saturated unit", "dead relu unit", "diverged"}) {
+            for (const char* cause :
+                 {"plateau", "saturated unit", "dead relu unit", "diverged"}) {
                 int n = int(std::count(causes.begin(), causes.end(), cause));
                 if (n > 0) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + cause;
             }
@@ -2019,7 +2020,8 @@ double parse_number(const std::string& flag, const std::string& text, double lo,
 }
 
 std::vector<int> parse_hidden(const std::string& text) {
-    const std::string accepted = "sizes like 16,16 (1 to 6 layers of 1 to 512), got '" + text + "'";
+    const std::string accepted =
+        "sizes like 16,16 (1 to 6 layers of 1 to 512), got '" + text + "'";
     std::vector<int> sizes;
     size_t start = 0;
     while (start <= text.size()) {
