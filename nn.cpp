@@ -669,6 +669,8 @@ struct Optimizer {
     // v is a running sum of past steps. Where successive gradients agree, steps grow up to
     // 1 / (1 - momentum) times (10x at 0.9); where they zig-zag, they cancel.
     void sgd_step(const std::vector<Value>& params) {
+        // Copies: the loop stores doubles, which could be these members, so without them
+        // the compiler would reload both on every parameter.
         const double mu = momentum, lr = learning_rate;
         for (size_t i = 0; i < params.size(); ++i) {
             Node& p = graph.nodes[params[i].id];
