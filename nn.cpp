@@ -119,6 +119,9 @@ struct Node {
 struct Graph {
     std::vector<Node> nodes;
     std::vector<Edge> edges;
+    // A model makes its weights first, so the graph starts with a run of leaves. Backward
+    // has nothing to do there; counting the run as it grows lets it skip straight past.
+    int leading_leaves = 0;
 };
 
 Graph graph;  // the one graph every Value belongs to
@@ -128,6 +131,7 @@ Graph graph;  // the one graph every Value belongs to
 void graph_truncate(size_t node_count) {
     assert(node_count <= graph.nodes.size());
     graph.nodes.resize(node_count);
+    graph.leading_leaves = std::min(graph.leading_leaves, int(node_count));
     size_t edge_count = 0;
     if (node_count > 0) {
         const Node& last = graph.nodes.back();
@@ -162,7 +166,9 @@ NodeId close_node(int first_edge, double data, const char* op) {
     graph.nodes.emplace_back();
     Node& node = graph.nodes.back();
     node = {data, 0.0, op, first_edge, int(graph.edges.size()) - first_edge};
-    return {int(graph.nodes.size()) - 1};
+    int index = int(graph.nodes.size()) - 1;
+    if (node.edge_count == 0 && index == graph.leading_leaves) ++graph.leading_leaves;
+    return {index};
 }
 
 // Appends a node and the edges to its parents. Every operation ends with this call.
@@ -287,10 +293,9 @@ Value relu(Value x) {
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
-    // A model's weights are made first, so the graph starts with a run of leaves. Leaves
-    // have no edges to walk and keep their gradients, so both loops skip that run.
-    int first = 0;
-    while (first < id && nodes[first].edge_count == 0) ++first;
+    // Both loops skip the leading run of leaves (section 2): no edges to walk there, and
+    // leaves keep their gradients.
+    int first = std::min(graph.leading_leaves, id);
     for (int i = first; i <= id; ++i) {
         if (nodes[i].edge_count > 0) nodes[i].grad = 0.0;
     }
@@ -662,7 +667,7 @@ struct Optimizer {
 
     // The gradient of the loss plus weight decay's pull toward zero: the derivative of
     // loss + (weight_decay / 2) * w^2.
-    double gradient(const Node& p) const { return p.grad + weight_decay * p.data; }
+    static double gradient(const Node& p, double decay) { return p.grad + decay * p.data; }
 
     // Momentum (Polyak's heavy ball, in the form of Sutskever et al. 2013):
     //     v <- momentum * v - learning_rate * g,     w <- w + v
@@ -670,11 +675,11 @@ struct Optimizer {
     // 1 / (1 - momentum) times (10x at 0.9); where they zig-zag, they cancel.
     void sgd_step(const std::vector<Value>& params) {
         // Copies: the loop stores doubles, which could be these members, so without them
-        // the compiler would reload both on every parameter.
-        const double mu = momentum, lr = learning_rate;
+        // the compiler would reload all three on every parameter.
+        const double mu = momentum, lr = learning_rate, decay = weight_decay;
         for (size_t i = 0; i < params.size(); ++i) {
             Node& p = graph.nodes[params[i].id];
-            velocity[i] = mu * velocity[i] - lr * gradient(p);
+            velocity[i] = mu * velocity[i] - lr * gradient(p, decay);
             p.data += velocity[i];
         }
     }
@@ -687,7 +692,7 @@ struct Optimizer {
         double s_correction = 1.0 - std::pow(beta2, steps);
         for (size_t i = 0; i < params.size(); ++i) {
             Node& p = graph.nodes[params[i].id];
-            double g = gradient(p);
+            double g = gradient(p, weight_decay);
             velocity[i] = beta1 * velocity[i] + (1.0 - beta1) * g;
             squares[i] = beta2 * squares[i] + (1.0 - beta2) * g * g;
             double m_hat = velocity[i] / m_correction;

@@ -263,6 +263,24 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
     graph_truncate(keep);
 }
 
+// Backward skips the graph's leading run of leaves (section 2). Cutting the graph back into
+// that run must shorten the run, or a node computed afterwards would be skipped too.
+void test_backward_after_truncating_into_the_leading_leaves() {
+    size_t keep = graph.nodes.size();
+    Value a = 1.5;
+    Value(2.0), Value(3.0);  // two more leaves, then cut back to just `a`
+    graph_truncate(keep + 1);
+    Value y = a * a;  // computed: the run of leaves ends at `a`
+    Value p = 2.0;
+    Value q = 4.0;
+    Value r = y * p + q;
+    r.backward();
+    check_close(a.grad(), 2 * 1.5 * 2.0, 1e-15, "dr/da = 2 a p walks through y");
+    check_close(p.grad(), 1.5 * 1.5, 1e-15, "dr/dp = a^2");
+    check_close(q.grad(), 1.0, 1e-15, "dr/dq = 1");
+    graph_truncate(keep);
+}
+
 // ---- Networks --------------------------------------------------------------------------
 
 void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
@@ -885,6 +903,7 @@ int main(int argc, char** argv) {
         TEST(test_diamond_sums_both_paths),
         TEST(test_backward_through_a_chain_of_2_million_nodes_needs_no_recursion),
         TEST(test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them),
+        TEST(test_backward_after_truncating_into_the_leading_leaves),
         TEST(test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias),
         TEST(test_mlp_parameter_gradients_match_finite_differences),
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
