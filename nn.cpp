@@ -1542,6 +1542,17 @@ TrainConfig spiral_settings() {
     return cfg;
 }
 
+// What momentum buys: the spiral's network and seed, trained with SGD for a fixed budget
+// (40 epochs of mini-batches of 16), once with momentum and once without.
+TrainConfig momentum_comparison_settings() {
+    TrainConfig cfg = spiral_settings();
+    cfg.optimizer = OptimizerKind::SGD;
+    cfg.learning_rate = 0.02;
+    cfg.final_learning_rate = -1;
+    cfg.max_epochs = 40;
+    return cfg;
+}
+
 // Two moons as in micrograd's demo: 2-16-16-1 relu, hinge loss plus 1e-4 L2, plain
 // gradient descent on all 100 points with the learning rate going from 1.0 to 0.1.
 TrainConfig moons_settings() {
@@ -1776,12 +1787,26 @@ std::vector<int> snapshot_epochs(int last, int count) {
 }
 
 // The boundary as it formed: one labelled tile per snapshot in a grid, and each snapshot
-// as its own numbered frame in plots/frames/ for those who want an animation.
+// as its own numbered frame in plots/frames/ for those who want an animation. The epoch
+// whose weights early stopping kept is always among them, marked KEPT.
 void save_evolution(const MLP& model, Loss loss, const Dataset& train_set, const View& view,
-                    const std::vector<std::vector<double>>& params_by_epoch) {
+                    const std::vector<std::vector<double>>& params_by_epoch, int kept_epoch) {
     std::vector<Value> params = model.parameters();
     std::vector<double> final_params = snapshot(params);
     std::vector<int> epochs = snapshot_epochs(int(params_by_epoch.size()) - 1, 12);
+    bool kept_shown = std::count(epochs.begin(), epochs.end(), kept_epoch) > 0;
+    if (!kept_shown && epochs.size() > 2) {  // it replaces the snapshot nearest to it
+        auto nearest = std::min_element(epochs.begin() + 1, epochs.end() - 1, [&](int a, int b) {
+            return std::abs(a - kept_epoch) < std::abs(b - kept_epoch);
+        });
+        *nearest = kept_epoch;
+    }
+    // Frames left by an earlier run with more snapshots would pass for part of this one.
+    std::error_code error;
+    for (const auto& file : std::filesystem::directory_iterator(out_dir + "/frames", error)) {
+        if (file.path().filename().string().rfind("spiral_", 0) == 0)
+            std::filesystem::remove(file.path(), error);
+    }
     const int tile = 200, columns = 4, label_height = 20;
     int rows = (int(epochs.size()) + columns - 1) / columns;
     Image grid(columns * tile, rows * (tile + label_height), white);
@@ -1789,6 +1814,7 @@ void save_evolution(const MLP& model, Loss loss, const Dataset& train_set, const
         restore(params, params_by_epoch[epochs[k]]);
         DenseMLP net = dense_copy(model);
         std::string label = "EPOCH " + std::to_string(epochs[k]);
+        if (epochs[k] == kept_epoch) label += " KEPT";
         int x0 = int(k % columns) * tile, y0 = int(k / columns) * (tile + label_height);
         Image frame = draw_boundary(net, loss, train_set, {}, view, tile);
         paste(grid, frame, x0, y0 + label_height);
@@ -1868,6 +1894,15 @@ void print_outcome(const char* name, const RunOutcome& r) {
         std::fprintf(console, "   validation %.1f%% (loss %.4f)", 100 * r.val.accuracy,
                      r.val.loss);
     std::fprintf(console, "   test %.1f%% (loss %.4f)\n", 100 * r.test.accuracy, r.test.loss);
+    // What early stopping saved us from: the last epoch fitted the training points better
+    // and the validation points worse.
+    const EpochStats& last = r.result.history.back();
+    if (last.epoch != r.result.best_epoch && std::isfinite(last.val_loss))
+        std::fprintf(console,
+                     "  the last epoch, %d: train %.1f%% (loss %.4f)   validation %.1f%% "
+                     "(loss %.4f)\n",
+                     last.epoch, 100 * last.train_acc, last.train_loss, 100 * last.val_acc,
+                     last.val_loss);
 }
 
 struct SpiralData {
@@ -1915,38 +1950,36 @@ void run_spiral(const Options& opts) {
                  "The final boundary (a, b, c: predicted class; A, B, C: training points):\n");
     print_ascii_boundary(model, cfg.loss, data.train, view);
     save_boundary(model, cfg.loss, data.train, data.test, "spiral_boundary.ppm");
-    save_evolution(model, cfg.loss, data.train, view, params_by_epoch);
+    save_evolution(model, cfg.loss, data.train, view, params_by_epoch, r.result.best_epoch);
     save_loss_curves(r.result.history, "SPIRAL", "spiral_loss.ppm");
 }
 
-// What momentum buys: the same network, seed and budget (40 epochs of SGD with
-// mini-batches of 16, no early stopping), with momentum 0.9 and with none.
+// Flags apply here too, except that the comparison is of SGD (Adam has no momentum
+// setting) and both runs get the whole budget, so early stopping is off.
 void run_momentum_comparison(const Options& opts) {
-    TrainConfig base = with_overrides(spiral_settings(), opts);
+    TrainConfig base = with_overrides(momentum_comparison_settings(), opts);
     base.optimizer = OptimizerKind::SGD;
-    base.learning_rate = 0.02;
-    base.final_learning_rate = -1;
-    base.max_epochs = 40;
     base.patience = base.max_epochs;
     SpiralData data = spiral_data(base.seed);
     std::fprintf(console,
                  "Momentum against plain SGD on the spiral: lr %g, %d epochs, same seed\n",
                  base.learning_rate, base.max_epochs);
     std::vector<Series> curves;
-    for (double momentum : {0.9, 0.0}) {
+    for (bool with_momentum : {true, false}) {
         if (stop_requested) break;
         TrainConfig cfg = base;
-        cfg.momentum = momentum;
+        if (!with_momentum) cfg.momentum = 0.0;
         size_t keep = graph.nodes.size();
         MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
-        std::string name = momentum > 0 ? "spiral_sgd_momentum" : "spiral_sgd_plain";
+        std::string name = with_momentum ? "spiral_sgd_momentum" : "spiral_sgd_plain";
         RunOutcome r = run(name, model, cfg, data.train, data.val, data.test, name, nullptr);
         report_divergence(name, cfg, r.result);
         std::fprintf(console,
-                     "  momentum %.1f: train loss %.4f, train %.1f%%, validation %.1f%%\n",
-                     momentum, r.train.loss, 100 * r.train.accuracy, 100 * r.val.accuracy);
-        Series curve{
-            momentum > 0 ? "MOMENTUM 0.9" : "PLAIN SGD", class_colors[curves.size()], {}};
+                     "  momentum %-4g train loss %.4f, train %.1f%%, validation %.1f%%\n",
+                     cfg.momentum, r.train.loss, 100 * r.train.accuracy, 100 * r.val.accuracy);
+        char label[32];
+        std::snprintf(label, sizeof label, "MOMENTUM %g", cfg.momentum);
+        Series curve{with_momentum ? label : "PLAIN SGD", class_colors[curves.size()], {}};
         for (const EpochStats& s : r.result.history) curve.values.push_back(s.train_loss);
         curves.push_back(curve);
         graph_truncate(keep);

@@ -601,9 +601,11 @@ std::string read_file(const std::string& path) {
 }
 
 // Runs the spiral (briefly) and the moons into `dir`, as ./nn would.
-void run_small_experiments(const std::string& dir) {
+// `stale_frame`: a file left in frames/ as if by an earlier run, before this one starts.
+void run_small_experiments(const std::string& dir, const std::string& stale_frame = "") {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir + "/frames");
+    if (!stale_frame.empty()) std::ofstream(dir + "/frames/" + stale_frame) << "stale";
     out_dir = dir;
     console = std::fopen("test_console.txt", "w");  // keep the runner's output readable
     Options opts;
@@ -661,6 +663,18 @@ void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
           "header");
     std::string results = read_file(dir + "/results.csv");
     check(std::count(results.begin(), results.end(), '\n') == 3, "results: header + 2 runs");
+    std::filesystem::remove_all(dir);
+}
+
+void test_a_new_run_replaces_the_frames_of_an_earlier_one() {
+    const std::string dir = "test_output_frames";
+    run_small_experiments(dir, "spiral_12.ppm");
+    check(!std::filesystem::exists(dir + "/frames/spiral_12.ppm"), "the old frame 12 is gone");
+    int frames = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir + "/frames")) {
+        frames += entry.path().filename().string().rfind("spiral_", 0) == 0;
+    }
+    check(frames == 7, fmt("7 frames for epochs 0..6, got %g", frames));
     std::filesystem::remove_all(dir);
 }
 
@@ -922,6 +936,7 @@ int main(int argc, char** argv) {
         TEST(test_divergence_is_detected_and_reported),
         TEST(test_datasets_have_the_documented_shape_and_are_deterministic),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
+        TEST(test_a_new_run_replaces_the_frames_of_an_earlier_one),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
