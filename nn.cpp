@@ -1241,15 +1241,20 @@ void draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& t
             lo = std::min(lo, v), hi = std::max(hi, v);
         }
     }
-    if (lo > hi) lo = 0, hi = 1;
-    if (log_y)
-        lo = std::pow(10, std::floor(std::log10(lo))),
-        hi = std::pow(10, std::ceil(std::log10(hi)));
-    if (!log_y) lo = 0, hi = 100;  // the linear charts here show percentages
+    if (log_y) {
+        // Whole decades around the data: at least one, at most twelve (a loss of 1e-300
+        // would otherwise ask for 300 gridlines), and one when there is nothing to show.
+        double top = lo > hi ? 0 : std::ceil(std::log10(hi));
+        double bottom = lo > hi ? -1 : std::floor(std::log10(lo));
+        bottom = std::min(top - 1, std::max(bottom, top - 12));
+        lo = std::pow(10, bottom), hi = std::pow(10, top);
+    } else {
+        lo = 0, hi = 100;  // the linear charts here show percentages
+    }
     auto y_of = [&](double v) {
         double t = log_y ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
                          : (v - lo) / (hi - lo);
-        return y0 + h - t * h;
+        return y0 + h - std::min(1.0, std::max(0.0, t)) * h;  // below the axis: on it
     };
     auto x_of = [&](double epoch) { return x0 + epoch / std::max<double>(1, n - 1) * w; };
     draw_text(image, x0, y0 - 22, title, black, 2);
@@ -1796,10 +1801,10 @@ void save_evolution(const MLP& model, Loss loss, const Dataset& train_set, const
     std::vector<int> epochs = snapshot_epochs(int(params_by_epoch.size()) - 1, 12);
     bool kept_shown = std::count(epochs.begin(), epochs.end(), kept_epoch) > 0;
     if (!kept_shown && epochs.size() > 2) {  // it replaces the snapshot nearest to it
-        auto nearest = std::min_element(epochs.begin() + 1, epochs.end() - 1, [&](int a, int b) {
+        auto closer = [&](int a, int b) {
             return std::abs(a - kept_epoch) < std::abs(b - kept_epoch);
-        });
-        *nearest = kept_epoch;
+        };
+        *std::min_element(epochs.begin() + 1, epochs.end() - 1, closer) = kept_epoch;
     }
     // Frames left by an earlier run with more snapshots would pass for part of this one.
     std::error_code error;
