@@ -1488,10 +1488,10 @@ double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
     return milliseconds_since(start);
 }
 
-// Prints the fastest of 500 epochs of each kind, taken in turns (about a second).
-// The machine is shared: for tens of milliseconds at a time other work slows every loop
-// here, the hand-written one too, by up to 2x. The fastest epoch is what the code itself
-// costs; a median would mostly measure the neighbours.
+// Prints the fastest of 500 epochs of each kind, taken in turns (about a second). On a
+// shared machine other work slows every loop, the hand-written one too, for tens of
+// milliseconds at a time (by up to 2x on ours). The fastest epoch is what the code itself
+// costs; a median would partly measure the neighbours.
 void run_bench() {
     Dataset data = spiral(100, 3, 0.2, 1);
     MLP model(2, {16, 16, 3}, Activation::Tanh, 1);
