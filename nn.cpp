@@ -1850,7 +1850,7 @@ void save_loss_curves(const std::vector<EpochStats>& history, const std::string&
     write_ppm(image, out_dir + "/" + name);
 }
 
-// The final boundary as letters, one per class, capital where a training point lies.
+// The model's boundary as letters, one per class, capital where a training point lies.
 void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set,
                           const View& view) {
     const int cols = 64, rows = 32;
