@@ -10,18 +10,21 @@ all: nn
 nn: nn.cpp
 	$(CXX) $(CXXFLAGS) -o nn nn.cpp
 
-tests: tests.cpp nn.cpp nn
+# tests.cpp includes nn.cpp, and the tests binary also runs as ./nn (`./tests --nn ...`)
+# for the tests of the command line, so nn.cpp is compiled once.
+tests: tests.cpp nn.cpp
 	$(CXX) $(CXXFLAGS) -o tests tests.cpp
 
 run: nn
 	./nn
 
+# `make test T=relu` runs only the tests whose names contain relu.
 test: tests
-	./tests
+	./tests $(T)
 
 bench: nn
 	./nn bench
 
 clean:
-	rm -f nn tests tests_sanitized
+	rm -f nn tests tests_sanitized nn_sanitized
 	find plots -type f ! -name README.md -delete
