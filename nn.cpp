@@ -476,6 +476,7 @@ std::vector<double> data_of(const std::vector<Value>& values) {
 }
 
 void set_data(const std::vector<Value>& values, const std::vector<double>& data) {
+    assert(values.size() == data.size());
     for (size_t i = 0; i < values.size(); ++i) values[i].data() = data[i];
 }
 
@@ -601,7 +602,7 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. Backpropagation by hand: the same gradients, derived, then written as loops
+// 7. Backprop by hand: the same gradients, derived with the chain rule, then as loops
 // ---------------------------------------------------------------------------------------
 // What backward() computes for an MLP can be derived with the chain rule alone: first for
 // one neuron, then a layer, then the whole network. Below the derivation, the same
@@ -1109,8 +1110,7 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
         if (on_epoch) on_epoch(result.history);
         // 3. Decide: a loss that is not finite ends the run; so do early stopping, a low
         //    enough training loss (XOR, which has no validation set), and Ctrl-C.
-        bool val_finite = !has_val || std::isfinite(s.val_loss);
-        if (!finite || !std::isfinite(s.train_loss) || !val_finite) {
+        if (!finite || !std::isfinite(s.train_loss)) {
             result.stop = StopReason::Diverged;
             break;
         }
@@ -1915,7 +1915,11 @@ struct Flags {
 TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
     if (f.seed) cfg.seed = *f.seed;
     if (f.epochs) cfg.max_epochs = *f.epochs;
-    if (f.learning_rate) cfg.learning_rate = *f.learning_rate;
+    if (f.learning_rate) {  // a decaying schedule is scaled to start at the rate given
+        if (cfg.final_learning_rate >= 0)
+            cfg.final_learning_rate *= *f.learning_rate / cfg.learning_rate;
+        cfg.learning_rate = *f.learning_rate;
+    }
     if (f.momentum) cfg.momentum = *f.momentum;
     if (f.batch) cfg.batch_size = *f.batch;
     if (f.patience) cfg.patience = *f.patience;
@@ -2317,6 +2321,8 @@ void print_usage() {
         std::printf("  %-17s %s\n", name.c_str(), f.takes);
     }
     std::printf("  %-17s %s\n", "--help", "this text");
+    std::printf("\nWhere the learning rate falls over the epochs (spiral, moons), --lr scales the "
+                "whole\nschedule so that it starts at X.\n");
 }
 
 [[noreturn]] void bad_input(const std::string& message) {
@@ -2439,8 +2445,11 @@ Flags parse_command_line(int argc, char** argv) {
             std::exit(0);
         }
         if (!find_flag(flag)) bad_input("unknown flag " + in_quotes(flag));
-        if (!takes_flag(flags.command, flag))
-            bad_input(flags.command + " does not take " + flag + " (see ./nn --help)");
+        if (!takes_flag(flags.command, flag)) {
+            const Experiment* e = find_experiment(flags.command);
+            std::string taken = e && e->flags[0] ? std::string("; it takes ") + e->flags : "";
+            bad_input(flags.command + " does not take " + flag + taken);
+        }
         if (flag == "--live") {
             flags.live = true;
         } else if (i + 1 < argc) {

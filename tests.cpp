@@ -15,6 +15,9 @@
 #include <fstream>
 #include <iterator>
 
+#include <sys/wait.h>  // POSIX: each test runs in a child process (fork, waitpid)
+#include <unistd.h>
+
 // ---- A tiny test runner ------------------------------------------------------------------
 
 int checks_failed_in_test = 0;
@@ -195,6 +198,19 @@ void test_an_op_check_fails_for_a_stub_and_for_a_wrong_formula() {
     check(identity_caught, "check_op fails an op whose values are wrong");
 }
 
+void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
+    size_t keep = graph.nodes.size();
+    MLP model(2, {3, 1}, Activation::Tanh, 7);
+    std::vector<Value> p = model.parameters();
+    check(p.size() == 3 * 3 + 4, "13 parameters in a 2-3-1 MLP");
+    check(p[0].id == model.layers[0].neurons[0].weights[0].id, "first: layer 0 neuron 0 w0");
+    check(p[2].id == model.layers[0].neurons[0].bias.id, "third: layer 0 neuron 0 bias");
+    check(p[3].id == model.layers[0].neurons[1].weights[0].id, "fourth: neuron 1 w0");
+    check(p[12].id == model.layers[1].neurons[0].bias.id, "last: output bias");
+    check(model.layers[1].linear && !model.layers[0].linear, "only the output layer is linear");
+    graph_truncate(keep);
+}
+
 void test_weighted_sum_node_equals_the_chain_of_adds_and_muls() {
     size_t keep = graph.nodes.size();
     std::vector<Value> w = {0.3, -1.1, 2.0}, x = {1.5, 0.25, -0.75};
@@ -314,6 +330,10 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
     w.grad() = 0;
     y.backward();
     check_close(x.grad(), gx, 1e-15, "x.grad after zeroing");
+    Value leaf = 3.0;
+    leaf.backward();
+    leaf.backward();
+    check_close(leaf.grad(), 2.0, 0, "backward on a leaf twice: d(leaf)/d(leaf) accumulates to 2");
     check_close(w.grad(), gw, 1e-15, "w.grad after zeroing");
     double t = std::tanh(0.7 * -1.3);  // by hand: dy/dx = w (1 + 1 - tanh(xw)^2)
     check_close(gx, -1.3 * (2 - t * t), 1e-15, "dy/dx by hand");
@@ -338,19 +358,6 @@ void test_a_leaf_made_after_computed_nodes_accumulates_too() {
 }
 
 // ---- Networks ------------------------------------------------------------------------------
-
-void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
-    size_t keep = graph.nodes.size();
-    MLP model(2, {3, 1}, Activation::Tanh, 7);
-    std::vector<Value> p = model.parameters();
-    check(p.size() == 3 * 3 + 4, "13 parameters in a 2-3-1 MLP");
-    check(p[0].id == model.layers[0].neurons[0].weights[0].id, "first: layer 0 neuron 0 w0");
-    check(p[2].id == model.layers[0].neurons[0].bias.id, "third: layer 0 neuron 0 bias");
-    check(p[3].id == model.layers[0].neurons[1].weights[0].id, "fourth: neuron 1 w0");
-    check(p[12].id == model.layers[1].neurons[0].bias.id, "last: output bias");
-    check(model.layers[1].linear && !model.layers[0].linear, "only the output layer is linear");
-    graph_truncate(keep);
-}
 
 // Mean and standard deviation of every weight of one layer.
 std::pair<double, double> weight_stats(const Layer& layer) {
@@ -447,6 +454,10 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
     for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
         size_t keep = graph.nodes.size();
         MLP model(2, {16, 16, 3}, act, 4);
+        Rng rng{8};
+        for (Layer& layer : model.layers) {  // biases start at 0; make them count
+            for (Neuron& n : layer.neurons) n.bias.data() = 0.5 * rng.gaussian();
+        }
         DenseMLP net = dense_copy(model);
         std::vector<Value> params = model.parameters();
         for (const Point& p : data) {
@@ -489,16 +500,17 @@ void test_training_memory_stays_flat_over_100000_steps() {
     Optimizer opt(OptimizerKind::SGD, 0.1, 0.9);
     size_t after_model = graph.nodes.size();
     size_t node_capacity = 0, edge_capacity = 0;
-    bool flat = true;
     for (int step = 0; step < 100000; ++step) {
         train_step(model, params, data, {step % 4}, Loss::BinaryCrossEntropy, 0.0, opt);
         if (step == 10) {
             node_capacity = graph.nodes.capacity();
             edge_capacity = graph.edges.capacity();
         }
-        flat = flat && graph.nodes.size() == after_model;
+        if (graph.nodes.size() != after_model) {
+            check(false, fmt("step %g left %g nodes behind", step, graph.nodes.size() - after_model));
+            break;
+        }
     }
-    check(flat, "every step leaves the graph as it found it");
     check(graph.nodes.capacity() == node_capacity, "node storage did not grow after step 10");
     check(graph.edges.capacity() == edge_capacity, "edge storage did not grow after step 10");
     graph_truncate(keep);
@@ -791,6 +803,23 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
     check(xor_data().size() == 4, "xor: 4 points");
 }
 
+// Section 11's data: the sizes the README gives, classes in equal shares in every set, and
+// test sets drawn from seeds of their own, not the training data's.
+void test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets() {
+    Split d = spiral_data(1);
+    check(d.train.size() == 720 && d.val.size() == 180 && d.test.size() == 3000,
+          fmt("spiral: 720, 180, 3000 points, got %g, %g, %g", d.train.size(), d.val.size(), d.test.size()));
+    int val_per_class[3] = {};
+    for (const Point& p : d.val) ++val_per_class[p.label];
+    check(val_per_class[0] == 60 && val_per_class[1] == 60 && val_per_class[2] == 60,
+          "spiral: 60 validation points of each class");
+    Dataset same_seed = spiral(1000, 3, 0.2, 1);
+    check(d.test[7].x != same_seed[7].x, "spiral: the test set has a seed of its own");
+    Split m = moons_data(2);
+    check(m.train.size() == 100 && m.val.empty() && m.test.size() == 100, "moons: 100 + 100 points");
+    check(m.test[3].x != moons(100, 0.1, 2)[3].x, "moons: the test set has a seed of its own");
+}
+
 // ---- Training ------------------------------------------------------------------------------
 
 void test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once() {
@@ -890,6 +919,9 @@ void test_fixed_seed_xor_run_converges() {
     check(r.stop == StopReason::TargetLoss, "stopped because the loss reached the target");
     check_close(e.accuracy, 1.0, 0, "all four points right");
     check(e.loss < cfg.target_loss, "final loss below the target");
+    size_t last = r.history.size() - 1;
+    check(r.history[last - 1].train_loss >= cfg.target_loss,
+          "and it stopped at the first epoch below the target, not later");
     graph_truncate(keep);
 }
 
@@ -971,6 +1003,10 @@ void test_first_epochs_match_pytorch_to_1e_10() {
                                        {1.0829027036822827, 1.0919174017915338},
                                        {1.0789703251913041, 1.0532186611286747},
                                        {1.0673852076550303, 1.0477784497992555}};
+    const double spiral_accuracies[][2] = {{0.38194444444444442, 0.35555555555555557},
+                                           {0.45555555555555555, 0.43888888888888888},
+                                           {0.4597222222222222, 0.47222222222222221},
+                                           {0.46805555555555556, 0.48333333333333334}};
     size_t keep = graph.nodes.size();
     TrainConfig cfg = xor_settings();
     MLP xor_model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
@@ -984,6 +1020,8 @@ void test_first_epochs_match_pytorch_to_1e_10() {
     for (int e = 0; e <= 3; ++e) {
         check_close(s.history[size_t(e)].train_loss, spiral_losses[e][0], 1e-10, fmt("spiral epoch %g, train", e));
         check_close(s.history[size_t(e)].val_loss, spiral_losses[e][1], 1e-10, fmt("spiral epoch %g, validation", e));
+        check_close(s.history[size_t(e)].train_acc, spiral_accuracies[e][0], 1e-12, fmt("spiral epoch %g, train accuracy", e));
+        check_close(s.history[size_t(e)].val_acc, spiral_accuracies[e][1], 1e-12, fmt("spiral epoch %g, validation accuracy", e));
     }
     graph_truncate(keep);
 }
@@ -1040,6 +1078,34 @@ Ppm parse_ppm(const std::string& bytes) {
         p.pixels = bytes.substr(size_t(header) + 1);  // one whitespace byte after maxval
     }
     return p;
+}
+
+// ./nn graph prints loss = err * err, err = tanh(x1*w1 + x2*w2 + b) - target, node by
+// node. Every value and gradient it prints is computed here by hand, with doubles.
+void test_the_graph_demo_prints_values_and_gradients_computed_by_hand() {
+    std::string out, err;
+    int status = run_nn("graph", out, err);
+    check(status == 0 && err.empty(), "./nn graph runs: " + err);
+    double z = 1.5 * 0.8 + -0.5 * -1.2 + 0.1, o = std::tanh(z), e = o - 1.0;
+    double dz = 2 * e * (1 - o * o);  // d(loss)/dz by the chain rule
+    struct Want {
+        const char* name;
+        double data, grad;
+    };
+    const Want want[] = {{"loss", e * e, 1}, {"err", e, 2 * e}, {"out", o, 2 * e},
+                         {"z", z, dz},       {"sum", 1.8, dz},  {"b", 0.1, dz},
+                         {"w1", 0.8, dz * 1.5}, {"x2", -0.5, dz * -1.2}, {"target", 1.0, -2 * e}};
+    for (const Want& w : want) {
+        char line[128];
+        std::snprintf(line, sizeof line, "\n%-6s", w.name);
+        size_t at = ("\n" + out).find(line);
+        double data = NAN, grad = NAN;
+        if (at != std::string::npos)
+            std::sscanf(out.c_str() + at + 6, " %*s data=%lf grad=%lf", &data, &grad);
+        check_close(data, w.data, 1e-6, std::string(w.name) + ": printed data");
+        check_close(grad, w.grad, 1e-6, std::string(w.name) + ": printed grad");
+    }
+    check(lines_in(out) == 3 + 13 + 13, fmt("13 nodes and 13 edges printed, got %g lines", lines_in(out)));
 }
 
 void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
@@ -1294,6 +1360,7 @@ int main(int argc, char** argv) {
         TEST(test_tanh_of_and_sigmoid_of_agree_with_the_c_library),
         TEST(test_relu_values_and_derivatives_on_both_sides_of_zero),
         TEST(test_an_op_check_fails_for_a_stub_and_for_a_wrong_formula),
+        TEST(test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias),
         TEST(test_weighted_sum_node_equals_the_chain_of_adds_and_muls),
         TEST(test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point),
         TEST(test_x_plus_x_and_x_times_x_accumulate_over_both_edges),
@@ -1302,7 +1369,6 @@ int main(int argc, char** argv) {
         TEST(test_backward_through_a_chain_of_2_million_nodes_needs_no_recursion),
         TEST(test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them),
         TEST(test_a_leaf_made_after_computed_nodes_accumulates_too),
-        TEST(test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias),
         TEST(test_initial_weights_have_mean_0_and_std_gain_over_sqrt_fan_in),
         TEST(test_mlp_parameter_gradients_match_finite_differences),
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
@@ -1322,6 +1388,7 @@ int main(int argc, char** argv) {
         TEST(test_shuffle_returns_a_permutation_and_reaches_every_order),
         TEST(test_split_off_is_the_right_size_disjoint_complete_and_keeps_the_class_mix),
         TEST(test_spiral_and_moons_points_lie_where_their_formulas_put_them),
+        TEST(test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets),
         TEST(test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once),
         TEST(test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient),
         TEST(test_early_stopping_keeps_the_best_epoch_and_stops_after_patience),
@@ -1330,6 +1397,7 @@ int main(int argc, char** argv) {
         TEST(test_training_restores_the_weights_of_the_best_validation_epoch),
         TEST(test_divergence_is_detected_and_the_last_good_weights_kept),
         TEST(test_first_epochs_match_pytorch_to_1e_10),
+        TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
         TEST(test_loss_chart_copes_with_zero_tiny_and_constant_losses),
         TEST(test_a_new_run_replaces_the_frames_of_an_earlier_one),
@@ -1345,14 +1413,21 @@ int main(int argc, char** argv) {
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
         if (std::string(t.name).find(only) == std::string::npos) continue;
-        std::printf("%s ", t.name);  // flushed, so that a crash shows which test it was in
+        std::printf("%s ", t.name);
         std::fflush(stdout);
-        checks_failed_in_test = 0;
-        size_t keep = graph.nodes.size();
-        t.run();
-        graph_truncate(keep);
-        bool ok = checks_failed_in_test == 0;
+        // Each test runs in a child process, so that one that crashes (a student's
+        // backward that recurses forever, say) is reported and the others still run.
+        pid_t child = fork();
+        if (child == 0) {
+            t.run();
+            std::fflush(stdout);
+            std::exit(checks_failed_in_test == 0 ? 0 : 1);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
         if (ok) std::printf("pass\n");
+        else if (WIFSIGNALED(status)) std::printf("\nCRASH %s (signal %d)\n", t.name, WTERMSIG(status));
         else std::printf("\nFAIL %s\n", t.name);
         std::fflush(stdout);
         (ok ? passed : failed)++;
