@@ -3,7 +3,7 @@
 CXX ?= g++
 CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wpedantic
 
-.PHONY: all run test bench clean
+.PHONY: all run test check bench mutants clean
 
 all: nn
 
@@ -22,9 +22,24 @@ run: nn
 test: tests
 	./tests $(T)
 
+# The exercise loop: `make check T=relu` builds the tests of the lesson alone (sections
+# 1-12; -DLESSON_ONLY leaves out the tests of the program, so its plumbing is not
+# compiled) with light optimisation, and runs the tests whose names contain relu.
+check: tests_lesson
+	./tests_lesson $(T)
+
+tests_lesson: tests.cpp nn.cpp
+	$(CXX) -std=c++17 -Og -DLESSON_ONLY -Wall -Wextra -Wpedantic -Wno-unused-function \
+		-o tests_lesson tests.cpp
+
 bench: nn
 	./nn bench
 
+# Does every single-point bug in the lesson make a test fail? Not part of make test:
+# it builds and runs the tests once per mutant (about 11 minutes here).
+mutants:
+	python3 tools/mutants.py
+
 clean:
-	rm -f nn tests tests_sanitized nn_sanitized
+	rm -f nn tests tests_lesson tests_sanitized nn_sanitized
 	find plots -type f ! -name README.md -delete

@@ -1337,6 +1337,11 @@ void run_bench() {
 // running the experiments, and the command line. Skip it on a first read.
 // =======================================================================================
 
+// The plumbing is internal to this file (an unnamed namespace), so that a program which
+// includes nn.cpp and does not call nn_main, such as `make check`'s tests, is spared
+// compiling it.
+namespace {
+
 // ---------------------------------------------------------------------------------------
 // 13. Files: one checked way to write a file; CSV logs; PPM images
 // ---------------------------------------------------------------------------------------
@@ -1393,6 +1398,11 @@ std::string architecture(const TrainConfig& cfg, int n_outputs) {
     std::string name = "2";
     for (int n : layer_sizes(cfg, n_outputs)) name += "-" + std::to_string(n);
     return name;
+}
+
+// "spiral_2-32-32-3_relu": a run's log is named by its experiment, network and activation.
+std::string run_name(const std::string& experiment, const TrainConfig& cfg, int n_outputs) {
+    return experiment + "_" + architecture(cfg, n_outputs) + "_" + activation_name(cfg.act);
 }
 
 // Adds a run's row to results.csv: the figures of the epoch whose weights it kept.
@@ -2086,7 +2096,7 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, std::vector<Series>& curves) {
         cfg.seed = first_seed + uint64_t(k);
         size_t keep = graph.nodes.size();
         MLP model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
-        std::string log = k == 0 ? "xor_" + arch + "_" + activation_name(cfg.act) : "";
+        std::string log = k == 0 ? run_name("xor", cfg, 1) : "";
         Split data{xor_data(), {}, {}};
         RecordedRun r = train_and_record(out, "xor", log, model, cfg, data, nullptr);
         add_xor_run(row, r.train, model, cfg.seed);
@@ -2150,6 +2160,19 @@ void run_xor_study(const Flags& flags, Output& out) {
         save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)", curves);
 }
 
+// What the spiral and the moons both show at the end: the outcome, a word if the run
+// diverged, the boundary of the kept weights and the loss and accuracy curves.
+void finish_run(Output& out, const std::string& experiment, const MLP& model,
+                const TrainConfig& cfg, const Split& data, const RecordedRun& r) {
+    std::string name = experiment, title = experiment;
+    name[0] = char(std::toupper(name[0]));
+    for (char& c : title) c = char(std::toupper(c));
+    print_outcome(name.c_str(), r);
+    report_divergence("the " + experiment, cfg, r.train);
+    save_boundary(out.dir + "/" + experiment + "_boundary.ppm", model, cfg.loss, data);
+    save_history_charts(out.dir + "/" + experiment + "_loss.ppm", title, r.train.history);
+}
+
 // The spiral: progress every 10 epochs (or the live view), the outcome, a few test points'
 // predictions, the boundary in letters, and the pictures.
 void run_spiral(const Flags& flags, Output& out) {
@@ -2172,17 +2195,14 @@ void run_spiral(const Flags& flags, Output& out) {
         }
         if (!live && history.back().epoch % 10 == 0) print_progress(history.back());
     };
-    std::string log = "spiral_" + arch + "_" + activation_name(cfg.act);
-    RecordedRun r = train_and_record(out, "spiral", log, model, cfg, data, on_epoch);
-    print_outcome("Spiral", r);
-    report_divergence("the spiral", cfg, r.train);
+    RecordedRun r = train_and_record(out, "spiral", run_name("spiral", cfg, 3), model, cfg,
+                                     data, on_epoch);
+    finish_run(out, "spiral", model, cfg, data, r);
     print_sample_predictions(model, data.test);
     std::printf("The kept weights' boundary (a, b, c: predicted class; A, B, C: training "
                 "points):\n");
     print_ascii_boundary(model, cfg.loss, data.train);
-    save_boundary(out.dir + "/spiral_boundary.ppm", model, cfg.loss, data);
     save_evolution(out.dir, model, cfg.loss, data.train, weights_by_epoch, r.train.kept_epoch);
-    save_history_charts(out.dir + "/spiral_loss.ppm", "SPIRAL", r.train.history);
 }
 
 // The comparison stays SGD (Adam has no momentum setting), and both runs get the whole
@@ -2227,12 +2247,9 @@ void run_moons(const Flags& flags, Output& out) {
     auto on_epoch = [](const std::vector<EpochStats>& history) {
         if (history.back().epoch % 20 == 0) print_progress(history.back());
     };
-    std::string log = "moons_" + arch + "_" + activation_name(cfg.act);
-    RecordedRun r = train_and_record(out, "moons", log, model, cfg, data, on_epoch);
-    print_outcome("Moons", r);
-    report_divergence("the moons", cfg, r.train);
-    save_boundary(out.dir + "/moons_boundary.ppm", model, cfg.loss, data);
-    save_history_charts(out.dir + "/moons_loss.ppm", "MOONS", r.train.history);
+    RecordedRun r = train_and_record(out, "moons", run_name("moons", cfg, 1), model, cfg,
+                                     data, on_epoch);
+    finish_run(out, "moons", model, cfg, data, r);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2517,6 +2534,8 @@ int nn_main(int argc, char** argv) {
     }
     return status;
 }
+
+}  // namespace
 
 #ifndef NN_NO_MAIN
 int main(int argc, char** argv) { return nn_main(argc, argv); }
