@@ -29,8 +29,7 @@ check: tests_lesson
 	./tests_lesson $(T)
 
 tests_lesson: tests.cpp nn.cpp
-	$(CXX) -std=c++17 -Og -DLESSON_ONLY -Wall -Wextra -Wpedantic -Wno-unused-function \
-		-o tests_lesson tests.cpp
+	$(CXX) -std=c++17 -Og -DLESSON_ONLY -Wall -Wextra -Wpedantic -o tests_lesson tests.cpp
 
 bench: nn
 	./nn bench
