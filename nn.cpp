@@ -120,8 +120,8 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    // A constructor, so that graph.edges.emplace_back(input, local) can build an edge in
-    // place; copying one in costs a third more time per epoch (section 12 measured it).
+    // A constructor, so that graph.edges.emplace_back(input, local) builds the edge in
+    // place; pushing a braced pair instead makes an epoch 1.8x as long (section 12).
     Edge(int input_, double local_) : input(input_), local(local_) {}
 };
 
@@ -1259,17 +1259,23 @@ TrainConfig moons_settings() {
 // point's graph.
 //
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
-// backward visiting each once. Two choices keep that small, both in the lesson already:
-// nodes and edges live in two vectors that a step truncates and the next reuses, so no
-// step allocates; and a neuron's weighted sum is one node (section 5), which cuts a
-// point's graph from 723 nodes and 1396 edges to 86 and 759, and the epoch time about 3x
-// (exercise 16 undoes it). tanh written through exp (section 3) is about twice as fast as
-// std::tanh and saves about 10% of this epoch. With them the graph costs about 2.2x the
-// hand-written loops, which know the network's shape and build nothing.
+// backward visiting each once. Nodes and edges live in two vectors that a step truncates
+// and the next reuses, so no step allocates. Four choices in the lesson are there for
+// speed; each was measured by undoing it alone and running `make bench` four times in
+// turns with the unchanged program (the ratio to the hand-written loop, which the
+// machine's slow spells move less than the times; ours was 3.1-3.5):
+//   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): 723 nodes
+//     and 1396 edges a point instead of 86 and 759; ratio 8.6, an epoch 2.5x as long;
+//   - Edge's constructor, so that weighted_sum builds each edge in place: pushing a braced
+//     {input, local} without it gave ratio 5.9 (the pair is stored, then copied);
+//   - a node made in place, then filled in (Value's constructor): pushing a whole Node
+//     gave ratio 3.9;
+//   - tanh through exp (section 3): std::tanh gave ratio 3.7.
+// The hand-written loops know the network's shape and build nothing.
 //
-// Tried and left out, as they save less than they cost in reading: skipping the run of
-// weight leaves at the start of the graph in backward (8% of an epoch), and leaving new
-// edges uninitialised before writing them (2%).
+// Tried and left out, as it saves less than it costs in reading: backward skipping the
+// run of weight leaves at the start of the graph, which both its loops walk on every
+// call for nothing (ratio 2.8, about 15% of an epoch saved).
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
