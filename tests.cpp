@@ -1210,7 +1210,11 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         {"graph --seed 2", "graph does not take --seed"},
         {"--seed 1e3", "--seed takes an integer 0 to 1000000000, got '1e3'"},
         {"--seed ' 5'", "got ' 5'"},
-        {"--lr 0x10", "got '0x10'"},
+        {"--lr 0x1", "got '0x1'"},  // hex for 1, in range
+        {"--lr inf", "got 'inf'"},
+        {"--lr 1e", "got '1e'"},
+        {"--lr 1-2", "got '1-2'"},
+        {"--lr .", "got '.'"},
         {"--act 'tanh\n'", "got 'tanh\\x0a'"},
     };
     for (auto& c : cases) {
