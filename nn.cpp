@@ -120,8 +120,8 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    // A constructor, so that graph.edges.emplace_back(input, local) builds the edge in
-    // place; pushing a braced pair instead makes an epoch 1.8x as long (section 12).
+    // A constructor, so that graph.edges.emplace_back(input, local) can build an edge
+    // directly in the vector (section 12 measured why that matters).
     Edge(int input_, double local_) : input(input_), local(local_) {}
 };
 
@@ -159,12 +159,10 @@ struct Value {
     }
 };
 
-// Appends a node whose edges, graph.edges[first_edge, end), have just been pushed. (The
-// node is made in place and then filled in, for the reason Edge has a constructor.)
+// Appends a node whose edges, graph.edges[first_edge, end), have just been pushed.
 Value::Value(double data, const char* op, size_t first_edge) : id(int(graph.nodes.size())) {
     int edge_count = int(graph.edges.size() - first_edge);
-    graph.nodes.emplace_back();
-    graph.nodes.back() = {data, 0.0, op, int(first_edge), edge_count};
+    graph.nodes.push_back({data, 0.0, op, int(first_edge), edge_count});
 }
 
 Value::Value(double x) : Value(x, "leaf", graph.edges.size()) {}
@@ -243,8 +241,8 @@ Value log(Value x) {
 }
 
 // tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition, taken at |x| so that the exponent
-// is never positive: nothing overflows, and large |x| give exactly +-1. It agrees with the
-// C library's std::tanh to 5e-16 (a test checks).
+// is never positive and large |x| give exactly +-1. It agrees with the C library's
+// std::tanh to 5e-16 (a test checks) and is faster (section 12 measured it).
 double tanh_of(double x) {
     double e = std::exp(-2.0 * std::fabs(x));
     double t = (1.0 - e) / (1.0 + e);
@@ -280,8 +278,10 @@ Value relu(Value x) {
 // 4. Backward: the chain rule, applied on every edge, in reverse creation order
 // ---------------------------------------------------------------------------------------
 // Call it on a Value `out` (the loss). For every node n that `out` was computed from, we
-// want d(out)/dn. If n was used to make nodes u1, u2, ... (n is one of their inputs), the
-// chain rule says
+// want d(out)/dn. If n was used to make nodes u1, u2, ... (n is one of their inputs), a
+// small change dn moves each of them, by about d(u)/dn * dn, and each of those moves out.
+// For small changes the moves add up (this is the chain rule for a function of several
+// variables, out(u1(n), u2(n), ...)), so
 //
 //     d(out)/dn = sum over those uses of  d(out)/du * d(u)/dn
 //               = sum over the edges that end at n of  u.grad * edge.local.
@@ -350,8 +350,10 @@ void print_graph() {
 // A neuron computes a weighted sum of its inputs plus a bias, w . x + b, and passes it
 // through a nonlinearity (its activation). A layer is neurons side by side, all reading
 // the same inputs. A multi-layer perceptron (MLP) is layers in a row, each reading the
-// outputs of the one before. The weights and biases (the parameters) are leaves of the
-// graph, made once; each forward pass adds nodes on top of them.
+// outputs of the one before; the last layer's outputs are the network's, and the layers
+// before it are hidden layers. Computing the outputs from an input is a forward pass. The
+// weights and biases (the parameters) are leaves of the graph, made once; each forward
+// pass adds nodes on top of them.
 
 enum class Activation { Tanh, Sigmoid, ReLU };
 
@@ -525,8 +527,9 @@ std::vector<double> softmax(const std::vector<double>& z) {
 //     loss = -log( e^z[label] / sum_i e^z[i] ) = log(sum_i e^z[i]) - z[label].
 // e^z overflows for z > 709, so we use log sum_i e^z[i] = m + log sum_i e^(z[i] - m),
 // true for any m. With m = max z every exponent is <= 0 and the largest term is exactly 1,
-// so the sum lies in [1, K] and its log is finite. m is a plain number, not a node: the
-// loss does not depend on it, so no gradient needs to flow through it. Its gradient,
+// so the sum lies in [1, K] and its log is finite. m is a plain number, not a node: every
+// m gives the same loss, so the loss's derivative along m is 0 and m needs no edges. Its
+// gradient,
 // softmax(z) - onehot, is derived in section 7.
 Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
     double m = logits[0].data();
@@ -620,8 +623,10 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 //     d(loss)/db       = delta * dz/db     = delta
 //     d(loss)/d(in[i]) = delta * dz/din[i] = delta * w[i]
 // act'(z) is the activation's slope at z. The forward pass keeps out = act(z), and each
-// slope can be written with out alone (section 3 derives them):
+// slope can be written with out alone:
 //     tanh: 1 - out^2        sigmoid: out (1 - out)        relu: 1 if out > 0, else 0
+// For tanh, with u = e^-2z: out = (1 - u) / (1 + u) and du/dz = -2u, so d(out)/dz =
+// 4u / (1 + u)^2, which is 1 - out^2. Sigmoid's comes the same way from 1 / (1 + e^-z).
 // The output layer is linear: out = z, so act'(z) = 1 and delta = g.
 //
 // A layer: neuron j has its own g[j], delta[j], weights W[j][0..n-1] and bias b[j], and
@@ -754,11 +759,13 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 // lr being the learning rate. Both optimisers below improve on it by keeping running
 // numbers per parameter from one step to the next.
 
+// SGD, stochastic gradient descent, is gradient descent on a random batch of points at a
+// time (section 10): each step's gradient is a noisy estimate of the whole set's.
 enum class OptimizerKind { SGD, Adam };
 
 struct Optimizer {
     OptimizerKind kind;
-    double learning_rate;  // lr; training sets it every epoch (section 10)
+    double learning_rate;  // lr; training may change it between passes over the data
     double momentum;       // mu, SGD only; 0 gives plain gradient descent
     // Adam's constants, at the values its paper recommends.
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
@@ -787,7 +794,9 @@ struct Optimizer {
     //     w <- w + v
     // v is a running sum of past steps, each older one weighted by one more factor mu.
     // Where successive gradients agree, the steps add up, to as much as 1 / (1 - mu) times
-    // a plain step (10x at mu = 0.9); where they zig-zag, they cancel.
+    // a plain step (10x at mu = 0.9); where they zig-zag, they cancel. (PyTorch writes
+    // v <- mu * v + g, w <- w - lr * v: the same steps while lr is constant; they differ
+    // only in when a change of lr takes effect.)
     void sgd_step(const std::vector<Value>& params) {
         for (size_t i = 0; i < params.size(); ++i) {
             Node& p = params[i].node();
@@ -800,10 +809,12 @@ struct Optimizer {
     //     m <- beta1 * m + (1 - beta1) * g           running mean of g
     //     v <- beta2 * v + (1 - beta2) * g^2         running mean of g^2
     //     m_hat = m / (1 - beta1^t)                  m and v start at 0, so early on they
-    //     v_hat = v / (1 - beta2^t)                  are too small; this undoes it exactly
+    //     v_hat = v / (1 - beta2^t)                  are too small; for a constant g this
+    //                                                makes m_hat = g and v_hat = g^2
     //     w <- w - lr * m_hat / (sqrt(v_hat) + epsilon)
     // m_hat / sqrt(v_hat) is about +-1 whatever the gradient's scale, so every parameter
-    // moves about lr per step; epsilon only keeps the division finite where g is 0.
+    // moves about lr per step; epsilon only keeps the division finite where g is 0. step()
+    // counts t before it calls adam_step, so the first step uses t = 1.
     void adam_step(const std::vector<Value>& params) {
         double m_correction = 1.0 - std::pow(beta1, t);
         double v_correction = 1.0 - std::pow(beta2, t);
@@ -1259,22 +1270,23 @@ TrainConfig moons_settings() {
 //
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
 // backward visiting each once. Nodes and edges live in two vectors that a step truncates
-// and the next reuses, so no step allocates. Four choices in the lesson are there for
-// speed; each was measured by undoing it alone and running `make bench` four times in
-// turns with the unchanged program (the ratio to the hand-written loop, which the
-// machine's slow spells move less than the times; ours was 3.1-3.5):
+// and the next reuses, so no step allocates. Two choices in the lesson are there for
+// speed. Each was measured by undoing it alone and running `make bench` six times in
+// turns with the unchanged program; the figures are medians of the ratio to the
+// hand-written loop, which the machine's busy spells move less than the times (they still
+// moved it by up to 15%). The unchanged program: 3.7.
 //   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): 723 nodes
-//     and 1396 edges a point instead of 86 and 759; ratio 8.6, an epoch 2.5x as long;
+//     and 1396 edges a point instead of 86 and 759; ratio 11.0, an epoch about 3x as long;
 //   - Edge's constructor, so that weighted_sum builds each edge in place: pushing a braced
-//     {input, local} without it gave ratio 5.9 (the pair is stored, then copied);
-//   - a node made in place, then filled in (Value's constructor): pushing a whole Node
-//     gave ratio 3.9;
-//   - tanh through exp (section 3): std::tanh gave ratio 3.7.
+//     {input, local} without it gave 5.9 (the pair is stored, then copied).
+// tanh through exp (section 3) is there for accuracy and speed: std::tanh gave 5.3.
 // The hand-written loops know the network's shape and build nothing.
 //
-// Tried and left out, as it saves less than it costs in reading: backward skipping the
-// run of weight leaves at the start of the graph, which both its loops walk on every
-// call for nothing (ratio 2.8, about 15% of an epoch saved).
+// Tried and left out, as they save less than they cost in reading: making each node in
+// place and then filling it in, instead of pushing it whole as Value's constructor does
+// (3.4: Edge's trick again, with a smaller effect); and, on top of that, backward skipping
+// the run of weight leaves at the start of the graph, which both its loops walk on every
+// call for nothing (2.9).
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;

@@ -480,10 +480,10 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
                     for (int i = 0; i < L.n_in; ++i) {
                         check_close(L.grad_w[j * L.n_in + i], params[k++].grad(), 1e-12,
                                     neuron + " weight " + std::to_string(i) +
-                                        ": dense_backward against the graph");
+                                        ": dense_backward's (got) against the graph's (want); either may be wrong");
                     }
                     check_close(L.grad_b[j], params[k++].grad(), 1e-12,
-                                neuron + " bias: dense_backward against the graph");
+                                neuron + " bias: dense_backward's (got) against the graph's (want); either may be wrong");
                 }
             }
             graph_truncate(before);
@@ -667,6 +667,7 @@ void test_adam_first_steps_match_hand_computed_values() {
     Optimizer opt(OptimizerKind::Adam, 0.01, 0.0);
     w.grad() = 0.5;
     opt.step({w});
+    check(opt.t == 1, fmt("step 1: t = 1 (step() counts it before adam_step; got %g)", opt.t));
     check_close(opt.m[0], 0.05, 1e-15, "step 1: m = 0.9 * 0 + 0.1 * 0.5");
     check_close(opt.v[0], 0.00025, 1e-15, "step 1: v = 0.999 * 0 + 0.001 * 0.5^2");
     // m_hat = 0.05 / (1 - 0.9) = 0.5, v_hat = 0.00025 / (1 - 0.999) = 0.25
