@@ -1046,8 +1046,9 @@ struct EarlyStopping {
     }
 };
 
-// Set by Ctrl-C. A signal handler can only reach globals, hence one here. Training looks
-// at it after every step, so an interrupted run ends between two steps with whole
+// Set by Ctrl-C (or another request to stop: the program's handler, section 17, stores
+// the signal's number). A signal handler can only reach globals, hence one here. Training
+// looks at it after every step, so an interrupted run ends between two steps with whole
 // weights, and the program can still save what was learned.
 volatile std::sig_atomic_t stop_requested = 0;
 
@@ -1065,14 +1066,14 @@ std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batc
 
 // One epoch: the training points in a new order, one optimiser step per batch. Returns
 // false as soon as a step's loss is not finite: the steps were too large, and no later
-// step can repair that. Ctrl-C ends the epoch early.
+// step can repair that. Ctrl-C ends the epoch early (train then forgets it).
 bool train_epoch(const MLP& model, const std::vector<Value>& params, const Dataset& data,
                  const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng) {
     shuffle(order, rng);
     for (const std::vector<int>& batch : batches_of(order, cfg.batch_size)) {
+        if (stop_requested) break;
         double loss = train_step(model, params, data, batch, cfg.loss, cfg.l2, opt);
         if (!std::isfinite(loss)) return false;
-        if (stop_requested) break;
     }
     return true;
 }
@@ -1118,12 +1119,17 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
         before_epoch = data_of(params);
         opt.learning_rate = learning_rate_at(cfg, epoch);
         bool finite = train_epoch(model, params, train_set, cfg, opt, order, rng);
+        if (stop_requested) {  // Ctrl-C: drop the unfinished epoch, without measuring it
+            set_data(params, before_epoch);
+            result.stop = StopReason::Interrupted;
+            break;
+        }
         // 2. Measure.
         EpochStats s = measure(model, train_set, val_set, cfg.loss, epoch, opt.learning_rate);
         result.history.push_back(s);
         if (on_epoch) on_epoch(result.history);
-        // 3. Decide: a loss that is not finite ends the run; so do early stopping, a low
-        //    enough training loss (XOR, which has no validation set), and Ctrl-C.
+        // 3. Decide: a loss that is not finite ends the run; so do early stopping and a
+        //    low enough training loss (XOR, which has no validation set).
         if (!finite || !std::isfinite(s.train_loss)) {
             result.stop = StopReason::Diverged;
             break;
@@ -1136,13 +1142,9 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
             result.stop = StopReason::TargetLoss;
             break;
         }
-        if (stop_requested) {
-            result.stop = StopReason::Interrupted;
-            break;
-        }
     }
     // 4. The weights to keep: with a validation set, early stopping's best; without one,
-    //    the last epoch's, or, after a divergence, those from before it.
+    //    the last measured epoch's, or, after a divergence, those from before it.
     result.kept_epoch = result.history.back().epoch;
     if (has_val) {
         set_data(params, stopping.best_weights);
@@ -1372,12 +1374,21 @@ namespace {
     std::exit(1);
 }
 
+// The temporary file being written, if any, for the signal handler (section 17): a
+// second Ctrl-C ends the program at once and removes it on the way out. Globals, as a
+// handler can reach nothing else; `writing` is 1 only while writing_tmp holds a whole path.
+char writing_tmp[4096];
+volatile std::sig_atomic_t writing = 0;
+
 // Every file the program writes goes through here. The bytes go to PATH.tmp; the write,
 // the flush and the close are each checked; only then is it renamed onto PATH. So nobody
 // ever sees half a file, and a full disk stops the run with a message instead of
 // leaving a short file behind.
 void save_file(const std::string& path, const std::string& bytes) {
     std::string tmp = path + ".tmp";
+    writing = 0;
+    std::snprintf(writing_tmp, sizeof writing_tmp, "%s", tmp.c_str());
+    writing = tmp.size() < sizeof writing_tmp;
     FILE* f = std::fopen(tmp.c_str(), "wb");
     bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     ok = f && std::fflush(f) == 0 && ok;
@@ -1386,9 +1397,13 @@ void save_file(const std::string& path, const std::string& bytes) {
         ok = false;
         error = errno;
     }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) return;
+    if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) {
+        writing = 0;
+        return;
+    }
     if (ok) error = errno;  // the rename failed
     std::remove(tmp.c_str());
+    writing = 0;
     fatal("cannot write " + path + ": " + std::strerror(error));
 }
 
@@ -1621,6 +1636,17 @@ std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, doub
     return softmax(out);
 }
 
+// After a stop signal the program should end within a couple of seconds, and a boundary
+// picture runs the network once per pixel (160,000 times for a 400 x 400 picture), the
+// test set 3,000 times. So after one, that work is done only for small networks (one
+// being drawn is abandoned): up to 2,000 parameters (the spiral's has 1,251) it takes
+// well under a second.
+bool quick_after_stop(const DenseMLP& net) {
+    size_t parameters = 0;
+    for (const DenseLayer& L : net.layers) parameters += L.w.size() + L.b.size();
+    return !stop_requested || parameters <= 2000;
+}
+
 // The plane coloured by predicted class, paler where the network is less sure, the class
 // boundary drawn dark, training points as filled discs and test points as rings.
 Image draw_boundary(DenseMLP& net, Loss loss, const Dataset& train_set, const Dataset& test_set,
@@ -1628,6 +1654,7 @@ Image draw_boundary(DenseMLP& net, Loss loss, const Dataset& train_set, const Da
     Image image(view.width, view.height, white);
     std::vector<int> predicted(image.pixels.size());
     for (int py = 0; py < view.height; ++py) {
+        if (!quick_after_stop(net)) return image;  // abandoned; the caller saves nothing
         for (int px = 0; px < view.width; ++px) {
             std::vector<double> p = class_probabilities(net, loss, view.x_at(px), view.y_at(py));
             int c = argmax(p);
@@ -1797,48 +1824,76 @@ void save_boundary(const std::string& path, const MLP& model, Loss loss, const S
     DenseMLP net = dense_copy(model);
     Dataset all = data.train;
     all.insert(all.end(), data.test.begin(), data.test.end());
-    save_ppm(draw_boundary(net, loss, data.train, data.test, view_of(all, 400)), path);
+    Image image = draw_boundary(net, loss, data.train, data.test, view_of(all, 400));
+    if (quick_after_stop(net)) save_ppm(image, path);
 }
 
-// `count` epochs from 0 to `last`, spaced evenly on a log scale (the boundary changes most
-// at the start), always including `kept`, the epoch whose weights were kept: it replaces
-// the one nearest to it.
-std::vector<int> snapshot_epochs(int last, int count, int kept) {
+// `count` epochs from 0 to `last`, spaced evenly on a log scale: the boundary changes
+// most at the start.
+std::vector<int> snapshot_epochs(int last, int count) {
     std::vector<int> epochs = {0};
     for (int k = 1; k < count; ++k) {
         int e = int(std::lround(std::pow(double(last), double(k) / (count - 1))));
         epochs.push_back(std::min(last, std::max(e, epochs.back() + 1)));
     }
     epochs.erase(std::unique(epochs.begin(), epochs.end()), epochs.end());
-    bool shown = std::count(epochs.begin(), epochs.end(), kept) > 0;
-    if (!shown && epochs.size() > 2) {
-        auto closer = [&](int a, int b) { return std::abs(a - kept) < std::abs(b - kept); };
-        *std::min_element(epochs.begin() + 1, epochs.end() - 1, closer) = kept;
-    }
     return epochs;
 }
+
+struct Snapshot {
+    int epoch;
+    std::vector<double> weights;
+};
+
+// The weights the evolution picture shows: 12 epochs spaced on a log scale up to the most
+// a run may take, the last one it ran, and the one whose weights it kept. Only those are
+// stored, so a run of any length holds at most 13 copies of the weights while it trains.
+struct Snapshots {
+    std::vector<int> wanted;
+    std::vector<Snapshot> taken;
+    Snapshot last;
+
+    explicit Snapshots(int max_epochs) : wanted(snapshot_epochs(max_epochs, 12)) {}
+
+    void offer(int epoch, const std::vector<double>& weights) {
+        if (std::count(wanted.begin(), wanted.end(), epoch)) taken.push_back({epoch, weights});
+        last = {epoch, weights};
+    }
+
+    std::vector<Snapshot> with_last_and(const Snapshot& kept) const {
+        std::vector<Snapshot> all = taken;
+        for (const Snapshot& s : {last, kept}) {
+            bool seen = false;
+            for (const Snapshot& t : all) seen = seen || t.epoch == s.epoch;
+            if (!seen) all.push_back(s);
+        }
+        std::sort(all.begin(), all.end(),
+                  [](const Snapshot& a, const Snapshot& b) { return a.epoch < b.epoch; });
+        return all;
+    }
+};
 
 // The boundary as it formed: one labelled tile per snapshot in a grid, and each tile as
 // its own numbered frame in frames/, for those who want an animation. Frames left by an
 // earlier, longer run are removed first, so they cannot pass for part of this one.
 void save_evolution(const std::string& dir, const MLP& model, Loss loss, const Dataset& train_set,
-                    const std::vector<std::vector<double>>& weights_by_epoch, int kept) {
+                    const std::vector<Snapshot>& snapshots, int kept) {
     std::vector<Value> params = model.parameters();
     std::vector<double> final_weights = data_of(params);
-    std::vector<int> epochs = snapshot_epochs(int(weights_by_epoch.size()) - 1, 12, kept);
     std::error_code error;
     for (const auto& file : std::filesystem::directory_iterator(dir + "/frames", error)) {
         if (file.path().filename().string().rfind("spiral_", 0) == 0)
             std::filesystem::remove(file.path(), error);
     }
     const int tile = 200, columns = 4, label_height = 20;
-    int rows = (int(epochs.size()) + columns - 1) / columns;
+    int rows = (int(snapshots.size()) + columns - 1) / columns;
     Image grid(columns * tile, rows * (tile + label_height), white);
-    for (size_t k = 0; k < epochs.size(); ++k) {
-        set_data(params, weights_by_epoch[size_t(epochs[k])]);
+    for (size_t k = 0; k < snapshots.size(); ++k) {
+        set_data(params, snapshots[k].weights);
         DenseMLP net = dense_copy(model);
-        std::string label = "EPOCH " + std::to_string(epochs[k]);
-        if (epochs[k] == kept) label += " KEPT";
+        if (!quick_after_stop(net)) break;
+        std::string label = "EPOCH " + std::to_string(snapshots[k].epoch);
+        if (snapshots[k].epoch == kept) label += " KEPT";
         Image frame = draw_boundary(net, loss, train_set, {}, view_of(train_set, tile));
         int x0 = int(k % columns) * tile, y0 = int(k / columns) * (tile + label_height);
         paste(grid, frame, x0, y0 + label_height);
@@ -1849,7 +1904,7 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss, const D
         save_ppm(frame, dir + name);
     }
     set_data(params, final_weights);
-    save_ppm(grid, dir + "/spiral_evolution.ppm");
+    if (quick_after_stop(dense_copy(model))) save_ppm(grid, dir + "/spiral_evolution.ppm");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1861,11 +1916,10 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss, const D
 
 extern "C" int isatty(int fd);  // POSIX, declared here so that no non-standard header is needed
 
-// Live drawing needs a terminal that understands colours.
-bool live_view_possible() {
-    const char* term = std::getenv("TERM");
-    bool dumb = term && std::strcmp(term, "dumb") == 0;
-    return isatty(1) != 0 && !dumb && !std::getenv("NO_COLOR");
+// Live drawing needs a terminal that understands colours: standard output is one, TERM
+// is not "dumb", and NO_COLOR (no-color.org) is not set.
+bool live_view_possible(bool terminal, const char* term, const char* no_color) {
+    return terminal && !(term && std::strcmp(term, "dumb") == 0) && !no_color;
 }
 
 // The last 40 training losses as bars, scaled between their smallest and largest.
@@ -1964,11 +2018,12 @@ void print_progress(const EpochStats& s) {
                 100 * s.train_acc);
     if (std::isfinite(s.val_loss))
         std::printf("  val loss %.4f acc %5.1f%%", s.val_loss, 100 * s.val_acc);
-    std::printf("\n");
+    std::printf("  lr %.3g\n", s.learning_rate);
     std::fflush(stdout);  // progress is for watching, also through a pipe
 }
 
-// A training run and how its kept weights do on the test set (NaN without one).
+// A training run and how its kept weights do on the test set (NaN without one, or when
+// a stop signal left no time for it).
 struct RecordedRun {
     TrainResult train;
     Evaluation test;
@@ -1982,8 +2037,8 @@ RecordedRun train_and_record(Output& out, const std::string& experiment,
                              const std::string& log_name, const MLP& model,
                              const TrainConfig& cfg, const Split& data,
                              const EpochHook& on_epoch) {
-    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch),
-                  evaluate(model, data.test, cfg.loss)};
+    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
+    if (quick_after_stop(dense_copy(model))) r.test = evaluate(model, data.test, cfg.loss);
     if (!log_name.empty())
         save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
     add_result(out, experiment, architecture(cfg, int(model.layers.back().neurons.size())), cfg,
@@ -2010,7 +2065,9 @@ void print_outcome(const char* name, const RecordedRun& r) {
     std::printf("  train %.1f%% (loss %.4f)", 100 * kept.train_acc, kept.train_loss);
     if (std::isfinite(kept.val_loss))
         std::printf("   validation %.1f%% (loss %.4f)", 100 * kept.val_acc, kept.val_loss);
-    std::printf("   test %.1f%% (loss %.4f)\n", 100 * r.test.accuracy, r.test.loss);
+    if (std::isfinite(r.test.loss))
+        std::printf("   test %.1f%% (loss %.4f)", 100 * r.test.accuracy, r.test.loss);
+    std::printf("\n");
     // What early stopping saved us from: the last epoch fitted the training points better
     // and the validation points worse.
     const EpochStats& last = r.train.history.back();
@@ -2039,6 +2096,9 @@ void print_sample_predictions(const MLP& model, const Dataset& test_set) {
 void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set) {
     PlaneView view = resized(view_of(train_set, 0), 64, 32);
     DenseMLP net = dense_copy(model);
+    if (!quick_after_stop(net)) return;
+    std::printf("The kept weights' boundary (a, b, c: predicted class; A, B, C: training "
+                "points):\n");
     std::vector<std::string> lines(size_t(view.height), std::string(size_t(view.width), ' '));
     for (int r = 0; r < view.height; ++r) {
         for (int c = 0; c < view.width; ++c) {
@@ -2204,11 +2264,12 @@ void run_spiral(const Flags& flags, Output& out) {
                 data.train.size(), data.val.size(), data.test.size(), arch.c_str(),
                 activation_name(cfg.act), cfg.optimizer == OptimizerKind::SGD ? "SGD" : "Adam");
     std::vector<Value> params = model.parameters();
-    std::vector<std::vector<double>> weights_by_epoch;  // for the evolution pictures
-    bool live = flags.live && live_view_possible();
+    Snapshots snapshots(cfg.max_epochs);
+    bool live = flags.live && live_view_possible(isatty(1) != 0, std::getenv("TERM"),
+                                                 std::getenv("NO_COLOR"));
     if (live) std::printf("\x1b[2J");  // clear the screen
     auto on_epoch = [&](const std::vector<EpochStats>& history) {
-        weights_by_epoch.push_back(data_of(params));
+        snapshots.offer(history.back().epoch, data_of(params));
         if (live && history.back().epoch % 2 == 0) {
             DenseMLP net = dense_copy(model);
             draw_live(net, cfg.loss, view_of(data.train, 0), history);
@@ -2219,10 +2280,10 @@ void run_spiral(const Flags& flags, Output& out) {
                                      data, on_epoch);
     finish_run(out, "spiral", model, cfg, data, r);
     print_sample_predictions(model, data.test);
-    std::printf("The kept weights' boundary (a, b, c: predicted class; A, B, C: training "
-                "points):\n");
     print_ascii_boundary(model, cfg.loss, data.train);
-    save_evolution(out.dir, model, cfg.loss, data.train, weights_by_epoch, r.train.kept_epoch);
+    int kept = r.train.kept_epoch;
+    save_evolution(out.dir, model, cfg.loss, data.train,
+                   snapshots.with_last_and({kept, data_of(params)}), kept);
 }
 
 // The comparison stays SGD (Adam has no momentum setting), and both runs get the whole
@@ -2281,29 +2342,40 @@ void run_moons(const Flags& flags, Output& out) {
 void graph_command(const Flags&, Output&) { print_graph(); }
 void bench_command(const Flags&, Output&) { run_bench(); }
 
+Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
+
 struct Experiment {
     const char* name;
     void (*run)(const Flags&, Output&);
     bool in_all;        // run by `./nn` with no command
     const char* flags;  // the flags it takes
     const char* help;
+    // For the memory check before training (none for graph and bench): its settings, its
+    // data, and its number of outputs.
+    TrainConfig (*settings)();
+    Split (*data)(uint64_t seed);
+    int n_outputs;
 };
 
 const Experiment experiments[] = {
     {"xor", run_xor_study, true,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
-     "XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each"},
+     "XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each", xor_settings,
+     xor_split, 1},
     {"spiral", run_spiral, true,
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer --out "
      "--live",
-     "the three-armed spiral, with early stopping on a validation set"},
+     "the three-armed spiral, with early stopping on a validation set", spiral_settings,
+     spiral_data, 3},
     {"momentum", run_momentum, true, "--seed --epochs --lr --momentum --batch --hidden --act --out",
-     "momentum against plain SGD on the spiral"},
+     "momentum against plain SGD on the spiral", momentum_comparison_settings, spiral_data, 3},
     {"moons", run_moons, true,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
-     "micrograd's two moons demo"},
-    {"graph", graph_command, false, "", "one neuron's graph, every node and edge of backward printed"},
-    {"bench", bench_command, false, "", "time an epoch on the graph and by hand (prints one line)"},
+     "micrograd's two moons demo", moons_settings, moons_data, 1},
+    {"graph", graph_command, false, "", "one neuron's graph, every node and edge of backward printed",
+     nullptr, nullptr, 0},
+    {"bench", bench_command, false, "", "time an epoch on the graph and by hand (prints one line)",
+     nullptr, nullptr, 0},
 };
 
 struct FlagInfo {
@@ -2319,7 +2391,7 @@ const FlagInfo flag_infos[] = {
     {"--momentum", "X", "a number in [0, 0.999]"},
     {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)"},
     {"--patience", "N", "an integer 1 to 100000"},
-    {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 512)"},
+    {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)"},
     {"--act", "NAME", "tanh, sigmoid or relu"},
     {"--optimizer", "NAME", "sgd or adam"},
     {"--out", "DIR", "a directory name (default plots)"},
@@ -2419,14 +2491,14 @@ double parse_real(const std::string& flag, const std::string& text, double lo, d
     return v;
 }
 
-// Hidden layer sizes: 1 to 6 integers from 1 to 512, separated by commas.
+// Hidden layer sizes: 1 to 6 integers from 1 to 256, separated by commas.
 std::vector<int> parse_hidden(const std::string& text) {
     std::vector<int> sizes;
     for (size_t start = 0; start <= text.size();) {
         size_t comma = std::min(text.find(',', start), text.size());
         std::string part = text.substr(start, comma - start);
         int n = all_digits(part) && part.size() <= 3 ? std::stoi(part) : 0;
-        if (n < 1 || n > 512 || sizes.size() == 6) bad_value("--hidden", text);
+        if (n < 1 || n > 256 || sizes.size() == 6) bad_value("--hidden", text);
         sizes.push_back(n);
         start = comma + 1;
     }
@@ -2489,15 +2561,79 @@ Flags parse_command_line(int argc, char** argv) {
     return flags;
 }
 
-// The first Ctrl-C asks training to stop after its current step (section 10); the handler
-// then steps aside, so a second Ctrl-C ends the program at once.
-extern "C" void on_ctrl_c(int) {
-    stop_requested = 1;
-    std::signal(SIGINT, SIG_DFL);
+extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
+
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
+// (section 10); the program then writes what it has and exits with 128 + the signal's
+// number, the shell's convention. A second one ends the program at once, removing the
+// file it was writing, if any.
+extern "C" void on_stop_signal(int signal) {
+    if (stop_requested) {
+        if (writing) unlink(writing_tmp);
+        std::_Exit(128 + signal);
+    }
+    stop_requested = signal;
+}
+
+const char* stop_signal_name() {
+    switch (stop_requested) {
+    case SIGINT: return "Ctrl-C (SIGINT)";
+    case SIGTERM: return "SIGTERM";
+    default: return "SIGHUP";
+    }
+}
+
+// The bytes of the graph one training step builds: per point, a layer of n neurons with
+// fan_in inputs adds n weighted sums of 2 fan_in + 1 edges and, if hidden, n activations
+// of one edge each; the loss adds about four nodes and five edges per output. L2 adds a
+// square and a sum per parameter.
+double step_graph_bytes(const TrainConfig& cfg, int n_outputs, size_t n_train) {
+    double nodes = 2, edges = 0, params = 0, fan_in = 2;
+    std::vector<int> sizes = layer_sizes(cfg, n_outputs);
+    for (size_t l = 0; l < sizes.size(); ++l) {
+        double hidden = l + 1 < sizes.size() ? 1 : 0;
+        nodes += sizes[l] * (1 + hidden);
+        edges += sizes[l] * (2 * fan_in + 1 + hidden);
+        params += sizes[l] * (fan_in + 1);
+        fan_in = sizes[l];
+    }
+    nodes += 4 * n_outputs + 4;
+    edges += 5 * n_outputs + 4;
+    double points = cfg.batch_size > 0 ? std::min(double(cfg.batch_size), double(n_train))
+                                       : double(n_train);
+    double bytes = points * (nodes * sizeof(Node) + edges * sizeof(Edge));
+    if (cfg.l2 > 0) bytes += params * (2 * sizeof(Node) + 4 * sizeof(Edge));
+    return bytes;
+}
+
+// A run whose training step would build more than 200 MB of graph is refused before
+// anything is trained. Memory is not the only reason: the first step of a run touches
+// all of that memory for the first time, which here takes about 1.6 s for 200 MB, and a
+// Ctrl-C has to wait for the step to end.
+void check_memory(const Flags& flags) {
+    for (const Experiment& e : experiments) {
+        if (!chosen(e, flags.command) || !e.settings) continue;
+        TrainConfig cfg = with_flags(e.settings(), flags);
+        size_t n_train = e.data(cfg.seed).train.size();
+        double gb = step_graph_bytes(cfg, e.n_outputs, n_train) / 1e9;
+        if (gb <= 0.2) continue;
+        char message[300];
+        std::snprintf(message, sizeof message,
+                      "%s: a training step of %s on batches of %d points would build a graph "
+                      "of about %.3g GB, over the limit of 0.2 GB; use a smaller --batch or "
+                      "--hidden",
+                      e.name, architecture(cfg, e.n_outputs).c_str(),
+                      cfg.batch_size > 0 ? std::min(cfg.batch_size, int(n_train)) : int(n_train),
+                      gb);
+        bad_input(message);
+    }
 }
 
 // Makes sure results can be written before any training starts: a run that cannot save
-// what it learned should not start.
+// what it learned should not start. In each directory a file with a name longer than any
+// the program writes is made and removed (that finds a directory that cannot be written,
+// or a path that becomes too long with a name appended), and nothing that is not a file
+// may sit where a log or picture would go.
 void prepare_output(const Output& out) {
     std::error_code error;
     std::filesystem::create_directories(out.dir + "/frames", error);
@@ -2505,15 +2641,28 @@ void prepare_output(const Output& out) {
         bad_input("--out: cannot create the directory " + out.dir + "/frames (" +
                   error.message() + "); give a directory you can write");
     }
+    for (const std::string& dir : {out.dir, out.dir + "/frames"}) {
+        std::string probe = dir + "/" + std::string(60, 'n') + ".tmp";
+        FILE* f = std::fopen(probe.c_str(), "wb");
+        if (!f) bad_input("--out: cannot write files in " + dir + " (" + std::strerror(errno) + ")");
+        std::fclose(f);
+        std::remove(probe.c_str());
+        for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+            std::string ext = entry.path().extension().string();
+            if ((ext == ".ppm" || ext == ".csv") && !entry.is_regular_file(error))
+                bad_input("--out: " + entry.path().string() +
+                          " is not a file, and the program writes its logs and pictures there");
+        }
+    }
     save_file(out.dir + "/results.csv", out.results);
 }
 
 // The last words of a run, and its exit status.
 int finish(const Output& out, double seconds) {
     if (stop_requested) {
-        std::printf("Interrupted. Results, logs and pictures so far are in %s/.\n",
-                    out.dir.c_str());
-        return 130;  // the shell's convention: 128 + SIGINT (2)
+        std::printf("Stopped by %s. Results, logs and pictures so far are in %s/.\n",
+                    stop_signal_name(), out.dir.c_str());
+        return 128 + stop_requested;
     }
     std::printf("Done in %.1f s. Results, logs and pictures are in %s/.\n", seconds,
                 out.dir.c_str());
@@ -2533,8 +2682,9 @@ int finish(const Output& out, double seconds) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
     bool writes_files = takes_flag(flags.command, "--out");
+    check_memory(flags);
     if (writes_files) prepare_output(out);
-    std::signal(SIGINT, on_ctrl_c);
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
     auto start = std::chrono::steady_clock::now();
     for (const Experiment& e : experiments) {
         if (chosen(e, flags.command) && !stop_requested) e.run(flags, out);

@@ -36,9 +36,12 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0, double
 }
 
 // |got - want| <= tol * max(1, |got|, |want|): absolute near zero, relative for large numbers.
+// Relative to the larger of 1 and the two magnitudes. An infinity or NaN matches only
+// the same infinity (NaN matches nothing), so that inf is never "close" to a number.
 void check_close(double got, double want, double tol, const std::string& what) {
     double scale = std::max({1.0, std::fabs(got), std::fabs(want)});
-    bool ok = std::fabs(got - want) <= tol * scale;
+    bool ok = std::isfinite(got) && std::isfinite(want) ? std::fabs(got - want) <= tol * scale
+                                                        : got == want;
     check(ok, what + fmt(": got %.15g, want %.15g", got, want));
 }
 
@@ -271,7 +274,9 @@ void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
     check(chain.second == chain_edges, fmt("chain: %g edges, want %g", chain.second, chain_edges));
     size_t before = graph.nodes.size();
     point_loss(forward(model, {0.3, -0.2, 0}), 0, Loss::SoftmaxCrossEntropy);
-    check(graph.nodes.size() - before == fused_nodes, "forward + point_loss make the fused count");
+    check(graph.nodes.size() - before == fused_nodes,
+          fmt("forward + point_loss (the network's own forward) make %g nodes, want %g",
+              graph.nodes.size() - before, fused_nodes));
     graph_truncate(keep);
 }
 
@@ -991,6 +996,27 @@ void test_divergence_is_detected_and_the_last_good_weights_kept() {
     graph_truncate(keep);
 }
 
+// Ctrl-C in the middle of an epoch: the epoch is dropped, and the model holds the weights
+// of the last epoch that was measured. The hook sends the "signal" after epoch 2.
+void test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept() {
+    size_t keep = graph.nodes.size();
+    TrainConfig cfg = xor_settings();
+    cfg.batch_size = 1;  // four steps an epoch, so the stop comes in the middle of one
+    MLP model(2, layer_sizes(cfg, 1), cfg.act, 1);
+    std::vector<Value> params = model.parameters();
+    std::vector<std::vector<double>> seen;
+    TrainResult r = train(model, xor_data(), {}, cfg, [&](const std::vector<EpochStats>& h) {
+        seen.push_back(data_of(params));
+        if (h.back().epoch == 2) stop_requested = 2;
+    });
+    stop_requested = 0;
+    check(r.stop == StopReason::Interrupted, "the stop reason is 'interrupted'");
+    check(r.history.size() == 3, fmt("epochs 0 to 2 in the history, got %g rows", r.history.size()));
+    check(r.kept_epoch == 2, fmt("kept epoch 2, got %g", r.kept_epoch));
+    check(data_of(params) == seen[2], "the model holds epoch 2's weights, not the half epoch's");
+    graph_truncate(keep);
+}
+
 // The first epochs of two runs as float64 PyTorch computed them, from the same data,
 // initial weights and batch order (pin/pin.py; pin/README.md says how to redo it). Any
 // change to what training computes moves these by far more than 1e-10; a refactor that
@@ -1313,36 +1339,204 @@ void test_the_full_lesson_goes_on_after_a_divergence() {
     std::filesystem::remove_all("test_output_div_all");
 }
 
-// Ctrl-C: the run in progress stops after its step; its log, pictures and results.csv row
-// are written; the program says where they are and exits 130.
-void test_ctrl_c_saves_what_was_done_and_exits_130() {
-    std::filesystem::remove_all("test_output_int");
-    std::string script =
-        program + " --nn spiral --epochs 100000 --patience 100000 --out test_output_int "
-        "> test_stdout.txt 2> test_stderr.txt & pid=$!; "
-        "for i in $(seq 600); do grep -q \"epoch   20\" test_stdout.txt 2>/dev/null && break; "
-        "sleep 0.05; done; kill -INT $pid; "
-        "for i in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
-        "kill -KILL $pid 2>/dev/null; wait $pid; exit $?";
+// Starts ./nn ARGS in the background, waits until its stdout shows `wait_for` and then
+// `settle` more seconds, sends the signals named in `kills` (each a kill option such as
+// "-TERM", 0.1 s apart), and returns its exit status (-1 if it had to be killed). stdout
+// goes to test_stdout.txt.
+int run_nn_and_signal(const std::string& args, const std::string& wait_for,
+                      const std::vector<std::string>& kills, double settle = 0) {
+    std::string script = program + " --nn " + args +
+                         " > test_stdout.txt 2> test_stderr.txt & pid=$!; "
+                         "for i in $(seq 600); do grep -q \"" + wait_for +
+                         "\" test_stdout.txt 2>/dev/null && break; sleep 0.05; done; "
+                         "sleep " + std::to_string(settle) + "; ";
+    for (const std::string& k : kills) script += "kill " + k + " $pid; sleep 0.1; ";
+    script += "for i in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
+              "kill -KILL $pid 2>/dev/null; wait $pid; exit $?";
     int status = std::system(("sh -c '" + script + "'").c_str());
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::string out = read_file("test_stdout.txt");
-    check(code == 130, fmt("exit status 130, got %g", code));
-    check(out.find("Interrupted. Results, logs and pictures so far are in test_output_int/") != std::string::npos,
-          "says where the files are");
-    std::string results = read_file("test_output_int/results.csv");
-    check(results.find("spiral,2-32-32-3,relu,adam,1,") != std::string::npos &&
-              results.find(",interrupted,") != std::string::npos,
-          "results.csv has the run, stopped by 'interrupted': " + results);
-    for (const char* picture : {"spiral_boundary.ppm", "spiral_evolution.ppm", "spiral_loss.ppm"}) {
-        check(read_file(std::string("test_output_int/") + picture).rfind("P6\n", 0) == 0,
-              std::string(picture) + " was written");
+    return code == 128 + SIGKILL ? -1 : code;
+}
+
+std::vector<std::string> temporary_files_in(const std::string& dir) {
+    std::vector<std::string> found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+        if (e.path().extension() == ".tmp") found.push_back(e.path().string());
+    return found;
+}
+
+// Ctrl-C, SIGTERM and SIGHUP: the run in progress stops after its step; its log,
+// pictures and results.csv row are written; the program says where they are and exits
+// with 128 + the signal's number.
+void test_stop_signals_save_what_was_done_and_exit_128_plus_the_signal() {
+    const struct { const char* kill; const char* name; int status; } signals[] = {
+        {"-INT", "Ctrl-C (SIGINT)", 130}, {"-TERM", "SIGTERM", 143}, {"-HUP", "SIGHUP", 129}};
+    for (const auto& s : signals) {
+        std::filesystem::remove_all("test_output_int");
+        int code = run_nn_and_signal("spiral --epochs 100000 --patience 100000 --out test_output_int",
+                                     "epoch   20", {s.kill});
+        std::string out = read_file("test_stdout.txt"), what = std::string(s.name) + ": ";
+        check(code == s.status, what + fmt("exit status %g, got %g", s.status, code));
+        check(out.find(std::string("Stopped by ") + s.name +
+                       ". Results, logs and pictures so far are in test_output_int/") != std::string::npos,
+              what + "says what stopped it and where the files are");
+        std::string results = read_file("test_output_int/results.csv");
+        check(results.find("spiral,2-32-32-3,relu,adam,1,") != std::string::npos &&
+                  results.find(",interrupted,") != std::string::npos,
+              what + "results.csv has the run, stopped by 'interrupted': " + results);
+        for (const char* picture : {"spiral_boundary.ppm", "spiral_evolution.ppm", "spiral_loss.ppm"}) {
+            check(parse_ppm(read_file(std::string("test_output_int/") + picture)).magic == "P6",
+                  what + picture + " was written and parses");
+        }
+        std::string log = read_file("test_output_int/spiral_2-32-32-3_relu.csv");
+        check(lines_in(log) >= 1 + 21, what + "the log has the epochs done");
+        check(temporary_files_in("test_output_int").empty(), what + "no .tmp file is left");
     }
-    std::string log = read_file("test_output_int/spiral_2-32-32-3_relu.csv");
-    check(lines_in(log) >= 1 + 21, "the log has the epochs done");
     std::remove("test_stdout.txt");
     std::remove("test_stderr.txt");
     std::filesystem::remove_all("test_output_int");
+}
+
+// A second signal ends the program at once: still with 128 + its number, and without
+// leaving the file it was writing half-done under a .tmp name. To catch it in the middle
+// of a write, the boundary picture's temporary name is a FIFO, whose opening for writing
+// waits for a reader that never comes.
+void test_a_second_signal_exits_at_once_and_leaves_no_temporary_file() {
+    std::filesystem::remove_all("test_output_int2");
+    std::filesystem::create_directories("test_output_int2");
+    std::system("mkfifo test_output_int2/spiral_boundary.ppm.tmp");
+    int code = run_nn_and_signal("spiral --epochs 3 --out test_output_int2", "epoch    0",
+                                 {"-TERM", "-TERM"}, 1.0);
+    check(code == 143, fmt("exit status 143, got %g (-1: it had to be killed)", code));
+    check(!std::filesystem::exists(std::filesystem::symlink_status("test_output_int2/spiral_boundary.ppm.tmp")),
+          "the temporary file it was writing is gone");
+    std::remove("test_stdout.txt");
+    std::remove("test_stderr.txt");
+    std::filesystem::remove_all("test_output_int2");
+}
+
+// The evolution picture's weights: however long the run, at most 12 epochs are stored,
+// plus the last and the kept one, in order, from epoch 0.
+void test_the_evolution_snapshots_are_bounded_and_include_the_last_and_kept_epochs() {
+    Snapshots s(100000);
+    for (int epoch = 0; epoch <= 70000; ++epoch) s.offer(epoch, {double(epoch)});
+    check(s.taken.size() <= 12, fmt("at most 12 stored, got %g", s.taken.size()));
+    std::vector<Snapshot> shown = s.with_last_and({123, {-1.0}});
+    check(shown.size() <= 14 && shown.front().epoch == 0, "epoch 0 first, 14 at most");
+    check(shown.back().epoch == 70000 && shown.back().weights[0] == 70000, "the last epoch run, with its weights");
+    bool kept = false, sorted = true;
+    for (size_t i = 0; i < shown.size(); ++i) {
+        kept = kept || (shown[i].epoch == 123 && shown[i].weights[0] == -1.0);
+        sorted = sorted && (i == 0 || shown[i - 1].epoch < shown[i].epoch);
+        if (shown[i].epoch != 123) sorted = sorted && shown[i].weights[0] == shown[i].epoch;
+    }
+    check(kept, "the kept epoch, with the weights given for it");
+    check(sorted, "in order of epoch, each with its own weights");
+}
+
+// The memory check: the estimate agrees with the graph a step really builds, and a run
+// over the limit is refused before anything is written.
+void test_a_run_whose_step_graph_is_too_big_is_refused_before_training() {
+    TrainConfig cfg = spiral_settings();
+    cfg.hidden = {16, 16};
+    cfg.batch_size = 5;
+    cfg.l2 = 1e-3;
+    MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
+    Dataset data = spiral(10, 3, 0.2, 1);
+    size_t nodes = graph.nodes.size(), edges = graph.edges.size();
+    Value total = 0.0;
+    for (int i = 0; i < 5; ++i) total = total + point_loss(forward(model, data[i]), data[i].label, cfg.loss);
+    (total / 5.0 + l2_penalty(model.parameters(), cfg.l2)).backward();  // what train_step builds
+    double built = double(graph.nodes.size() - nodes) * sizeof(Node) +
+                   double(graph.edges.size() - edges) * sizeof(Edge);
+    double estimate = step_graph_bytes(cfg, 3, data.size());
+    check(std::fabs(estimate - built) < 0.05 * built,
+          fmt("the estimate %g bytes is within 5%% of the %g bytes a step built", estimate, built));
+    graph_truncate(nodes);
+    std::filesystem::remove_all("test_output_mem");
+    std::string out, err;
+    int status = run_nn("spiral --hidden 256,256 --batch 0 --out test_output_mem", out, err);
+    check(status == 2, fmt("exit status 2, got %g", status));
+    check(err.find("would build a graph of about") != std::string::npos &&
+              err.find("--batch") != std::string::npos && lines_in(err) == 1,
+          "one line with the estimate and the flags to change: " + err);
+    check(out.empty() && !std::filesystem::exists("test_output_mem"), "nothing trained or written");
+}
+
+// Before training: a directory where a picture would go, or an output path that becomes
+// too long once a file name is added, stops the run with exit 2 and nothing trained.
+void test_outputs_that_cannot_be_written_are_found_before_training() {
+    std::filesystem::remove_all("test_output_pre");
+    std::filesystem::create_directories("test_output_pre/spiral_boundary.ppm");
+    std::string out, err;
+    int status = run_nn("spiral --epochs 2 --out test_output_pre", out, err);
+    check(status == 2, fmt("a directory named like a picture: exit status 2, got %g", status));
+    check(err.find("test_output_pre/spiral_boundary.ppm is not a file") != std::string::npos,
+          "the message names it: " + err);
+    check(out.find("Spiral") == std::string::npos, "nothing trained: " + out);
+    std::filesystem::remove_all("test_output_pre");
+    std::string dir = "test_output_long";  // 4,070 characters: the directories can be made,
+    while (dir.size() + 201 < 4070) dir += "/" + std::string(200, 'd');  // a file in them not
+    dir += "/" + std::string(4070 - dir.size() - 1, 'e');
+    status = run_nn("spiral --epochs 2 --out " + dir, out, err);
+    check(status == 2, fmt("a path too long with a name added: exit status 2, got %g", status));
+    check(err.find("cannot write files in") != std::string::npos && lines_in(err) == 1,
+          "one line says so: " + err.substr(0, 200));
+    check(out.find("Spiral") == std::string::npos, "nothing trained");
+    std::filesystem::remove_all("test_output_long");
+}
+
+// A full disk, simulated without root: a file's temporary name is a link to /dev/full.
+// Before training (results.csv) the run does not start; after it (a picture) it stops
+// with exit 1, and results.csv holds whole rows.
+void test_a_full_disk_stops_the_run_with_a_message_and_whole_files() {
+    for (const char* file : {"results.csv", "spiral_loss.ppm"}) {
+        std::filesystem::remove_all("test_output_full");
+        std::filesystem::create_directories("test_output_full");
+        std::filesystem::create_symlink("/dev/full", std::string("test_output_full/") + file + ".tmp");
+        std::string out, err;
+        int status = run_nn("spiral --epochs 2 --out test_output_full", out, err);
+        std::string what = std::string(file) + ": ";
+        check(status == 1, what + fmt("exit status 1, got %g", status));
+        check(err.find(std::string("cannot write test_output_full/") + file + ": No space left on device") !=
+                  std::string::npos, what + "the message names the file and the reason: " + err);
+        std::string results = read_file("test_output_full/results.csv");
+        check(results.empty() || results.back() == '\n', what + "results.csv ends with a whole row");
+        check(!std::filesystem::exists(std::string("test_output_full/") + file + ".tmp"),
+              what + "the temporary file is removed");
+    }
+    std::filesystem::remove_all("test_output_full");
+}
+
+// stdout that cannot be written is an error (exit 1 and a message on stderr).
+void test_a_failed_write_to_stdout_exits_1() {
+    std::string cmd = program + " --nn graph > /dev/full 2> test_stderr.txt";
+    int status = std::system(cmd.c_str());
+    std::string err = read_file("test_stderr.txt");
+    std::remove("test_stderr.txt");
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status 1");
+    check(err.find("cannot write to standard output") != std::string::npos, "says so: " + err);
+}
+
+// The live view only where it can work: a terminal, not TERM=dumb, no NO_COLOR.
+void test_the_live_view_needs_a_colour_terminal() {
+    check(live_view_possible(true, "xterm-256color", nullptr), "a colour terminal");
+    check(!live_view_possible(false, "xterm-256color", nullptr), "not through a pipe");
+    check(!live_view_possible(true, "dumb", nullptr), "not with TERM=dumb");
+    check(!live_view_possible(true, "xterm", ""), "not with NO_COLOR set, even empty");
+}
+
+// Progress lines show the learning rate in use, and --lr scales the spiral's schedule.
+void test_progress_shows_the_learning_rate_and_lr_scales_the_schedule() {
+    std::string out, err;
+    run_nn("spiral --epochs 10 --out test_output_lr", out, err);
+    check(out.find("epoch    0") != std::string::npos && out.find("lr 0.01\n") != std::string::npos,
+          "epoch 0 shows the first rate, 0.01: " + out.substr(0, 400));
+    run_nn("spiral --epochs 10 --lr 0.1 --out test_output_lr", out, err);
+    check(out.find("lr 0.1\n") != std::string::npos, "--lr 0.1: the schedule starts at 0.1");
+    check(out.find("lr 0.005\n") != std::string::npos,
+          "and ends at 0.005, 0.0005 scaled by 10 (epoch 10 of 10)");
+    std::filesystem::remove_all("test_output_lr");
 }
 
 #endif  // LESSON_ONLY
@@ -1407,6 +1601,7 @@ int main(int argc, char** argv) {
         TEST(test_batch_sizes_one_mini_and_full_all_lower_the_loss),
         TEST(test_training_restores_the_weights_of_the_best_validation_epoch),
         TEST(test_divergence_is_detected_and_the_last_good_weights_kept),
+        TEST(test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept),
         TEST(test_first_epochs_match_pytorch_to_1e_10),
 #ifndef LESSON_ONLY
         TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
@@ -1419,7 +1614,15 @@ int main(int argc, char** argv) {
         TEST(test_an_output_directory_that_cannot_be_made_is_reported_before_training),
         TEST(test_a_diverging_experiment_says_where_and_exits_1),
         TEST(test_the_full_lesson_goes_on_after_a_divergence),
-        TEST(test_ctrl_c_saves_what_was_done_and_exits_130),
+        TEST(test_stop_signals_save_what_was_done_and_exit_128_plus_the_signal),
+        TEST(test_a_second_signal_exits_at_once_and_leaves_no_temporary_file),
+        TEST(test_the_evolution_snapshots_are_bounded_and_include_the_last_and_kept_epochs),
+        TEST(test_a_run_whose_step_graph_is_too_big_is_refused_before_training),
+        TEST(test_outputs_that_cannot_be_written_are_found_before_training),
+        TEST(test_a_full_disk_stops_the_run_with_a_message_and_whole_files),
+        TEST(test_a_failed_write_to_stdout_exits_1),
+        TEST(test_the_live_view_needs_a_colour_terminal),
+        TEST(test_progress_shows_the_learning_rate_and_lr_scales_the_schedule),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
