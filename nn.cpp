@@ -294,7 +294,8 @@ Value relu(Value x) {
 //
 // As in PyTorch, leaves (weights, inputs) accumulate: calling backward() twice without
 // zeroing their grads (MLP::zero_grad) doubles them. Computed nodes start from zero on
-// every call. To see every number of a small graph, run `./nn graph` (print_graph below).
+// every call. To see every number of a small graph, run `./nn graph` (print_graph below;
+// it also writes the graph for Graphviz to plots/graph.dot).
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
@@ -316,8 +317,12 @@ void Value::backward() const {
 // from the last made to the first, each with its edges: the input, the local derivative,
 // and what backward added to that input's grad (local * this node's grad). err receives
 // two shares; its grad is their sum.
-void print_graph() {
-    size_t keep = graph.nodes.size();
+const char* const graph_demo_names[] = {"x1",    "w1",  "x2", "w2",  "b",   "target", "x1*w1",
+                                        "x2*w2", "sum", "z",  "out", "err", "loss"};
+
+// Builds the demo's graph and runs backward on it; returns the index of its first node.
+size_t build_graph_demo() {
+    size_t first = graph.nodes.size();
     Value x1 = 1.5, w1 = 0.8, x2 = -0.5, w2 = -1.2, b = 0.1, target = 1.0;
     Value x1w1 = x1 * w1;
     Value x2w2 = x2 * w2;
@@ -327,21 +332,24 @@ void print_graph() {
     Value err = out - target;
     Value loss = err * err;
     loss.backward();
-    const char* names[] = {"x1",    "w1",  "x2", "w2",  "b",   "target", "x1*w1",
-                           "x2*w2", "sum", "z",  "out", "err", "loss"};  // in creation order
+    return first;
+}
+
+// Prints the demo's graph, built from node `first` on.
+void print_graph(size_t first) {
+    const char* const* names = graph_demo_names;
     std::printf("loss = err * err, err = out - target, out = tanh(x1*w1 + x2*w2 + b)\n");
     std::printf("Nodes from the last made to the first, each with its edges.\n\n");
-    for (int i = loss.id; i >= int(keep); --i) {
+    for (int i = int(graph.nodes.size()) - 1; i >= int(first); --i) {
         const Node& n = graph.nodes[i];
-        std::printf("%-6s %-4s data=%9.6f  grad=%9.6f\n", names[i - keep], n.op, n.data,
+        std::printf("%-6s %-4s data=%9.6f  grad=%9.6f\n", names[i - first], n.op, n.data,
                     n.grad);
         for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
             const Edge& edge = graph.edges[e];
             std::printf("    input %-6s local=%9.6f  local*grad=%9.6f\n",
-                        names[edge.input - keep], edge.local, edge.local * n.grad);
+                        names[edge.input - int(first)], edge.local, edge.local * n.grad);
         }
     }
-    graph_truncate(keep);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -876,6 +884,39 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
     return points;
 }
 
+// The best any classifier can do on this spiral follows from how its points are made. A
+// point's radius r is exact, so only its angle tells the arms apart. Arm c puts a point
+// at angle 2.5 t with t = 4c + 4r + noise * g, so the arm's centre line is at angle
+// 10c + 10r, and the noise spreads the angle by 2.5 x noise (0.5 rad at the spiral's
+// 0.2). Modulo a full turn, arm 2 lies 20 - 6 pi = 1.15 rad from arm 0, and arm 1 2.57
+// rad from each: arms 0 and 2 overlap. From the angle a = atan2(x, y), t is one of
+// (a + 2 pi j) / 2.5 for a whole j, so the likelihood of arm c is the sum over j of the
+// normal density of (t - 4c - 4r) / noise. The arms are equally common, so the most
+// likely arm is the best possible guess: no model is right more often on average (it is
+// called the Bayes classifier). Returns each arm's probability at (x, y).
+std::vector<double> spiral_arm_probabilities(double x, double y, int classes, double noise) {
+    const double pi = 3.14159265358979323846;
+    double r = std::sqrt(x * x + y * y), a = std::atan2(x, y), total = 0;
+    std::vector<double> p(size_t(classes), 0.0);
+    for (int c = 0; c < classes; ++c) {
+        for (int j = -2; j <= 2 * classes + 2; ++j) {  // every turn a point of arm c can be on
+            double z = ((a + 2 * pi * j) / 2.5 - 4.0 * c - 4.0 * r) / noise;
+            p[size_t(c)] += std::exp(-0.5 * z * z);
+        }
+        total += p[size_t(c)];
+    }
+    for (double& q : p) q /= total;
+    return p;
+}
+
+// The share of `data` that the best possible classifier gets right.
+double spiral_best_accuracy(const Dataset& data, int classes, double noise) {
+    int right = 0;
+    for (const Point& p : data)
+        right += argmax(spiral_arm_probabilities(p.x, p.y, classes, noise)) == p.label;
+    return double(right) / double(data.size());
+}
+
 // Two interleaved half circles, as in micrograd's demo: the upper one (class 0) centred at
 // (0, 0), the lower one (class 1) at (1, 0.5), each point moved by noise * gaussian in x
 // and in y.
@@ -1368,10 +1409,28 @@ namespace {
 // 13. Files: one checked way to write a file; CSV logs; PPM images
 // ---------------------------------------------------------------------------------------
 
+// A failure while running (a file that cannot be written): one line, exit status 1.
 [[noreturn]] void fatal(const std::string& message) {
     std::fflush(stdout);  // so the message comes after what was printed before it
     std::fprintf(stderr, "nn: %s\n", message.c_str());
     std::exit(1);
+}
+
+// Bad input from the command line: one line, exit status 2.
+[[noreturn]] void bad_input(const std::string& message) {
+    std::fprintf(stderr, "nn: %s (./nn --help lists the experiments and flags)\n",
+                 message.c_str());
+    std::exit(2);
+}
+
+// The output directory (--out), made before anything is trained.
+void make_directory(const std::string& dir) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+        bad_input("--out: cannot create the directory " + dir + " (" + error.message() +
+                  "); give a directory you can write");
+    }
 }
 
 // The temporary file being written, if any, for the signal handler (section 17): a
@@ -1641,22 +1700,32 @@ std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, doub
 // test set 3,000 times. So after one, that work is done only for small networks (one
 // being drawn is abandoned): up to 2,000 parameters (the spiral's has 1,251) it takes
 // well under a second.
-bool quick_after_stop(const DenseMLP& net) {
+bool small_network(const DenseMLP& net) {
     size_t parameters = 0;
     for (const DenseLayer& L : net.layers) parameters += L.w.size() + L.b.size();
-    return !stop_requested || parameters <= 2000;
+    return parameters <= 2000;
 }
 
-// The plane coloured by predicted class, paler where the network is less sure, the class
-// boundary drawn dark, training points as filled discs and test points as rings.
-Image draw_boundary(DenseMLP& net, Loss loss, const Dataset& train_set, const Dataset& test_set,
-                    const PlaneView& view) {
+bool quick_after_stop(const DenseMLP& net) { return !stop_requested || small_network(net); }
+
+// What a picture of the plane colours by: each class's probability at a point.
+using ProbabilitiesAt = std::function<std::vector<double>(double x, double y)>;
+
+ProbabilitiesAt network_probabilities(DenseMLP& net, Loss loss) {
+    return [&net, loss](double x, double y) { return class_probabilities(net, loss, x, y); };
+}
+
+// The plane coloured by predicted class, paler where the classifier is less sure, the
+// class boundary drawn dark, training points as filled discs and test points as rings.
+// After a stop signal a picture that is not `quick` is abandoned (the caller saves nothing).
+Image draw_boundary(const ProbabilitiesAt& probabilities, const Dataset& train_set,
+                    const Dataset& test_set, const PlaneView& view, bool quick = true) {
     Image image(view.width, view.height, white);
     std::vector<int> predicted(image.pixels.size());
     for (int py = 0; py < view.height; ++py) {
-        if (!quick_after_stop(net)) return image;  // abandoned; the caller saves nothing
+        if (stop_requested && !quick) return image;
         for (int px = 0; px < view.width; ++px) {
-            std::vector<double> p = class_probabilities(net, loss, view.x_at(px), view.y_at(py));
+            std::vector<double> p = probabilities(view.x_at(px), view.y_at(py));
             int c = argmax(p);
             predicted[size_t(py) * view.width + px] = c;
             double confidence = (p[c] - 1.0 / p.size()) / (1.0 - 1.0 / p.size());  // 0..1
@@ -1819,13 +1888,18 @@ void save_history_charts(const std::string& path, const std::string& title,
     save_ppm(image, path);
 }
 
-// A trained model's boundary, with the training (and test) points on top.
-void save_boundary(const std::string& path, const MLP& model, Loss loss, const Split& data) {
-    DenseMLP net = dense_copy(model);
+// A classifier's boundary, with the training (and test) points on top.
+void save_boundary(const std::string& path, const ProbabilitiesAt& probabilities,
+                   const Split& data, bool quick = true) {
     Dataset all = data.train;
     all.insert(all.end(), data.test.begin(), data.test.end());
-    Image image = draw_boundary(net, loss, data.train, data.test, view_of(all, 400));
-    if (quick_after_stop(net)) save_ppm(image, path);
+    Image image = draw_boundary(probabilities, data.train, data.test, view_of(all, 400), quick);
+    if (quick || !stop_requested) save_ppm(image, path);
+}
+
+void save_boundary(const std::string& path, const MLP& model, Loss loss, const Split& data) {
+    DenseMLP net = dense_copy(model);
+    save_boundary(path, network_probabilities(net, loss), data, small_network(net));
 }
 
 // `count` epochs from 0 to `last`, spaced evenly on a log scale: the boundary changes
@@ -1894,7 +1968,8 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss, const D
         if (!quick_after_stop(net)) break;
         std::string label = "EPOCH " + std::to_string(snapshots[k].epoch);
         if (snapshots[k].epoch == kept) label += " KEPT";
-        Image frame = draw_boundary(net, loss, train_set, {}, view_of(train_set, tile));
+        Image frame = draw_boundary(network_probabilities(net, loss), train_set, {},
+                                    view_of(train_set, tile), small_network(net));
         int x0 = int(k % columns) * tile, y0 = int(k / columns) * (tile + label_height);
         paste(grid, frame, x0, y0 + label_height);
         draw_text(grid, x0 + 6, y0 + 4, label, black, 2);
@@ -2279,6 +2354,11 @@ void run_spiral(const Flags& flags, Output& out) {
     RecordedRun r = train_and_record(out, "spiral", run_name("spiral", cfg, 3), model, cfg,
                                      data, on_epoch);
     finish_run(out, "spiral", model, cfg, data, r);
+    std::printf("  the best possible classifier (section 9) gets %.1f%% of this test set\n",
+                100 * spiral_best_accuracy(data.test, 3, spiral_noise));
+    save_boundary(out.dir + "/spiral_best_possible.ppm", [](double x, double y) {
+        return spiral_arm_probabilities(x, y, 3, spiral_noise);
+    }, data);
     print_sample_predictions(model, data.test);
     print_ascii_boundary(model, cfg.loss, data.train);
     int kept = r.train.kept_epoch;
@@ -2339,7 +2419,36 @@ void run_moons(const Flags& flags, Output& out) {
 // Every flag is checked before anything is written: a bad one gets one line naming the
 // flag and what it accepts, and exit status 2.
 
-void graph_command(const Flags&, Output&) { print_graph(); }
+// The demo's graph in Graphviz's DOT language: a box per node (its name, operation, data
+// and grad), an arrow from each input to the node made from it, labelled with the local
+// derivative. `dot -Tsvg plots/graph.dot > graph.svg` draws it.
+std::string graph_dot(size_t first) {
+    std::string dot = "digraph backward {\n  rankdir=LR;\n  node [shape=record];\n";
+    for (size_t i = first; i < graph.nodes.size(); ++i) {
+        const Node& n = graph.nodes[i];
+        char line[200];
+        std::snprintf(line, sizeof line, "  n%zu [label=\"{%s | %s | data %.6f | grad %.6f}\"];\n",
+                      i - first, graph_demo_names[i - first], n.op, n.data, n.grad);
+        dot += line;
+        for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
+            const Edge& edge = graph.edges[e];
+            std::snprintf(line, sizeof line, "  n%zu -> n%zu [label=\"%.6f\"];\n",
+                          size_t(edge.input) - first, i - first, edge.local);
+            dot += line;
+        }
+    }
+    return dot + "}\n";
+}
+
+void graph_command(const Flags&, Output& out) {
+    size_t first = build_graph_demo();
+    print_graph(first);
+    make_directory(out.dir);
+    save_file(out.dir + "/graph.dot", graph_dot(first));
+    std::printf("\nThe same graph for Graphviz: %s/graph.dot (dot -Tsvg %s/graph.dot > "
+                "graph.svg)\n", out.dir.c_str(), out.dir.c_str());
+    graph_truncate(first);
+}
 void bench_command(const Flags&, Output&) { run_bench(); }
 
 Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
@@ -2372,7 +2481,8 @@ const Experiment experiments[] = {
     {"moons", run_moons, true,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
      "micrograd's two moons demo", moons_settings, moons_data, 1},
-    {"graph", graph_command, false, "", "one neuron's graph, every node and edge of backward printed",
+    {"graph", graph_command, false, "--out",
+     "one neuron's graph, every node and edge of backward printed, and written as DOT",
      nullptr, nullptr, 0},
     {"bench", bench_command, false, "", "time an epoch on the graph and by hand (prints one line)",
      nullptr, nullptr, 0},
@@ -2432,12 +2542,6 @@ void print_usage() {
     std::printf("  %-17s %s\n", "--help", "this text");
     std::printf("\nWhere the learning rate falls over the epochs (spiral, moons), --lr scales the "
                 "whole\nschedule so that it starts at X.\n");
-}
-
-[[noreturn]] void bad_input(const std::string& message) {
-    std::fprintf(stderr, "nn: %s (./nn --help lists the experiments and flags)\n",
-                 message.c_str());
-    std::exit(2);
 }
 
 // A value as an error message shows it: in quotes, control characters escaped, so that
@@ -2636,11 +2740,7 @@ void check_memory(const Flags& flags) {
 // may sit where a log or picture would go.
 void prepare_output(const Output& out) {
     std::error_code error;
-    std::filesystem::create_directories(out.dir + "/frames", error);
-    if (error) {
-        bad_input("--out: cannot create the directory " + out.dir + "/frames (" +
-                  error.message() + "); give a directory you can write");
-    }
+    make_directory(out.dir + "/frames");
     for (const std::string& dir : {out.dir, out.dir + "/frames"}) {
         std::string probe = dir + "/" + std::string(60, 'n') + ".tmp";
         FILE* f = std::fopen(probe.c_str(), "wb");
@@ -2681,7 +2781,8 @@ int finish(const Output& out, double seconds) {
 [[maybe_unused]] int nn_main(int argc, char** argv) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
-    bool writes_files = takes_flag(flags.command, "--out");
+    bool writes_files = false;  // results.csv and the rest: the experiments that train
+    for (const Experiment& e : experiments) writes_files |= chosen(e, flags.command) && e.settings;
     check_memory(flags);
     if (writes_files) prepare_output(out);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);

@@ -809,6 +809,30 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
     check(xor_data().size() == 4, "xor: 4 points");
 }
 
+// The best possible spiral classifier on six points placed by hand at radius 0.5, where
+// arm c's centre line is at angle 10c + 5 (mod 2 pi arm 2 is 1.15 rad past arm 0, arm 1
+// 2.57 rad from both): a point on each arm's line is given that arm; a point of arm 0
+// moved 0.9 rad towards arm 2 is given arm 2 (it is nearer), a point of arm 2 moved 0.9
+// rad back is given arm 0, and a point of arm 1 moved 0.5 rad stays arm 1. Four of six
+// are right, counted by hand.
+void test_the_best_possible_spiral_classifier_on_points_placed_by_hand() {
+    auto at = [](double angle, int label) { return Point{0.5 * std::sin(angle), 0.5 * std::cos(angle), label}; };
+    Dataset points = {at(5, 0), at(15, 1), at(25, 2), at(5 + 0.9, 0), at(25 - 0.9, 2), at(15 + 0.5, 1)};
+    const int want[] = {0, 1, 2, 2, 0, 1};
+    for (size_t i = 0; i < points.size(); ++i) {
+        int got = argmax(spiral_arm_probabilities(points[i].x, points[i].y, 3, 0.2));
+        check(got == want[i], fmt("point %g: arm %g, want %g", i, got, want[i]));
+    }
+    check_close(spiral_best_accuracy(points, 3, 0.2), 4.0 / 6, 1e-15, "4 of the 6 right");
+    std::vector<double> p = spiral_arm_probabilities(at(15, 1).x, at(15, 1).y, 3, 0.2);
+    check(p[1] > 0.9999, fmt("on arm 1's line, 5 noise widths from the others: p = %g", p[1]));
+    double middle = 5 + 0.5 * (20 - 6 * 3.14159265358979323846);  // halfway from arm 0 to arm 2
+    p = spiral_arm_probabilities(at(middle, 0).x, at(middle, 0).y, 3, 0.2);
+    check_close(p[0], 0.5, 1e-6, "halfway between arms 0 and 2: an even chance, arm 0");
+    check_close(p[2], 0.5, 1e-6, "and arm 2");
+    check_close(p[0] + p[1] + p[2], 1.0, 1e-15, "probabilities sum to 1");
+}
+
 // Section 11's data: the sizes the README gives, classes in equal shares in every set, and
 // test sets drawn from seeds of their own, not the training data's.
 void test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets() {
@@ -1113,8 +1137,10 @@ Ppm parse_ppm(const std::string& bytes) {
 // node. Every value and gradient it prints is computed here by hand, with doubles.
 void test_the_graph_demo_prints_values_and_gradients_computed_by_hand() {
     std::string out, err;
-    int status = run_nn("graph", out, err);
+    std::filesystem::remove_all("test_output_graph");
+    int status = run_nn("graph --out test_output_graph", out, err);
     check(status == 0 && err.empty(), "./nn graph runs: " + err);
+    std::string dot = read_file("test_output_graph/graph.dot");
     double z = 1.5 * 0.8 + -0.5 * -1.2 + 0.1, o = std::tanh(z), e = o - 1.0;
     double dz = 2 * e * (1 - o * o);  // d(loss)/dz by the chain rule
     struct Want {
@@ -1133,8 +1159,24 @@ void test_the_graph_demo_prints_values_and_gradients_computed_by_hand() {
             std::sscanf(out.c_str() + at + 6, " %*s data=%lf grad=%lf", &data, &grad);
         check_close(data, w.data, 1e-6, std::string(w.name) + ": printed data");
         check_close(grad, w.grad, 1e-6, std::string(w.name) + ": printed grad");
+        at = dot.find(std::string("[label=\"{") + w.name + " | ");
+        data = grad = NAN;
+        if (at != std::string::npos)
+            std::sscanf(dot.c_str() + at, "%*[^|]| %*s | data %lf | grad %lf", &data, &grad);
+        check_close(data, w.data, 1e-6, std::string(w.name) + ": data in graph.dot");
+        check_close(grad, w.grad, 1e-6, std::string(w.name) + ": grad in graph.dot");
     }
-    check(lines_in(out) == 3 + 13 + 13, fmt("13 nodes and 13 edges printed, got %g lines", lines_in(out)));
+    check(lines_in(out) == 3 + 13 + 13 + 2, fmt("13 nodes and 13 edges printed, got %g lines", lines_in(out)));
+    char err_edge[64];  // loss = err * err: two edges from err (node 11) to loss (12), local = err
+    std::snprintf(err_edge, sizeof err_edge, "  n11 -> n12 [label=\"%.6f\"];\n", e);
+    size_t first = dot.find(err_edge), second = dot.find(err_edge, first + 1);
+    check(first != std::string::npos && second != std::string::npos, "graph.dot: err feeds loss twice");
+    check(dot.rfind("digraph backward {\n", 0) == 0 && dot.size() > 2 && dot.substr(dot.size() - 2) == "}\n",
+          "graph.dot is one digraph");
+    size_t arrows = 0;
+    for (size_t at = dot.find(" -> "); at != std::string::npos; at = dot.find(" -> ", at + 1)) ++arrows;
+    check(arrows == 13, fmt("graph.dot has the 13 edges, got %g", arrows));
+    std::filesystem::remove_all("test_output_graph");
 }
 
 void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
@@ -1154,7 +1196,7 @@ void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
             varied = p.pixels.compare(i, 3, p.pixels, 0, 3) != 0;
         check(varied, name + ": not a single colour");
     }
-    check(images == 5 + 7, fmt("5 images and 7 frames, got %g", images));
+    check(images == 6 + 7, fmt("6 images (the best possible boundary too) and 7 frames, got %g", images));
     Ppm grid = parse_ppm(read_file(dir + "/spiral_evolution.ppm"));
     check(grid.width == 800 && grid.height == 2 * 220, "epochs 0 to 6 are 7 tiles: a 4 x 2 grid");
     std::string log = read_file(dir + "/spiral_2-32-32-3_relu.csv");
@@ -1593,6 +1635,7 @@ int main(int argc, char** argv) {
         TEST(test_shuffle_returns_a_permutation_and_reaches_every_order),
         TEST(test_split_off_is_the_right_size_disjoint_complete_and_keeps_the_class_mix),
         TEST(test_spiral_and_moons_points_lie_where_their_formulas_put_them),
+        TEST(test_the_best_possible_spiral_classifier_on_points_placed_by_hand),
         TEST(test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets),
         TEST(test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once),
         TEST(test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient),
