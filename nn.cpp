@@ -2784,8 +2784,8 @@ int finish(const Output& out, double seconds) {
     bool writes_files = false;  // results.csv and the rest: the experiments that train
     for (const Experiment& e : experiments) writes_files |= chosen(e, flags.command) && e.settings;
     check_memory(flags);
-    if (writes_files) prepare_output(out);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
+    if (writes_files) prepare_output(out);
     auto start = std::chrono::steady_clock::now();
     for (const Experiment& e : experiments) {
         if (chosen(e, flags.command) && !stop_requested) e.run(flags, out);

@@ -1396,11 +1396,11 @@ void test_the_full_lesson_goes_on_after_a_divergence() {
 // goes to test_stdout.txt.
 int run_nn_and_signal(const std::string& args, const std::string& wait_for,
                       const std::vector<std::string>& kills, double settle = 0) {
-    std::string script = program + " --nn " + args +
-                         " > test_stdout.txt 2> test_stderr.txt & pid=$!; "
-                         "for i in $(seq 600); do grep -q \"" + wait_for +
-                         "\" test_stdout.txt 2>/dev/null && break; sleep 0.05; done; "
-                         "sleep " + std::to_string(settle) + "; ";
+    std::string script = program + " --nn " + args + " > test_stdout.txt 2> test_stderr.txt & pid=$!; ";
+    if (!wait_for.empty())
+        script += "for i in $(seq 600); do grep -q \"" + wait_for +
+                  "\" test_stdout.txt 2>/dev/null && break; sleep 0.05; done; ";
+    script += "sleep " + std::to_string(settle) + "; ";
     for (const std::string& k : kills) script += "kill " + k + " $pid; sleep 0.1; ";
     script += "for i in $(seq 400); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done; "
               "kill -KILL $pid 2>/dev/null; wait $pid; exit $?";
@@ -1450,16 +1450,15 @@ void test_stop_signals_save_what_was_done_and_exit_128_plus_the_signal() {
 
 // A second signal ends the program at once: still with 128 + its number, and without
 // leaving the file it was writing half-done under a .tmp name. To catch it in the middle
-// of a write, the boundary picture's temporary name is a FIFO, whose opening for writing
-// waits for a reader that never comes.
+// of a write, results.csv's temporary name is a FIFO, whose opening for writing waits for
+// a reader that never comes: the program is stuck in its first write, before training.
 void test_a_second_signal_exits_at_once_and_leaves_no_temporary_file() {
     std::filesystem::remove_all("test_output_int2");
     std::filesystem::create_directories("test_output_int2");
-    std::system("mkfifo test_output_int2/spiral_boundary.ppm.tmp");
-    int code = run_nn_and_signal("spiral --epochs 3 --out test_output_int2", "epoch    0",
-                                 {"-TERM", "-TERM"}, 1.0);
+    std::system("mkfifo test_output_int2/results.csv.tmp");
+    int code = run_nn_and_signal("spiral --epochs 3 --out test_output_int2", "", {"-TERM", "-TERM"}, 1.5);
     check(code == 143, fmt("exit status 143, got %g (-1: it had to be killed)", code));
-    check(!std::filesystem::exists(std::filesystem::symlink_status("test_output_int2/spiral_boundary.ppm.tmp")),
+    check(!std::filesystem::exists(std::filesystem::symlink_status("test_output_int2/results.csv.tmp")),
           "the temporary file it was writing is gone");
     std::remove("test_stdout.txt");
     std::remove("test_stderr.txt");
