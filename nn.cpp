@@ -1072,7 +1072,8 @@ struct EarlyStopping {
     int epochs_since_best = 0;
     std::vector<double> best_weights;
 
-    EarlyStopping(double min_delta_, int patience_) : min_delta(min_delta_), patience(patience_) {}
+    EarlyStopping(double min_delta_, int patience_)
+        : min_delta(min_delta_), patience(patience_) {}
 
     // Called after every epoch, from epoch 0 on. Returns true when it is time to stop.
     bool should_stop(int epoch, double val_loss, const std::vector<Value>& params) {
@@ -1151,7 +1152,8 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
     bool has_val = !val_set.empty();
     EarlyStopping stopping{cfg.min_delta, cfg.patience};
     TrainResult result;
-    result.history.push_back(measure(model, train_set, val_set, cfg.loss, 0, cfg.learning_rate));
+    EpochStats untrained = measure(model, train_set, val_set, cfg.loss, 0, cfg.learning_rate);
+    result.history.push_back(untrained);
     if (on_epoch) on_epoch(result.history);
     if (has_val) stopping.should_stop(0, result.history.back().val_loss, params);
     std::vector<double> before_epoch;
@@ -1739,11 +1741,11 @@ Image draw_boundary(const ProbabilitiesAt& probabilities, const Dataset& train_s
                 image.set(px, py, dark);
         }
     }
-    int radius = std::max(2, view.width / 130);
+    int r = std::max(2, view.width / 130);  // the points' radius
     for (const Point& p : test_set)
-        draw_disc(image, view.px_of(p.x), view.py_of(p.y), radius, white, class_colors[p.label]);
+        draw_disc(image, view.px_of(p.x), view.py_of(p.y), r, white, class_colors[p.label]);
     for (const Point& p : train_set)
-        draw_disc(image, view.px_of(p.x), view.py_of(p.y), radius, class_colors[p.label], black);
+        draw_disc(image, view.px_of(p.x), view.py_of(p.y), r, class_colors[p.label], black);
     return image;
 }
 
@@ -1950,8 +1952,9 @@ struct Snapshots {
 // The boundary as it formed: one labelled tile per snapshot in a grid, and each tile as
 // its own numbered frame in frames/, for those who want an animation. Frames left by an
 // earlier, longer run are removed first, so they cannot pass for part of this one.
-void save_evolution(const std::string& dir, const MLP& model, Loss loss, const Dataset& train_set,
-                    const std::vector<Snapshot>& snapshots, int kept) {
+void save_evolution(const std::string& dir, const MLP& model, Loss loss,
+                    const Dataset& train_set, const std::vector<Snapshot>& snapshots,
+                    int kept) {
     std::vector<Value> params = model.parameters();
     std::vector<double> final_weights = data_of(params);
     std::error_code error;
@@ -2296,7 +2299,8 @@ void run_xor_study(const Flags& flags, Output& out) {
     if (flags.act) acts = {*flags.act};
     std::printf("XOR: %d seeds per row; %s, %s, lr %g, momentum %g; stop at loss < %g or %d "
                 "epochs\n",
-                xor_seeds, loss_name(base.loss), base.batch_size == 0 ? "full batch" : "mini-batch",
+                xor_seeds, loss_name(base.loss),
+                base.batch_size == 0 ? "full batch" : "mini-batch",
                 base.learning_rate, base.momentum, base.target_loss, base.max_epochs);
     std::printf("  %-8s %-8s %8s %15s %18s  %s\n", "network", "act", "solved",
                 "median epochs", "median final loss", "failures (cause)");
@@ -2312,7 +2316,8 @@ void run_xor_study(const Flags& flags, Output& out) {
         }
     }
     if (!curves.empty())
-        save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)", curves);
+        save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)",
+                        curves);
 }
 
 // What the spiral and the moons both show at the end: the outcome, a word if the run
@@ -2427,8 +2432,9 @@ std::string graph_dot(size_t first) {
     for (size_t i = first; i < graph.nodes.size(); ++i) {
         const Node& n = graph.nodes[i];
         char line[200];
-        std::snprintf(line, sizeof line, "  n%zu [label=\"{%s | %s | data %.6f | grad %.6f}\"];\n",
-                      i - first, graph_demo_names[i - first], n.op, n.data, n.grad);
+        std::snprintf(line, sizeof line,
+                      "  n%zu [label=\"{%s | %s | data %.6f | grad %.6f}\"];\n", i - first,
+                      graph_demo_names[i - first], n.op, n.data, n.grad);
         dot += line;
         for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
             const Edge& edge = graph.edges[e];
@@ -2476,7 +2482,8 @@ const Experiment experiments[] = {
      "--live",
      "the three-armed spiral, with early stopping on a validation set", spiral_settings,
      spiral_data, 3},
-    {"momentum", run_momentum, true, "--seed --epochs --lr --momentum --batch --hidden --act --out",
+    {"momentum", run_momentum, true,
+     "--seed --epochs --lr --momentum --batch --hidden --act --out",
      "momentum against plain SGD on the spiral", momentum_comparison_settings, spiral_data, 3},
     {"moons", run_moons, true,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
@@ -2484,7 +2491,8 @@ const Experiment experiments[] = {
     {"graph", graph_command, false, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
      nullptr, nullptr, 0},
-    {"bench", bench_command, false, "", "time an epoch on the graph and by hand (prints one line)",
+    {"bench", bench_command, false, "",
+     "time an epoch on the graph and by hand (prints one line)",
      nullptr, nullptr, 0},
 };
 
@@ -2540,8 +2548,8 @@ void print_usage() {
         std::printf("  %-17s %s\n", name.c_str(), f.takes);
     }
     std::printf("  %-17s %s\n", "--help", "this text");
-    std::printf("\nWhere the learning rate falls over the epochs (spiral, moons), --lr scales the "
-                "whole\nschedule so that it starts at X.\n");
+    std::printf("\nWhere the learning rate falls over the epochs (spiral, moons), --lr "
+                "scales the whole\nschedule so that it starts at X.\n");
 }
 
 // A value as an error message shows it: in quotes, control characters escaped, so that
@@ -2550,8 +2558,9 @@ std::string in_quotes(const std::string& text) {
     std::string q = "'";
     for (char c : text) {
         char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(static_cast<unsigned char>(c)));
-        q += std::iscntrl(static_cast<unsigned char>(c)) ? std::string(escaped) : std::string(1, c);
+        unsigned char u = static_cast<unsigned char>(c);
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(u));
+        q += std::iscntrl(u) ? std::string(escaped) : std::string(1, c);
     }
     return q + "'";
 }
@@ -2727,7 +2736,8 @@ void check_memory(const Flags& flags) {
                       "of about %.3g GB, over the limit of 0.2 GB; use a smaller --batch or "
                       "--hidden",
                       e.name, architecture(cfg, e.n_outputs).c_str(),
-                      cfg.batch_size > 0 ? std::min(cfg.batch_size, int(n_train)) : int(n_train),
+                      cfg.batch_size > 0 ? std::min(cfg.batch_size, int(n_train))
+                                         : int(n_train),
                       gb);
         bad_input(message);
     }
@@ -2744,7 +2754,7 @@ void prepare_output(const Output& out) {
     for (const std::string& dir : {out.dir, out.dir + "/frames"}) {
         std::string probe = dir + "/" + std::string(60, 'n') + ".tmp";
         FILE* f = std::fopen(probe.c_str(), "wb");
-        if (!f) bad_input("--out: cannot write files in " + dir + " (" + std::strerror(errno) + ")");
+        if (!f) bad_input("--out: cannot write files in " + dir + ": " + std::strerror(errno));
         std::fclose(f);
         std::remove(probe.c_str());
         for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
@@ -2782,7 +2792,8 @@ int finish(const Output& out, double seconds) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
     bool writes_files = false;  // results.csv and the rest: the experiments that train
-    for (const Experiment& e : experiments) writes_files |= chosen(e, flags.command) && e.settings;
+    for (const Experiment& e : experiments)
+        writes_files |= chosen(e, flags.command) && e.settings != nullptr;
     check_memory(flags);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
     if (writes_files) prepare_output(out);
