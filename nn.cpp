@@ -1552,6 +1552,123 @@ Color mix(Color a, Color b, double t) {  // t = 0 gives a, t = 1 gives b
     return {channel(a.r, b.r), channel(a.g, b.g), channel(a.b, b.b)};
 }
 
+// GIF (89a) is what browsers, GitHub and every viewer open, and it can animate. A GIF is
+// a header with the size, a palette of up to 256 colours, then frames whose pixels are
+// indices into the palette, each frame's indices compressed with LZW. Our palette is fixed
+// and made for our pictures: 16 greys from black to white, and each class colour mixed
+// with white in 28 steps; each pixel takes the nearest palette colour (no dithering).
+struct GifWriter {
+    int width, height;
+    std::vector<Color> palette;       // 128 colours
+    std::vector<int> nearest_cache;   // by the colour's top 5 bits a channel; -1: not yet
+    std::string bytes;
+
+    GifWriter(int w, int h);
+    void add_frame(const Image& frame, int delay_hundredths);
+    std::string finish() { return bytes + ";"; }  // ';' is the trailer, the end of the file
+
+    int index_of(Color c);
+};
+
+// Little-endian 16-bit numbers, as every size and delay in a GIF is written.
+void put16(std::string& out, int v) {
+    out += char(v & 0xFF);
+    out += char((v >> 8) & 0xFF);
+}
+
+GifWriter::GifWriter(int w, int h) : width(w), height(h), nearest_cache(1 << 15, -1) {
+    for (int k = 0; k < 16; ++k) palette.push_back({uint8_t(17 * k), uint8_t(17 * k), uint8_t(17 * k)});
+    for (const Color& c : class_colors) {
+        for (int k = 1; k <= 28; ++k) palette.push_back(mix(white, c, k / 28.0));
+    }
+    bytes = "GIF89a";
+    put16(bytes, w);
+    put16(bytes, h);
+    bytes += char(0xF6);  // a global palette of 2^(6 + 1) = 128 colours, 8 bits a channel
+    bytes += '\0';        // background: palette entry 0
+    bytes += '\0';        // square pixels
+    for (const Color& c : palette) bytes += {char(c.r), char(c.g), char(c.b)};
+    bytes += "\x21\xFF\x0BNETSCAPE2.0\x03\x01";  // the looping extension:
+    put16(bytes, 0);                             // repeat forever
+    bytes += '\0';
+}
+
+int GifWriter::index_of(Color c) {
+    int key = (c.r >> 3) << 10 | (c.g >> 3) << 5 | (c.b >> 3);
+    if (nearest_cache[size_t(key)] >= 0) return nearest_cache[size_t(key)];
+    int best = 0, best_distance = 1 << 30;
+    for (size_t i = 0; i < palette.size(); ++i) {
+        int dr = c.r - palette[i].r, dg = c.g - palette[i].g, db = c.b - palette[i].b;
+        int distance = dr * dr + dg * dg + db * db;
+        if (distance < best_distance) best = int(i), best_distance = distance;
+    }
+    return nearest_cache[size_t(key)] = best;
+}
+
+// LZW, GIF's variant: codes start 8 bits wide for our 7-bit indices (code 128 clears the
+// table, 129 ends the frame, 130 on name strings of indices seen before), grow a bit
+// each time the next free code needs one, up to 12 bits; a full table is cleared. The
+// codes are packed from the lowest bit up and cut into blocks of at most 255 bytes.
+std::string lzw_compress(const std::vector<int>& indices, int min_bits) {
+    const int clear = 1 << min_bits, end = clear + 1;
+    std::vector<int> table(size_t(4096) << min_bits, 0), used;  // (prefix, index) -> code
+    int bits = min_bits + 1, next = end + 1, pending = 0, pending_bits = 0;
+    std::string packed;
+    auto emit = [&](int code) {
+        pending |= code << pending_bits;
+        for (pending_bits += bits; pending_bits >= 8; pending_bits -= 8, pending >>= 8)
+            packed += char(pending & 0xFF);
+    };
+    emit(clear);
+    int prefix = indices[0];
+    for (size_t i = 1; i < indices.size(); ++i) {
+        size_t key = (size_t(prefix) << min_bits) | size_t(indices[i]);
+        if (table[key] != 0) {
+            prefix = table[key];
+            continue;
+        }
+        emit(prefix);
+        table[key] = next;
+        used.push_back(int(key));
+        if (next == (1 << bits) && bits < 12) ++bits;
+        if (++next == 4096) {  // the table is full: start again
+            emit(clear);
+            for (int k : used) table[size_t(k)] = 0;
+            used.clear();
+            bits = min_bits + 1;
+            next = end + 1;
+        }
+        prefix = indices[i];
+    }
+    emit(prefix);
+    emit(end);
+    if (pending_bits > 0) packed += char(pending & 0xFF);
+    std::string blocks;
+    for (size_t at = 0; at < packed.size(); at += 255) {
+        std::string block = packed.substr(at, 255);
+        blocks += char(block.size()) + block;
+    }
+    return blocks + '\0';
+}
+
+void GifWriter::add_frame(const Image& frame, int delay_hundredths) {
+    assert(frame.width == width && frame.height == height);
+    bytes += "\x21\xF9\x04";  // the graphic control extension: how long to show the frame
+    bytes += '\0';
+    put16(bytes, std::max(2, delay_hundredths));  // browsers show shorter delays as 0.1 s
+    bytes += std::string(2, '\0');
+    bytes += ',';  // the image descriptor: where the frame goes (all of the picture)
+    put16(bytes, 0);
+    put16(bytes, 0);
+    put16(bytes, width);
+    put16(bytes, height);
+    bytes += '\0';  // no palette of its own, not interlaced
+    std::vector<int> indices;
+    for (const Color& c : frame.pixels) indices.push_back(index_of(c));
+    bytes += char(7);  // the smallest code size: 7 bits for 128 colours
+    bytes += lzw_compress(indices, 7);
+}
+
 // A 5 x 7 pixel font: each glyph is seven rows of five, '#' for ink.
 struct Glyph {
     char c;
@@ -1859,11 +1976,12 @@ void draw_series(Image& image, const Chart& c, const std::vector<Series>& series
     }
 }
 
-void draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& title,
-                const std::vector<Series>& series, bool log_y) {
+Chart draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& title,
+                 const std::vector<Series>& series, bool log_y) {
     Chart chart = chart_for(series, log_y, x0, y0, w, h);
     draw_grid(image, chart, title);
     draw_series(image, chart, series);
+    return chart;
 }
 
 // A picture of one chart: training losses on a log scale.
@@ -1921,15 +2039,16 @@ struct Snapshot {
     std::vector<double> weights;
 };
 
-// The weights the evolution picture shows: 12 epochs spaced on a log scale up to the most
-// a run may take, the last one it ran, and the one whose weights it kept. Only those are
-// stored, so a run of any length holds at most 13 copies of the weights while it trains.
+// The weights the pictures of learning show: `count` epochs spaced on a log scale up to
+// the most a run may take, the last one it ran, and the one whose weights it kept. Only
+// those are stored, so a run of any length holds at most count + 1 copies of the weights
+// while it trains.
 struct Snapshots {
     std::vector<int> wanted;
     std::vector<Snapshot> taken;
     Snapshot last;
 
-    explicit Snapshots(int max_epochs) : wanted(snapshot_epochs(max_epochs, 12)) {}
+    Snapshots(int max_epochs, int count) : wanted(snapshot_epochs(max_epochs, count)) {}
 
     void offer(int epoch, const std::vector<double>& weights) {
         if (std::count(wanted.begin(), wanted.end(), epoch)) taken.push_back({epoch, weights});
@@ -1949,40 +2068,72 @@ struct Snapshots {
     }
 };
 
-// The boundary as it formed: one labelled tile per snapshot in a grid, and each tile as
-// its own numbered frame in frames/, for those who want an animation. Frames left by an
-// earlier, longer run are removed first, so they cannot pass for part of this one.
+// A boundary at one snapshot, labelled with its epoch (and KEPT for the kept one): a tile
+// of the evolution grid and of the animation. Empty if a stop signal cut it short.
+Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const Snapshot& s,
+                    int kept, int size) {
+    std::vector<Value> params = model.parameters();
+    set_data(params, s.weights);
+    DenseMLP net = dense_copy(model);
+    Image tile = draw_boundary(network_probabilities(net, loss), train_set, {},
+                               view_of(train_set, size), small_network(net));
+    if (!quick_after_stop(net)) return Image(0, 0, white);
+    std::string label = "EPOCH " + std::to_string(s.epoch) + (s.epoch == kept ? " KEPT" : "");
+    draw_text(tile, 6, 6, label, black, 2);
+    return tile;
+}
+
+// One frame of the spiral's animation: the boundary beside the loss and accuracy curves
+// up to its epoch (the axes span the whole run), the kept epoch marked once it is passed.
+Image training_frame(const Image& tile, const std::vector<EpochStats>& history, int epoch,
+                     int kept) {
+    Image frame(tile.width + 400, tile.height, white);
+    paste(frame, tile, 0, 0);
+    std::vector<EpochStats> shown = history;
+    for (EpochStats& s : shown) {
+        if (s.epoch > epoch) s.train_loss = s.val_loss = s.train_acc = s.val_acc = NAN;
+    }
+    int x0 = tile.width + 60, w = 320, h = (tile.height - 110) / 2;
+    Color train = class_colors[1], val = class_colors[0];
+    Chart top = draw_chart(frame, x0, 30, w, h, "LOSS",
+                           {{"TRAINING", train, column(shown, &EpochStats::train_loss)},
+                            {"VALIDATION", val, column(shown, &EpochStats::val_loss)}}, true);
+    Chart bottom = draw_chart(frame, x0, h + 85, w, h, "ACCURACY %",
+                              {{"TRAINING", train, column(shown, &EpochStats::train_acc, 100)},
+                               {"VALIDATION", val, column(shown, &EpochStats::val_acc, 100)}},
+                              false);
+    if (epoch < kept) return frame;
+    for (const Chart& c : {top, bottom}) {
+        draw_line(frame, c.x_of(kept), c.y0, c.x_of(kept), c.y0 + c.h, black);
+        draw_text(frame, int(c.x_of(kept)) + 3, c.y0 + c.h - 10, "KEPT", black);
+    }
+    return frame;
+}
+
+// The boundary as it formed: the snapshots' tiles in a grid (spiral_evolution.ppm), and
+// spiral_training.gif, a frame per snapshot, then a long one on the kept epoch. The log
+// spacing of the snapshots gives the first epochs, where most changes, the most frames.
 void save_evolution(const std::string& dir, const MLP& model, Loss loss,
                     const Dataset& train_set, const std::vector<Snapshot>& snapshots,
-                    int kept) {
-    std::vector<Value> params = model.parameters();
-    std::vector<double> final_weights = data_of(params);
-    std::error_code error;
-    for (const auto& file : std::filesystem::directory_iterator(dir + "/frames", error)) {
-        if (file.path().filename().string().rfind("spiral_", 0) == 0)
-            std::filesystem::remove(file.path(), error);
-    }
-    const int tile = 200, columns = 4, label_height = 20;
+                    const TrainResult& r) {
+    std::vector<double> final_weights = data_of(model.parameters());
+    const int size = 240, columns = 4;
     int rows = (int(snapshots.size()) + columns - 1) / columns;
-    Image grid(columns * tile, rows * (tile + label_height), white);
+    Image grid(columns * size, rows * size, white);
+    GifWriter gif(size + 400, size);
+    Image kept_tile(0, 0, white);
     for (size_t k = 0; k < snapshots.size(); ++k) {
-        set_data(params, snapshots[k].weights);
-        DenseMLP net = dense_copy(model);
-        if (!quick_after_stop(net)) break;
-        std::string label = "EPOCH " + std::to_string(snapshots[k].epoch);
-        if (snapshots[k].epoch == kept) label += " KEPT";
-        Image frame = draw_boundary(network_probabilities(net, loss), train_set, {},
-                                    view_of(train_set, tile), small_network(net));
-        int x0 = int(k % columns) * tile, y0 = int(k / columns) * (tile + label_height);
-        paste(grid, frame, x0, y0 + label_height);
-        draw_text(grid, x0 + 6, y0 + 4, label, black, 2);
-        draw_text(frame, 6, 6, label, black, 2);
-        char name[64];
-        std::snprintf(name, sizeof name, "/frames/spiral_%02d.ppm", int(k));
-        save_ppm(frame, dir + name);
+        Image tile = snapshot_tile(model, loss, train_set, snapshots[k], r.kept_epoch, size);
+        if (tile.width == 0) break;  // stopped
+        paste(grid, tile, int(k % columns) * size, int(k / columns) * size);
+        gif.add_frame(training_frame(tile, r.history, snapshots[k].epoch, r.kept_epoch), 30);
+        if (snapshots[k].epoch == r.kept_epoch) kept_tile = tile;
     }
-    set_data(params, final_weights);
-    if (quick_after_stop(dense_copy(model))) save_ppm(grid, dir + "/spiral_evolution.ppm");
+    set_data(model.parameters(), final_weights);
+    if (kept_tile.width == 0) return;
+    gif.add_frame(training_frame(kept_tile, r.history, r.history.back().epoch, r.kept_epoch), 300);
+    save_ppm(grid, dir + "/spiral_evolution.ppm");
+    save_file(dir + "/spiral_training.gif", gif.finish());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2244,9 +2395,32 @@ void add_xor_run(XorRow& row, const TrainResult& r, const MLP& model, uint64_t s
     }
 }
 
+// The first seed's tanh run of each XOR network, for xor_loss.ppm and xor_training.gif:
+// its loss curve, and its boundary at each snapshot (epoch, picture).
+using Tiles = std::vector<std::pair<int, Image>>;
+
+struct XorPictures {
+    std::vector<Series> curves;
+    std::vector<Tiles> tiles;
+};
+
+// The boundary of each snapshot, 150 pixels square; none if a stop signal cut it short.
+Tiles xor_tiles(const MLP& model, Loss loss, const std::vector<Snapshot>& snapshots) {
+    std::vector<double> final_weights = data_of(model.parameters());
+    Tiles tiles;
+    for (const Snapshot& s : snapshots) {
+        Image tile = snapshot_tile(model, loss, xor_data(), s, -1, 150);
+        if (tile.width == 0) return {};
+        tiles.push_back({s.epoch, tile});
+    }
+    set_data(model.parameters(), final_weights);
+    return tiles;
+}
+
 // Trains cfg's network from xor_seeds seeds, from cfg.seed on. The first seed's run gets a
-// log; if it is tanh, also a boundary picture and a curve for the chart.
-XorRow run_xor_row(Output& out, TrainConfig cfg, std::vector<Series>& curves) {
+// log; if it is tanh, also a boundary picture, a curve for the chart and the boundary at
+// 30 epochs for the animation.
+XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
     XorRow row;
     std::string arch = architecture(cfg, 1);
     uint64_t first_seed = cfg.seed;
@@ -2254,18 +2428,56 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, std::vector<Series>& curves) {
         cfg.seed = first_seed + uint64_t(k);
         size_t keep = graph.nodes.size();
         MLP model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
+        std::vector<Value> params = model.parameters();
+        bool pictured = k == 0 && cfg.act == Activation::Tanh;
+        Snapshots snapshots(cfg.max_epochs, 30);
+        EpochHook on_epoch = [&](const std::vector<EpochStats>& history) {
+            snapshots.offer(history.back().epoch, data_of(params));
+        };
         std::string log = k == 0 ? run_name("xor", cfg, 1) : "";
         Split data{xor_data(), {}, {}};
-        RecordedRun r = train_and_record(out, "xor", log, model, cfg, data, nullptr);
+        RecordedRun r = train_and_record(out, "xor", log, model, cfg, data,
+                                         pictured ? on_epoch : nullptr);
         add_xor_run(row, r.train, model, cfg.seed);
-        if (k == 0 && cfg.act == Activation::Tanh) {
+        if (pictured) {
             save_boundary(out.dir + "/xor_" + arch + "_boundary.ppm", model, cfg.loss, data);
-            Color color = class_colors[curves.size() % 4];
-            curves.push_back({arch, color, column(r.train.history, &EpochStats::train_loss)});
+            Color color = class_colors[pictures.curves.size() % 4];
+            pictures.curves.push_back({arch, color, column(r.train.history, &EpochStats::train_loss)});
+            Snapshot kept{r.train.kept_epoch, data_of(params)};
+            pictures.tiles.push_back(xor_tiles(model, cfg.loss, snapshots.with_last_and(kept)));
         }
         graph_truncate(keep);  // this model is done with: drop its weights too
     }
     return row;
+}
+
+// The networks' boundaries side by side as they form, above their loss curves, a frame
+// for every snapshot epoch of any of them; a network that has stopped shows its last.
+void save_xor_animation(const std::string& path, const XorPictures& pictures) {
+    std::vector<int> epochs;
+    for (const Tiles& tiles : pictures.tiles)
+        for (const auto& tile : tiles) epochs.push_back(tile.first);
+    std::sort(epochs.begin(), epochs.end());
+    epochs.erase(std::unique(epochs.begin(), epochs.end()), epochs.end());
+    const int size = 150, width = std::max(520, int(pictures.tiles.size()) * (size + 10) + 10);
+    GifWriter gif(width, size + 230);
+    for (size_t f = 0; f < epochs.size(); ++f) {
+        Image frame(width, size + 230, white);
+        std::vector<Series> shown = pictures.curves;
+        for (size_t i = 0; i < pictures.tiles.size(); ++i) {
+            const Image* tile = &pictures.tiles[i][0].second;
+            for (const auto& t : pictures.tiles[i]) tile = t.first <= epochs[f] ? &t.second : tile;
+            int x = 10 + int(i) * (size + 10);
+            draw_text(frame, x, 6, shown[i].name, shown[i].color, 2);
+            paste(frame, *tile, x, 24);
+            for (size_t e = size_t(epochs[f]) + 1; e < shown[i].values.size(); ++e)
+                shown[i].values[e] = NAN;
+        }
+        std::string title = "TRAINING LOSS (TANH), EPOCH " + std::to_string(epochs[f]);
+        draw_chart(frame, 70, size + 60, width - 100, 130, title, shown, true);
+        gif.add_frame(frame, f + 1 < epochs.size() ? 20 : 300);
+    }
+    save_file(path, gif.finish());
 }
 
 void print_xor_row(const XorRow& row, const TrainConfig& cfg) {
@@ -2304,20 +2516,23 @@ void run_xor_study(const Flags& flags, Output& out) {
                 base.learning_rate, base.momentum, base.target_loss, base.max_epochs);
     std::printf("  %-8s %-8s %8s %15s %18s  %s\n", "network", "act", "solved",
                 "median epochs", "median final loss", "failures (cause)");
-    std::vector<Series> curves;
+    XorPictures pictures;
     for (const std::vector<int>& hidden : hiddens) {
         for (Activation act : acts) {
             TrainConfig cfg = base;
             cfg.hidden = hidden;
             cfg.act = act;
-            XorRow row = run_xor_row(out, cfg, curves);
+            XorRow row = run_xor_row(out, cfg, pictures);
             if (row.final_losses.empty()) break;  // Ctrl-C
             print_xor_row(row, cfg);
         }
     }
-    if (!curves.empty())
-        save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)",
-                        curves);
+    if (pictures.curves.empty()) return;
+    save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)",
+                    pictures.curves);
+    bool drawn = true;
+    for (const Tiles& tiles : pictures.tiles) drawn = drawn && !tiles.empty();
+    if (drawn) save_xor_animation(out.dir + "/xor_training.gif", pictures);
 }
 
 // What the spiral and the moons both show at the end: the outcome, a word if the run
@@ -2344,7 +2559,7 @@ void run_spiral(const Flags& flags, Output& out) {
                 data.train.size(), data.val.size(), data.test.size(), arch.c_str(),
                 activation_name(cfg.act), cfg.optimizer == OptimizerKind::SGD ? "SGD" : "Adam");
     std::vector<Value> params = model.parameters();
-    Snapshots snapshots(cfg.max_epochs);
+    Snapshots snapshots(cfg.max_epochs, 12);
     bool live = flags.live && live_view_possible(isatty(1) != 0, std::getenv("TERM"),
                                                  std::getenv("NO_COLOR"));
     if (live) std::printf("\x1b[2J");  // clear the screen
@@ -2366,9 +2581,8 @@ void run_spiral(const Flags& flags, Output& out) {
     }, data);
     print_sample_predictions(model, data.test);
     print_ascii_boundary(model, cfg.loss, data.train);
-    int kept = r.train.kept_epoch;
     save_evolution(out.dir, model, cfg.loss, data.train,
-                   snapshots.with_last_and({kept, data_of(params)}), kept);
+                   snapshots.with_last_and({r.train.kept_epoch, data_of(params)}), r.train);
 }
 
 // The comparison stays SGD (Adam has no momentum setting), and both runs get the whole
@@ -2744,25 +2958,24 @@ void check_memory(const Flags& flags) {
 }
 
 // Makes sure results can be written before any training starts: a run that cannot save
-// what it learned should not start. In each directory a file with a name longer than any
-// the program writes is made and removed (that finds a directory that cannot be written,
-// or a path that becomes too long with a name appended), and nothing that is not a file
-// may sit where a log or picture would go.
+// what it learned should not start. A file with a name longer than any the program writes
+// is made and removed (that finds a directory that cannot be written, or a path that
+// becomes too long with a name appended), and nothing that is not a file may sit where a
+// log or picture would go.
 void prepare_output(const Output& out) {
+    make_directory(out.dir);
+    std::string probe = out.dir + "/" + std::string(60, 'n') + ".tmp";
+    FILE* f = std::fopen(probe.c_str(), "wb");
+    if (!f) bad_input("--out: cannot write files in " + out.dir + ": " + std::strerror(errno));
+    std::fclose(f);
+    std::remove(probe.c_str());
     std::error_code error;
-    make_directory(out.dir + "/frames");
-    for (const std::string& dir : {out.dir, out.dir + "/frames"}) {
-        std::string probe = dir + "/" + std::string(60, 'n') + ".tmp";
-        FILE* f = std::fopen(probe.c_str(), "wb");
-        if (!f) bad_input("--out: cannot write files in " + dir + ": " + std::strerror(errno));
-        std::fclose(f);
-        std::remove(probe.c_str());
-        for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-            std::string ext = entry.path().extension().string();
-            if ((ext == ".ppm" || ext == ".csv") && !entry.is_regular_file(error))
-                bad_input("--out: " + entry.path().string() +
-                          " is not a file, and the program writes its logs and pictures there");
-        }
+    for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
+        std::string ext = entry.path().extension().string();
+        bool ours = ext == ".ppm" || ext == ".csv" || ext == ".gif";
+        if (ours && !entry.is_regular_file(error))
+            bad_input("--out: " + entry.path().string() +
+                      " is not a file, and the program writes its logs and pictures there");
     }
     save_file(out.dir + "/results.csv", out.results);
 }

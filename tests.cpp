@@ -1115,11 +1115,9 @@ int run_nn(const std::string& args) {
 
 size_t lines_in(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
 
-// The spiral and the moons, briefly, into dir (frames/ with a stale frame, if asked).
-void run_small_experiments(const std::string& dir, const std::string& stale_frame = "") {
+// The spiral and the moons, briefly, into dir.
+void run_small_experiments(const std::string& dir) {
     std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir + "/frames");
-    if (!stale_frame.empty()) std::ofstream(dir + "/frames/" + stale_frame) << "stale";
     run_nn("spiral --epochs 6 --out " + dir);
     std::filesystem::rename(dir + "/results.csv", dir + "/results_spiral.csv");
     run_nn("moons --epochs 6 --out " + dir);
@@ -1140,6 +1138,116 @@ Ppm parse_ppm(const std::string& bytes) {
         p.pixels = bytes.substr(size_t(header) + 1);  // one whitespace byte after maxval
     }
     return p;
+}
+
+// A GIF decoder written from the format's description, to read back what GifWriter
+// wrote: the header, the palette, the looping extension, and each frame's delay and
+// LZW-compressed indices. Anything out of place is an error message in `error`.
+struct Gif {
+    int width = 0, height = 0;
+    std::vector<std::vector<int>> frames;  // palette indices, row by row
+    std::vector<int> delays;               // hundredths of a second
+    bool loops = false;
+    std::string error;
+};
+
+int read16(const std::string& b, size_t at) { return (unsigned char)b[at] | (unsigned char)b[at + 1] << 8; }
+
+// GIF's LZW: codes of growing width, a table rebuilt from the codes themselves.
+std::vector<int> lzw_decode(const std::string& data, int min_bits, std::string& error) {
+    const int clear = 1 << min_bits, end = clear + 1;
+    std::vector<std::vector<int>> table;
+    int bits = min_bits + 1, prev = -1;
+    std::vector<int> out;
+    size_t bit = 0;
+    while (bit + size_t(bits) <= data.size() * 8) {
+        int code = 0;
+        for (int k = 0; k < bits; ++k, ++bit)
+            code |= ((unsigned char)data[bit / 8] >> (bit % 8) & 1) << k;
+        if (code == clear) {
+            table.clear();
+            for (int i = 0; i < clear + 2; ++i) table.push_back({i});
+            bits = min_bits + 1;
+            prev = -1;
+            continue;
+        }
+        if (code == end) return out;
+        if (table.empty()) { error = "data before the first clear code"; return out; }
+        std::vector<int> entry;
+        if (code < int(table.size())) entry = table[size_t(code)];
+        else if (code == int(table.size()) && prev >= 0) {
+            entry = table[size_t(prev)];
+            entry.push_back(entry[0]);
+        } else { error = "a code not in the table"; return out; }
+        out.insert(out.end(), entry.begin(), entry.end());
+        if (prev >= 0 && table.size() < 4096) {
+            std::vector<int> added = table[size_t(prev)];
+            added.push_back(entry[0]);
+            table.push_back(added);
+            if (table.size() == size_t(1) << bits && bits < 12) ++bits;
+        }
+        prev = code;
+    }
+    error = "no end code";
+    return out;
+}
+
+Gif decode_gif(const std::string& b) {
+    Gif g;
+    if (b.size() < 13 || b.compare(0, 6, "GIF89a") != 0) { g.error = "no GIF89a header"; return g; }
+    g.width = read16(b, 6), g.height = read16(b, 8);
+    size_t at = 13;
+    if ((unsigned char)b[10] & 0x80) at += 3 * (size_t(2) << ((unsigned char)b[10] & 7));
+    int delay = 0;
+    while (at < b.size() && g.error.empty()) {
+        unsigned char kind = (unsigned char)b[at];
+        if (kind == ';') return g;  // the trailer: a whole file
+        if (kind == 0x21) {  // an extension: its label, then blocks until an empty one
+            unsigned char label = (unsigned char)b[at + 1];
+            if (label == 0xF9) delay = read16(b, at + 4);
+            if (label == 0xFF && b.compare(at + 3, 11, "NETSCAPE2.0") == 0) g.loops = true;
+            for (at += 2; at < b.size() && b[at] != 0; at += 1 + (unsigned char)b[at]) {}
+            ++at;
+        } else if (kind == ',') {  // a frame: its descriptor, code size, then data blocks
+            if (read16(b, at + 5) != g.width || read16(b, at + 7) != g.height) g.error = "a frame of another size";
+            int min_bits = (unsigned char)b[at + 10];
+            std::string data;
+            for (at += 11; at < b.size() && b[at] != 0; at += 1 + (unsigned char)b[at])
+                data += b.substr(at + 1, (unsigned char)b[at]);
+            ++at;
+            g.frames.push_back(lzw_decode(data, min_bits, g.error));
+            g.delays.push_back(delay);
+            if (g.frames.back().size() != size_t(g.width) * g.height && g.error.empty())
+                g.error = "a frame with the wrong number of pixels";
+        } else {
+            g.error = "an unknown block";
+        }
+    }
+    if (g.error.empty()) g.error = "no trailer";
+    return g;
+}
+
+// GifWriter's frames decode back to the palette indices of every pixel: a picture with
+// few colours, and one of noise, whose codes fill the 4096-entry table again and again.
+void test_gif_frames_decode_to_the_palette_index_of_every_pixel() {
+    Image flat(40, 30, white), noise(300, 200, white);
+    fill_rect(flat, 5, 5, 20, 25, class_colors[2]);
+    Rng rng{3};
+    for (Color& c : noise.pixels) c = {uint8_t(rng.below(256)), uint8_t(rng.below(256)), uint8_t(rng.below(256))};
+    for (const Image* image : {&flat, &noise}) {
+        GifWriter gif(image->width, image->height);
+        gif.add_frame(*image, 10);
+        gif.add_frame(*image, 250);
+        Gif g = decode_gif(gif.finish());
+        std::string what = fmt("%g x %g: ", image->width, image->height);
+        check(g.error.empty(), what + "decodes: " + g.error);
+        check(g.loops, what + "loops");
+        check(g.frames.size() == 2 && g.delays == std::vector<int>{10, 250}, what + "two frames, 0.1 s and 2.5 s");
+        bool same = g.frames.size() == 2;
+        for (size_t i = 0; same && i < image->pixels.size(); ++i)
+            same = g.frames[0][i] == gif.index_of(image->pixels[i]) && g.frames[1][i] == g.frames[0][i];
+        check(same, what + "every pixel's palette index comes back");
+    }
 }
 
 // ./nn graph prints loss = err * err, err = tanh(x1*w1 + x2*w2 + b) - target, node by
@@ -1205,9 +1313,15 @@ void test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch() {
             varied = p.pixels.compare(i, 3, p.pixels, 0, 3) != 0;
         check(varied, name + ": not a single colour");
     }
-    check(images == 6 + 7, fmt("6 images (the best possible boundary too) and 7 frames, got %g", images));
+    check(images == 6, fmt("6 PPM images, got %g", images));
     Ppm grid = parse_ppm(read_file(dir + "/spiral_evolution.ppm"));
-    check(grid.width == 800 && grid.height == 2 * 220, "epochs 0 to 6 are 7 tiles: a 4 x 2 grid");
+    check(grid.width == 4 * 240 && grid.height == 2 * 240, "epochs 0 to 6 are 7 tiles: a 4 x 2 grid");
+    Gif gif = decode_gif(read_file(dir + "/spiral_training.gif"));
+    check(gif.error.empty(), "spiral_training.gif decodes: " + gif.error);
+    check(gif.width == 640 && gif.height == 240 && gif.loops, "640 x 240, looping");
+    check(gif.frames.size() == 7 + 1, fmt("a frame for each of epochs 0 to 6, and one held: %g", gif.frames.size()));
+    check(!gif.delays.empty() && gif.delays.front() == 30 && gif.delays.back() == 300,
+          "0.3 s a frame, 3 s on the last");
     std::string log = read_file(dir + "/spiral_2-32-32-3_relu.csv");
     check(log.rfind("epoch,train_loss,val_loss,train_acc,val_acc,learning_rate\n", 0) == 0, "log header");
     check(lines_in(log) == 1 + 7, "the log: a header and epochs 0 to 6");
@@ -1243,14 +1357,20 @@ void test_loss_chart_copes_with_zero_tiny_and_constant_losses() {
     }
 }
 
-void test_a_new_run_replaces_the_frames_of_an_earlier_one() {
-    const std::string dir = "test_output_frames";
-    run_small_experiments(dir, "spiral_12.ppm");
-    check(!std::filesystem::exists(dir + "/frames/spiral_12.ppm"), "the old frame 12 is gone");
-    int frames = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(dir + "/frames"))
-        frames += entry.path().filename().string().rfind("spiral_", 0) == 0;
-    check(frames == 7, fmt("7 frames for epochs 0..6, got %g", frames));
+// The XOR animation: the three tanh networks side by side, a frame for every snapshot
+// epoch of any of them (their last epochs included), the last frame held.
+void test_the_xor_animation_has_a_frame_per_snapshot_epoch() {
+    const std::string dir = "test_output_xor_gif";
+    std::filesystem::remove_all(dir);
+    std::string out, err;
+    run_nn("xor --act tanh --epochs 40 --out " + dir, out, err);
+    Gif gif = decode_gif(read_file(dir + "/xor_training.gif"));
+    check(gif.error.empty(), "xor_training.gif decodes: " + gif.error);
+    check(gif.width == 520 && gif.height == 380, fmt("520 x 380, got %g x %g", gif.width, gif.height));
+    std::vector<int> epochs = snapshot_epochs(40, 30);  // none stops before 40 at this rate
+    check(gif.frames.size() == epochs.size(), fmt("%g frames, one per snapshot epoch, got %g",
+                                                  epochs.size(), gif.frames.size()));
+    check(!gif.delays.empty() && gif.delays.back() == 300, "the last frame held for 3 s");
     std::filesystem::remove_all(dir);
 }
 
@@ -1265,7 +1385,7 @@ void test_same_seed_gives_byte_identical_files() {
               rel + " is the same in both runs");
         ++compared;
     }
-    check(compared >= 15, fmt("compared %g files", compared));
+    check(compared == 11, fmt("compared the 11 files of the two experiments, got %g", compared));
     std::filesystem::remove_all("test_output_a");
     std::filesystem::remove_all("test_output_b");
 }
@@ -1468,7 +1588,7 @@ void test_a_second_signal_exits_at_once_and_leaves_no_temporary_file() {
 // The evolution picture's weights: however long the run, at most 12 epochs are stored,
 // plus the last and the kept one, in order, from epoch 0.
 void test_the_evolution_snapshots_are_bounded_and_include_the_last_and_kept_epochs() {
-    Snapshots s(100000);
+    Snapshots s(100000, 12);
     for (int epoch = 0; epoch <= 70000; ++epoch) s.offer(epoch, {double(epoch)});
     check(s.taken.size() <= 12, fmt("at most 12 stored, got %g", s.taken.size()));
     std::vector<Snapshot> shown = s.with_last_and({123, {-1.0}});
@@ -1655,10 +1775,11 @@ int main(int argc, char** argv) {
         TEST(test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept),
         TEST(test_first_epochs_match_pytorch_to_1e_10),
 #ifndef LESSON_ONLY
+        TEST(test_gif_frames_decode_to_the_palette_index_of_every_pixel),
         TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
         TEST(test_loss_chart_copes_with_zero_tiny_and_constant_losses),
-        TEST(test_a_new_run_replaces_the_frames_of_an_earlier_one),
+        TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
