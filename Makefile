@@ -3,7 +3,7 @@
 CXX ?= g++
 CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wpedantic
 
-.PHONY: all run test check bench mutants clean
+.PHONY: all run test check bench mutants pictures clean
 
 all: nn
 
@@ -38,6 +38,14 @@ bench: nn
 # it builds and runs the tests once per mutant (about 11 minutes here).
 mutants:
 	python3 tools/mutants.py
+
+# The README's pictures in docs/, made afresh by a default run (CI fails when the committed
+# ones differ from what ./nn makes).
+PICTURES = spiral_training.gif spiral_boundary_and_best.gif xor_training.gif
+pictures: nn
+	rm -rf pictures_run && ./nn --out pictures_run > /dev/null
+	mkdir -p docs && for f in $(PICTURES); do cp pictures_run/$$f docs/; done
+	rm -rf pictures_run
 
 clean:
 	rm -f nn tests tests_lesson tests_sanitized nn_sanitized

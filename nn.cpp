@@ -1577,7 +1577,10 @@ void put16(std::string& out, int v) {
 }
 
 GifWriter::GifWriter(int w, int h) : width(w), height(h), nearest_cache(1 << 15, -1) {
-    for (int k = 0; k < 16; ++k) palette.push_back({uint8_t(17 * k), uint8_t(17 * k), uint8_t(17 * k)});
+    for (int k = 0; k < 16; ++k) {
+        uint8_t grey = uint8_t(17 * k);
+        palette.push_back({grey, grey, grey});
+    }
     for (const Color& c : class_colors) {
         for (int k = 1; k <= 28; ++k) palette.push_back(mix(white, c, k / 28.0));
     }
@@ -2008,18 +2011,36 @@ void save_history_charts(const std::string& path, const std::string& title,
     save_ppm(image, path);
 }
 
-// A classifier's boundary, with the training (and test) points on top.
-void save_boundary(const std::string& path, const ProbabilitiesAt& probabilities,
-                   const Split& data, bool quick = true) {
+// A classifier's boundary, with the training (and test) points on top. Returns the
+// picture (empty if a stop signal cut it short).
+Image save_boundary(const std::string& path, const ProbabilitiesAt& probabilities,
+                    const Split& data, bool quick = true) {
     Dataset all = data.train;
     all.insert(all.end(), data.test.begin(), data.test.end());
     Image image = draw_boundary(probabilities, data.train, data.test, view_of(all, 400), quick);
-    if (quick || !stop_requested) save_ppm(image, path);
+    if (!quick && stop_requested) return Image(0, 0, white);
+    save_ppm(image, path);
+    return image;
 }
 
-void save_boundary(const std::string& path, const MLP& model, Loss loss, const Split& data) {
+Image save_boundary(const std::string& path, const MLP& model, Loss loss, const Split& data) {
     DenseMLP net = dense_copy(model);
-    save_boundary(path, network_probabilities(net, loss), data, small_network(net));
+    return save_boundary(path, network_probabilities(net, loss), data, small_network(net));
+}
+
+// Two pictures side by side, each under its title, as a one-frame GIF: for the README,
+// which a browser shows and a PPM it would not.
+void save_side_by_side(const std::string& path, const Image& left,
+                       const std::string& left_title, const Image& right,
+                       const std::string& right_title) {
+    Image both(left.width + right.width + 10, std::max(left.height, right.height) + 30, white);
+    draw_text(both, 4, 6, left_title, black, 2);
+    draw_text(both, left.width + 14, 6, right_title, black, 2);
+    paste(both, left, 0, 30);
+    paste(both, right, left.width + 10, 30);
+    GifWriter gif(both.width, both.height);
+    gif.add_frame(both, 0);
+    save_file(path, gif.finish());
 }
 
 // `count` epochs from 0 to `last`, spaced evenly on a log scale: the boundary changes
@@ -2131,7 +2152,8 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
     }
     set_data(model.parameters(), final_weights);
     if (kept_tile.width == 0) return;
-    gif.add_frame(training_frame(kept_tile, r.history, r.history.back().epoch, r.kept_epoch), 300);
+    int last = r.history.back().epoch;
+    gif.add_frame(training_frame(kept_tile, r.history, last, r.kept_epoch), 300);
     save_ppm(grid, dir + "/spiral_evolution.ppm");
     save_file(dir + "/spiral_training.gif", gif.finish());
 }
@@ -2442,7 +2464,8 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
         if (pictured) {
             save_boundary(out.dir + "/xor_" + arch + "_boundary.ppm", model, cfg.loss, data);
             Color color = class_colors[pictures.curves.size() % 4];
-            pictures.curves.push_back({arch, color, column(r.train.history, &EpochStats::train_loss)});
+            std::vector<double> losses = column(r.train.history, &EpochStats::train_loss);
+            pictures.curves.push_back({arch, color, losses});
             Snapshot kept{r.train.kept_epoch, data_of(params)};
             pictures.tiles.push_back(xor_tiles(model, cfg.loss, snapshots.with_last_and(kept)));
         }
@@ -2466,7 +2489,8 @@ void save_xor_animation(const std::string& path, const XorPictures& pictures) {
         std::vector<Series> shown = pictures.curves;
         for (size_t i = 0; i < pictures.tiles.size(); ++i) {
             const Image* tile = &pictures.tiles[i][0].second;
-            for (const auto& t : pictures.tiles[i]) tile = t.first <= epochs[f] ? &t.second : tile;
+            for (const auto& t : pictures.tiles[i])
+                if (t.first <= epochs[f]) tile = &t.second;
             int x = 10 + int(i) * (size + 10);
             draw_text(frame, x, 6, shown[i].name, shown[i].color, 2);
             paste(frame, *tile, x, 24);
@@ -2537,15 +2561,33 @@ void run_xor_study(const Flags& flags, Output& out) {
 
 // What the spiral and the moons both show at the end: the outcome, a word if the run
 // diverged, the boundary of the kept weights and the loss and accuracy curves.
-void finish_run(Output& out, const std::string& experiment, const MLP& model,
-                const TrainConfig& cfg, const Split& data, const RecordedRun& r) {
+Image finish_run(Output& out, const std::string& experiment, const MLP& model,
+                 const TrainConfig& cfg, const Split& data, const RecordedRun& r) {
     std::string name = experiment, title = experiment;
     name[0] = char(std::toupper(name[0]));
     for (char& c : title) c = char(std::toupper(c));
     print_outcome(name.c_str(), r);
     report_divergence("the " + experiment, cfg, r.train);
-    save_boundary(out.dir + "/" + experiment + "_boundary.ppm", model, cfg.loss, data);
     save_history_charts(out.dir + "/" + experiment + "_loss.ppm", title, r.train.history);
+    return save_boundary(out.dir + "/" + experiment + "_boundary.ppm", model, cfg.loss, data);
+}
+
+// The best possible classifier's accuracy on the spiral's test set (section 9), and its
+// boundary alone and beside the network's.
+void compare_with_the_best_possible(Output& out, const Split& data, const Image& learned,
+                                    double test_accuracy) {
+    double best_accuracy = spiral_best_accuracy(data.test, 3, spiral_noise);
+    std::printf("  the best possible classifier (section 9) gets %.1f%% of this test set\n",
+                100 * best_accuracy);
+    Image best = save_boundary(out.dir + "/spiral_best_possible.ppm", [](double x, double y) {
+        return spiral_arm_probabilities(x, y, 3, spiral_noise);
+    }, data);
+    char left[64], right[64];
+    std::snprintf(left, sizeof left, "THE NETWORK: TEST %.1f%%", 100 * test_accuracy);
+    std::snprintf(right, sizeof right, "THE BEST POSSIBLE: %.1f%%", 100 * best_accuracy);
+    if (learned.width > 0)
+        save_side_by_side(out.dir + "/spiral_boundary_and_best.gif", learned, left, best,
+                          right);
 }
 
 // The spiral: progress every 10 epochs (or the live view), the outcome, a few test points'
@@ -2573,12 +2615,8 @@ void run_spiral(const Flags& flags, Output& out) {
     };
     RecordedRun r = train_and_record(out, "spiral", run_name("spiral", cfg, 3), model, cfg,
                                      data, on_epoch);
-    finish_run(out, "spiral", model, cfg, data, r);
-    std::printf("  the best possible classifier (section 9) gets %.1f%% of this test set\n",
-                100 * spiral_best_accuracy(data.test, 3, spiral_noise));
-    save_boundary(out.dir + "/spiral_best_possible.ppm", [](double x, double y) {
-        return spiral_arm_probabilities(x, y, 3, spiral_noise);
-    }, data);
+    Image learned = finish_run(out, "spiral", model, cfg, data, r);
+    compare_with_the_best_possible(out, data, learned, r.test.accuracy);
     print_sample_predictions(model, data.test);
     print_ascii_boundary(model, cfg.loss, data.train);
     save_evolution(out.dir, model, cfg.loss, data.train,

@@ -1385,7 +1385,7 @@ void test_same_seed_gives_byte_identical_files() {
               rel + " is the same in both runs");
         ++compared;
     }
-    check(compared == 11, fmt("compared the 11 files of the two experiments, got %g", compared));
+    check(compared == 12, fmt("compared the 12 files of the two experiments, got %g", compared));
     std::filesystem::remove_all("test_output_a");
     std::filesystem::remove_all("test_output_b");
 }
