@@ -35,7 +35,7 @@ bench: nn
 	./nn bench
 
 # Does every single-point bug in the lesson make a test fail? Not part of make test:
-# it builds and runs the tests once per mutant (about 11 minutes here).
+# it builds and runs the tests once per mutant (about 17 minutes here).
 mutants:
 	python3 tools/mutants.py
 

@@ -13,8 +13,9 @@
 //     g++ -std=c++17 -O2 -o nn nn.cpp && ./nn
 //
 // `./nn` prints what each experiment learns and writes results.csv, one CSV log per
-// training run and PPM pictures to plots/. `./nn graph` prints a small graph with every
-// gradient in it (section 4); `./nn --help` lists the experiments and flags.
+// training run, PPM pictures and GIF animations of learning to plots/. `./nn graph`
+// prints a small graph with every gradient in it (section 4) and writes it for Graphviz;
+// `./nn --help` lists the experiments and flags.
 //
 // Map of the file. Sections 1-12 are the lesson; 13-17 are plumbing, skip them on a first
 // read.
@@ -26,12 +27,12 @@
 //    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
 //    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
 //    8. Optimisers            SGD with momentum, and Adam, as their update equations
-//    9. Datasets              XOR, the spiral, two moons; training, validation and test sets
+//    9. Datasets              XOR, the spiral, two moons; the best any classifier can do
 //   10. Training              mini-batches, evaluation, early stopping
 //   11. The experiments       every setting each experiment uses, and why
 //   12. Making it fast        what an epoch costs, measured against hand-written backprop
 //   13. Files                 one checked way to write a file; CSV logs; PPM images
-//   14. Pictures              a bitmap font, decision boundaries, charts
+//   14. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   15. Live view             the boundary redrawn in the terminal while it trains
 //   16. Running experiments   reports, the XOR study, spiral, momentum, moons, the table
 //   17. Command line          flags as data, errors, signals, main
@@ -1541,7 +1542,7 @@ void save_ppm(const Image& image, const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 14. Pictures: a bitmap font, decision boundaries, charts
+// 14. Pictures: a bitmap font, GIF, decision boundaries, charts, animations
 // ---------------------------------------------------------------------------------------
 
 const Color white{255, 255, 255}, black{0, 0, 0}, grey{200, 200, 200}, dark{60, 60, 60};
@@ -1611,7 +1612,7 @@ int GifWriter::index_of(Color c) {
 // LZW, GIF's variant: codes start 8 bits wide for our 7-bit indices (code 128 clears the
 // table, 129 ends the frame, 130 on name strings of indices seen before), grow a bit
 // each time the next free code needs one, up to 12 bits; a full table is cleared. The
-// codes are packed from the lowest bit up and cut into blocks of at most 255 bytes.
+// codes are packed from the lowest bit up.
 std::string lzw_compress(const std::vector<int>& indices, int min_bits) {
     const int clear = 1 << min_bits, end = clear + 1;
     std::vector<int> table(size_t(4096) << min_bits, 0), used;  // (prefix, index) -> code
@@ -1646,9 +1647,14 @@ std::string lzw_compress(const std::vector<int>& indices, int min_bits) {
     emit(prefix);
     emit(end);
     if (pending_bits > 0) packed += char(pending & 0xFF);
+    return packed;
+}
+
+// Image data is cut into blocks, each led by its length (1 to 255); an empty one ends it.
+std::string in_blocks(const std::string& data) {
     std::string blocks;
-    for (size_t at = 0; at < packed.size(); at += 255) {
-        std::string block = packed.substr(at, 255);
+    for (size_t at = 0; at < data.size(); at += 255) {
+        std::string block = data.substr(at, 255);
         blocks += char(block.size()) + block;
     }
     return blocks + '\0';
@@ -1669,7 +1675,7 @@ void GifWriter::add_frame(const Image& frame, int delay_hundredths) {
     std::vector<int> indices;
     for (const Color& c : frame.pixels) indices.push_back(index_of(c));
     bytes += char(7);  // the smallest code size: 7 bits for 128 colours
-    bytes += lzw_compress(indices, 7);
+    bytes += in_blocks(lzw_compress(indices, 7));
 }
 
 // A 5 x 7 pixel font: each glyph is seven rows of five, '#' for ink.
