@@ -279,7 +279,9 @@ Value relu(Value x) {
 // 4. Backward: the chain rule, applied on every edge, in reverse creation order
 // ---------------------------------------------------------------------------------------
 // Call it on a Value `out` (the loss). For every node n that `out` was computed from, we
-// want d(out)/dn. If n was used to make nodes u1, u2, ... (n is one of their inputs), a
+// want d(out)/dn: how much out moves when n alone is nudged and everything made after n
+// is computed again from it. If n was used to make nodes u1, u2, ... (n is one of their
+// inputs), a
 // small change dn moves each of them, by about d(u)/dn * dn, and each of those moves out.
 // For small changes the moves add up (this is the chain rule for a function of several
 // variables, out(u1(n), u2(n), ...)), so
@@ -293,10 +295,12 @@ Value relu(Value x) {
 // node used twice (x * x, or a diamond: b and c both made from a, d made from b and c)
 // simply receives two shares, hence `+=`.
 //
-// As in PyTorch, leaves (weights, inputs) accumulate: calling backward() twice without
-// zeroing their grads (MLP::zero_grad) doubles them. Computed nodes start from zero on
-// every call. To see every number of a small graph, run `./nn graph` (print_graph below;
-// it also writes the graph for Graphviz to plots/graph.dot).
+// As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
+// (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
+// one only to tensors that ask for it.) Computed nodes start from zero on every call. The
+// output's own grad gets 1 added, not set, for the same reason: it may be a leaf.
+// To see every number of a small graph, run `./nn graph` (print_graph below; it also
+// writes the graph for Graphviz to plots/graph.dot).
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
@@ -885,22 +889,27 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
     return points;
 }
 
-// The best any classifier can do on this spiral follows from how its points are made. A
-// point's radius r is exact, so only its angle tells the arms apart. Arm c puts a point
-// at angle 2.5 t with t = 4c + 4r + noise * g, so the arm's centre line is at angle
-// 10c + 10r, and the noise spreads the angle by 2.5 x noise (0.5 rad at the spiral's
-// 0.2). Modulo a full turn, arm 2 lies 20 - 6 pi = 1.15 rad from arm 0, and arm 1 2.57
-// rad from each: arms 0 and 2 overlap. From the angle a = atan2(x, y), t is one of
-// (a + 2 pi j) / 2.5 for a whole j, so the likelihood of arm c is the sum over j of the
-// normal density of (t - 4c - 4r) / noise. The arms are equally common, so the most
-// likely arm is the best possible guess: no model is right more often on average (it is
-// called the Bayes classifier). Returns each arm's probability at (x, y).
+// The best any classifier can do on this spiral follows from how its points are made.
+// Every arm uses the same radii k / (n - 1), so a point's radius r says nothing about its
+// arm; only its angle does. Arm c puts a point at angle 2.5 t with t = 4c + 4r + noise * g
+// (g a standard normal number), so the arm's centre line is at angle 10c + 10r, and the
+// noise spreads the angle with a standard deviation of 2.5 x noise (0.5 rad at the
+// spiral's 0.2). At the same radius, modulo a full turn, arm 2 lies 20 - 6 pi = 1.15 rad
+// from arm 0, and arm 1 2.57 rad from each: arms 0 and 2 overlap.
+// The likelihood of arm c is how probable the point is if arm c made it. From the angle
+// a = atan2(x, y), t is one of (a + 2 pi j) / 2.5 for a whole j (the turns the spiral
+// makes), so it is the sum over j of the normal density of z = (t - 4c - 4r) / noise,
+// e^(-z^2 / 2) up to a factor that is the same for every arm and cancels below. By Bayes'
+// rule the probability that arm c made the point is its likelihood times its prior (1/3
+// each here) over the sum of those for all arms. Guessing the most probable arm is the
+// best possible guess: no model is right more often on average (the Bayes classifier).
+// Returns each arm's probability at (x, y).
 std::vector<double> spiral_arm_probabilities(double x, double y, int classes, double noise) {
-    const double pi = 3.14159265358979323846;
     double r = std::sqrt(x * x + y * y), a = std::atan2(x, y), total = 0;
     std::vector<double> p(size_t(classes), 0.0);
     for (int c = 0; c < classes; ++c) {
-        for (int j = -2; j <= 2 * classes + 2; ++j) {  // every turn a point of arm c can be on
+        // t runs up to 4 classes + a few noise widths, 2.5 t radians: j up to 2 classes + 2
+        for (int j = -2; j <= 2 * classes + 2; ++j) {
             double z = ((a + 2 * pi * j) / 2.5 - 4.0 * c - 4.0 * r) / noise;
             p[size_t(c)] += std::exp(-0.5 * z * z);
         }
@@ -1316,16 +1325,17 @@ TrainConfig moons_settings() {
 //
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
 // backward visiting each once. Nodes and edges live in two vectors that a step truncates
-// and the next reuses, so no step allocates. Two choices in the lesson are there for
-// speed. Each was measured by undoing it alone and running `make bench` six times in
-// turns with the unchanged program; the figures are medians of the ratio to the
-// hand-written loop, which the machine's busy spells move less than the times (they still
-// moved it by up to 15%). The unchanged program: 3.7.
+// and the next reuses, so after the first step the graph's storage stops growing. Two
+// choices in the lesson are there for speed. Each was measured by undoing it alone and
+// running `make bench` six times in turns with the unchanged program; the figures are
+// medians of the ratio to the hand-written loop, which the machine's busy spells move
+// less than the times (they still moved it by up to 15%). The unchanged program: 3.7.
 //   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): 723 nodes
 //     and 1396 edges a point instead of 86 and 759; ratio 11.0, an epoch about 3x as long;
 //   - Edge's constructor, so that weighted_sum builds each edge in place: pushing a braced
 //     {input, local} without it gave 5.9 (the pair is stored, then copied).
-// tanh through exp (section 3) is there for accuracy and speed: std::tanh gave 5.3.
+// tanh through exp (section 3), as accurate as std::tanh, is there for speed: std::tanh
+// gave 5.3.
 // The hand-written loops know the network's shape and build nothing.
 //
 // Tried and left out, as they save less than they cost in reading: making each node in
@@ -1378,8 +1388,8 @@ double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
 
 // Prints the fastest of 500 epochs of each kind, taken in turns (about a second). On a
 // shared machine other work slows every loop, the hand-written one too, for tens of
-// milliseconds at a time (by up to 2x on ours). The fastest epoch is what the code itself
-// costs; a median would partly measure the neighbours.
+// milliseconds at a time (by 1.6 to 2.2 times on ours). The fastest epoch is what the
+// code itself costs; a median would partly measure the neighbours.
 void run_bench() {
     Dataset data = spiral(100, 3, 0.2, 1);
     MLP model(2, {16, 16, 3}, Activation::Tanh, 1);
@@ -2095,8 +2105,9 @@ struct Snapshots {
     }
 };
 
-// A boundary at one snapshot, labelled with its epoch (and KEPT for the kept one): a tile
-// of the evolution grid and of the animation. Empty if a stop signal cut it short.
+// A boundary at one snapshot, labelled with its epoch (and KEPT for the kept one) at the
+// top centre, clear of XOR's corner points: a tile of the evolution grid and of the
+// animations. Empty if a stop signal cut it short.
 Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const Snapshot& s,
                     int kept, int size) {
     std::vector<Value> params = model.parameters();
@@ -2106,7 +2117,8 @@ Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const
                                view_of(train_set, size), small_network(net));
     if (!quick_after_stop(net)) return Image(0, 0, white);
     std::string label = "EPOCH " + std::to_string(s.epoch) + (s.epoch == kept ? " KEPT" : "");
-    draw_text(tile, 6, 6, label, black, 2);
+    int scale = size >= 200 ? 2 : 1;  // small tiles: small letters
+    draw_text(tile, (size - 6 * scale * int(label.size())) / 2, 6, label, black, scale);
     return tile;
 }
 
@@ -2800,7 +2812,7 @@ void print_usage() {
     std::printf("] [flags]\n\n  %-9s (default) every experiment below down to moons\n", "all");
     for (const Experiment& e : experiments) std::printf("  %-9s %s\n", e.name, e.help);
     std::printf("\nflags (each replaces the experiment's own setting; an experiment refuses a "
-                "flag\nthat does not apply to it, and graph and bench take none):\n");
+                "flag\nthat does not apply to it: graph takes only --out, bench none):\n");
     for (const FlagInfo& f : flag_infos) {
         std::string name = std::string(f.name) + " " + f.value;
         std::printf("  %-17s %s\n", name.c_str(), f.takes);
