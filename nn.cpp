@@ -281,10 +281,9 @@ Value relu(Value x) {
 // Call it on a Value `out` (the loss). For every node n that `out` was computed from, we
 // want d(out)/dn: how much out moves when n alone is nudged and everything made after n
 // is computed again from it. If n was used to make nodes u1, u2, ... (n is one of their
-// inputs), a
-// small change dn moves each of them, by about d(u)/dn * dn, and each of those moves out.
-// For small changes the moves add up (this is the chain rule for a function of several
-// variables, out(u1(n), u2(n), ...)), so
+// inputs), a small change dn moves each of them, by about d(u)/dn * dn, and each of those
+// moves out. For small changes the moves add up (this is the chain rule for a function
+// of several variables, out(u1(n), u2(n), ...)), so
 //
 //     d(out)/dn = sum over those uses of  d(out)/du * d(u)/dn
 //               = sum over the edges that end at n of  u.grad * edge.local.
@@ -1100,7 +1099,7 @@ struct EarlyStopping {
 
 // Set by Ctrl-C (or another request to stop: the program's handler, section 17, stores
 // the signal's number). A signal handler can only reach globals, hence one here. Training
-// looks at it after every step, so an interrupted run ends between two steps with whole
+// looks at it before every step, so an interrupted run ends between two steps with whole
 // weights, and the program can still save what was learned.
 volatile std::sig_atomic_t stop_requested = 0;
 
@@ -1388,7 +1387,7 @@ double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
 
 // Prints the fastest of 500 epochs of each kind, taken in turns (about a second). On a
 // shared machine other work slows every loop, the hand-written one too, for tens of
-// milliseconds at a time (by 1.6 to 2.2 times on ours). The fastest epoch is what the
+// milliseconds at a time (by up to 1.7 times on ours). The fastest epoch is what the
 // code itself costs; a median would partly measure the neighbours.
 void run_bench() {
     Dataset data = spiral(100, 3, 0.2, 1);
@@ -2111,8 +2110,10 @@ struct Snapshots {
 Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const Snapshot& s,
                     int kept, int size) {
     std::vector<Value> params = model.parameters();
+    std::vector<double> weights = data_of(params);
     set_data(params, s.weights);
     DenseMLP net = dense_copy(model);
+    set_data(params, weights);  // the model keeps its own weights; the copy draws
     Image tile = draw_boundary(network_probabilities(net, loss), train_set, {},
                                view_of(train_set, size), small_network(net));
     if (!quick_after_stop(net)) return Image(0, 0, white);
@@ -2155,7 +2156,6 @@ Image training_frame(const Image& tile, const std::vector<EpochStats>& history, 
 void save_evolution(const std::string& dir, const MLP& model, Loss loss,
                     const Dataset& train_set, const std::vector<Snapshot>& snapshots,
                     const TrainResult& r) {
-    std::vector<double> final_weights = data_of(model.parameters());
     const int size = 240, columns = 4;
     int rows = (int(snapshots.size()) + columns - 1) / columns;
     Image grid(columns * size, rows * size, white);
@@ -2168,7 +2168,6 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
         gif.add_frame(training_frame(tile, r.history, snapshots[k].epoch, r.kept_epoch), 30);
         if (snapshots[k].epoch == r.kept_epoch) kept_tile = tile;
     }
-    set_data(model.parameters(), final_weights);
     if (kept_tile.width == 0) return;
     int last = r.history.back().epoch;
     gif.add_frame(training_frame(kept_tile, r.history, last, r.kept_epoch), 300);
@@ -2446,14 +2445,12 @@ struct XorPictures {
 
 // The boundary of each snapshot, 150 pixels square; none if a stop signal cut it short.
 Tiles xor_tiles(const MLP& model, Loss loss, const std::vector<Snapshot>& snapshots) {
-    std::vector<double> final_weights = data_of(model.parameters());
     Tiles tiles;
     for (const Snapshot& s : snapshots) {
         Image tile = snapshot_tile(model, loss, xor_data(), s, -1, 150);
         if (tile.width == 0) return {};
         tiles.push_back({s.epoch, tile});
     }
-    set_data(model.parameters(), final_weights);
     return tiles;
 }
 
