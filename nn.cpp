@@ -17,7 +17,7 @@
 // prints a small graph with every gradient in it (section 4) and writes it for Graphviz;
 // `./nn --help` lists the experiments and flags.
 //
-// Map of the file. Sections 1-12 are the lesson; 13-17 are plumbing, skip them on a first
+// Map of the file. Sections 1-12 are the lesson; 13-18 are plumbing, skip them on a first
 // read.
 //    1. Random numbers        a seeded generator of our own, so every run is repeatable
 //    2. The graph             Value: a number that remembers how it was computed
@@ -34,8 +34,9 @@
 //   13. Files                 one checked way to write a file; CSV logs; PPM images
 //   14. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   15. Live view             the boundary redrawn in the terminal while it trains
-//   16. Running experiments   reports, the XOR study, spiral, momentum, moons, the table
-//   17. Command line          flags as data, errors, signals, main
+//   16. Reports               progress, outcomes, divergence, the XOR table: printing only
+//   17. Running experiments   the XOR study, spiral, momentum, moons, each a page
+//   18. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
 #include <cassert>
@@ -1097,7 +1098,7 @@ struct EarlyStopping {
     }
 };
 
-// Set by Ctrl-C (or another request to stop: the program's handler, section 17, stores
+// Set by Ctrl-C (or another request to stop: the program's handler, section 18, stores
 // the signal's number). A signal handler can only reach globals, hence one here. Training
 // looks at it before every step, so an interrupted run ends between two steps with whole
 // weights, and the program can still save what was learned.
@@ -1211,7 +1212,7 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
 // ---------------------------------------------------------------------------------------
 // 11. The experiments: every setting each one uses, and why
 // ---------------------------------------------------------------------------------------
-// What `./nn` runs, with its numbers in one place. Flags on the command line (section 17)
+// What `./nn` runs, with its numbers in one place. Flags on the command line (section 18)
 // change them afterwards.
 
 // The hidden layers' sizes plus an output layer of n_outputs.
@@ -1445,7 +1446,7 @@ void make_directory(const std::string& dir) {
     }
 }
 
-// The temporary file being written, if any, for the signal handler (section 17): a
+// The temporary file being written, if any, for the signal handler (section 18): a
 // second Ctrl-C ends the program at once and removes it on the way out. Globals, as a
 // handler can reach nothing else; `writing` is 1 only while writing_tmp holds a whole path.
 char writing_tmp[4096];
@@ -2247,39 +2248,10 @@ void draw_live(DenseMLP& net, Loss loss, const PlaneView& area,
 }
 
 // ---------------------------------------------------------------------------------------
-// 16. Running experiments: what each one prints and writes
+// 16. Reports: what a run prints as it goes and when it ends
 // ---------------------------------------------------------------------------------------
-
-// What the command line asked for (section 17 reads it). An empty optional leaves the
-// experiment's own setting.
-struct Flags {
-    std::string command = "all";
-    std::optional<uint64_t> seed;
-    std::optional<int> epochs, batch, patience;
-    std::optional<double> learning_rate, momentum;
-    std::optional<std::vector<int>> hidden;
-    std::optional<Activation> act;
-    std::optional<OptimizerKind> optimizer;
-    std::string out_dir = "plots";
-    bool live = false;
-};
-
-TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
-    if (f.seed) cfg.seed = *f.seed;
-    if (f.epochs) cfg.max_epochs = *f.epochs;
-    if (f.learning_rate) {  // a decaying schedule is scaled to start at the rate given
-        if (cfg.final_learning_rate >= 0)
-            cfg.final_learning_rate *= *f.learning_rate / cfg.learning_rate;
-        cfg.learning_rate = *f.learning_rate;
-    }
-    if (f.momentum) cfg.momentum = *f.momentum;
-    if (f.batch) cfg.batch_size = *f.batch;
-    if (f.patience) cfg.patience = *f.patience;
-    if (f.hidden) cfg.hidden = *f.hidden;
-    if (f.act) cfg.act = *f.act;
-    if (f.optimizer) cfg.optimizer = *f.optimizer;
-    return cfg;
-}
+// Progress lines, a run's outcome, a word when it diverged, a few predictions, the
+// boundary in letters, a row of the XOR table: printing only, no training.
 
 void print_progress(const EpochStats& s) {
     std::printf("  epoch %4d  train loss %.4f acc %5.1f%%", s.epoch, s.train_loss,
@@ -2288,31 +2260,6 @@ void print_progress(const EpochStats& s) {
         std::printf("  val loss %.4f acc %5.1f%%", s.val_loss, 100 * s.val_acc);
     std::printf("  lr %.3g\n", s.learning_rate);
     std::fflush(stdout);  // progress is for watching, also through a pipe
-}
-
-// A training run and how its kept weights do on the test set (NaN without one, or when
-// a stop signal left no time for it).
-struct RecordedRun {
-    TrainResult train;
-    Evaluation test;
-
-    const EpochStats& kept() const { return train.history[size_t(train.kept_epoch)]; }
-};
-
-// Trains one model and records it: a row in results.csv, and a CSV log of every epoch
-// unless log_name is empty.
-RecordedRun train_and_record(Output& out, const std::string& experiment,
-                             const std::string& log_name, const MLP& model,
-                             const TrainConfig& cfg, const Split& data,
-                             const EpochHook& on_epoch) {
-    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
-    if (quick_after_stop(dense_copy(model))) r.test = evaluate(model, data.test, cfg.loss);
-    if (!log_name.empty())
-        save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
-    add_result(out, experiment, architecture(cfg, int(model.layers.back().neurons.size())), cfg,
-               r.train, r.test.accuracy);
-    if (r.train.stop == StopReason::Diverged) ++out.diverged_runs;
-    return r;
 }
 
 // A diverged run has no results worth reading; say where it went wrong and what to try.
@@ -2326,19 +2273,20 @@ void report_divergence(const std::string& what, const TrainConfig& cfg, const Tr
                  r.kept_epoch, cfg.learning_rate);
 }
 
-void print_outcome(const char* name, const RecordedRun& r) {
-    const EpochStats& kept = r.kept();
+// The figures of the epoch whose weights a run kept, and how they do on the test set.
+void print_outcome(const char* name, const TrainResult& r, const Evaluation& test) {
+    const EpochStats& kept = r.history[size_t(r.kept_epoch)];
     std::printf("%s: stopped after %d epochs (%s), weights from epoch %d\n", name,
-                int(r.train.history.size()) - 1, stop_reason_name(r.train.stop), kept.epoch);
+                int(r.history.size()) - 1, stop_reason_name(r.stop), kept.epoch);
     std::printf("  train %.1f%% (loss %.4f)", 100 * kept.train_acc, kept.train_loss);
     if (std::isfinite(kept.val_loss))
         std::printf("   validation %.1f%% (loss %.4f)", 100 * kept.val_acc, kept.val_loss);
-    if (std::isfinite(r.test.loss))
-        std::printf("   test %.1f%% (loss %.4f)", 100 * r.test.accuracy, r.test.loss);
+    if (std::isfinite(test.loss))
+        std::printf("   test %.1f%% (loss %.4f)", 100 * test.accuracy, test.loss);
     std::printf("\n");
     // What early stopping saved us from: the last epoch fitted the training points better
     // and the validation points worse.
-    const EpochStats& last = r.train.history.back();
+    const EpochStats& last = r.history.back();
     if (last.epoch != kept.epoch && std::isfinite(last.val_loss))
         std::printf("  the last epoch, %d: train %.1f%% (loss %.4f)   validation %.1f%% "
                     "(loss %.4f)\n",
@@ -2389,6 +2337,96 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// One row of the XOR study: one architecture and activation, trained from every seed.
+struct XorRow {
+    std::vector<double> epochs_to_solve, final_losses;
+    std::vector<std::string> causes;  // why each failed run failed
+    TrainResult first_divergence;
+    uint64_t first_divergence_seed = 0;
+};
+
+void print_xor_row(const XorRow& row, const TrainConfig& cfg) {
+    int runs = int(row.final_losses.size());  // fewer than xor_seeds after Ctrl-C
+    int solved = runs - int(row.causes.size());
+    std::string why;
+    for (const char* cause : {"plateau", "saturated unit", "dead relu unit", "diverged"}) {
+        int n = int(std::count(row.causes.begin(), row.causes.end(), cause));
+        if (n > 0) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + cause;
+    }
+    std::string epochs = row.epochs_to_solve.empty()
+                             ? "-"
+                             : std::to_string(int(median(row.epochs_to_solve)));
+    std::string arch = architecture(cfg, 1);
+    std::printf("  %-8s %-8s %7.0f%% %15s %18.4g  %s\n", arch.c_str(), activation_name(cfg.act),
+                100.0 * solved / runs, epochs.c_str(), median(row.final_losses),
+                why.empty() ? "-" : why.c_str());
+    int n_diverged = int(std::count(row.causes.begin(), row.causes.end(), "diverged"));
+    report_divergence("XOR " + arch + " " + activation_name(cfg.act) + " seed " +
+                          std::to_string(row.first_divergence_seed) + " (one of " +
+                          std::to_string(n_diverged) + " seeds that did)",
+                      cfg, row.first_divergence);
+}
+
+// ---------------------------------------------------------------------------------------
+// 17. Running experiments: what each one trains and writes
+// ---------------------------------------------------------------------------------------
+
+// What the command line asked for (section 18 reads it). An empty optional leaves the
+// experiment's own setting.
+struct Flags {
+    std::string command = "all";
+    std::optional<uint64_t> seed;
+    std::optional<int> epochs, batch, patience;
+    std::optional<double> learning_rate, momentum;
+    std::optional<std::vector<int>> hidden;
+    std::optional<Activation> act;
+    std::optional<OptimizerKind> optimizer;
+    std::string out_dir = "plots";
+    bool live = false;
+};
+
+TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
+    if (f.seed) cfg.seed = *f.seed;
+    if (f.epochs) cfg.max_epochs = *f.epochs;
+    if (f.learning_rate) {  // a decaying schedule is scaled to start at the rate given
+        if (cfg.final_learning_rate >= 0)
+            cfg.final_learning_rate *= *f.learning_rate / cfg.learning_rate;
+        cfg.learning_rate = *f.learning_rate;
+    }
+    if (f.momentum) cfg.momentum = *f.momentum;
+    if (f.batch) cfg.batch_size = *f.batch;
+    if (f.patience) cfg.patience = *f.patience;
+    if (f.hidden) cfg.hidden = *f.hidden;
+    if (f.act) cfg.act = *f.act;
+    if (f.optimizer) cfg.optimizer = *f.optimizer;
+    return cfg;
+}
+
+// A training run and how its kept weights do on the test set (NaN without one, or when
+// a stop signal left no time for it).
+struct RecordedRun {
+    TrainResult train;
+    Evaluation test;
+
+    const EpochStats& kept() const { return train.history[size_t(train.kept_epoch)]; }
+};
+
+// Trains one model and records it: a row in results.csv, and a CSV log of every epoch
+// unless log_name is empty.
+RecordedRun train_and_record(Output& out, const std::string& experiment,
+                             const std::string& log_name, const MLP& model,
+                             const TrainConfig& cfg, const Split& data,
+                             const EpochHook& on_epoch) {
+    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
+    if (quick_after_stop(dense_copy(model))) r.test = evaluate(model, data.test, cfg.loss);
+    if (!log_name.empty())
+        save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
+    add_result(out, experiment, architecture(cfg, int(model.layers.back().neurons.size())), cfg,
+               r.train, r.test.accuracy);
+    if (r.train.stop == StopReason::Diverged) ++out.diverged_runs;
+    return r;
+}
+
 // Why an XOR run failed, read off its hidden units on the four points: a relu unit that
 // outputs 0 for all of them is dead (its gradient is 0, so it never recovers); a tanh or
 // sigmoid unit whose slope is nearly 0 on all of them is saturated; otherwise the run sits
@@ -2405,14 +2443,6 @@ std::string failure_cause(const MLP& model, const Dataset& data) {
     if (std::count(stuck.begin(), stuck.end(), true) == 0) return "plateau";
     return net.act == Activation::ReLU ? "dead relu unit" : "saturated unit";
 }
-
-// One row of the XOR study: one architecture and activation, trained from every seed.
-struct XorRow {
-    std::vector<double> epochs_to_solve, final_losses;
-    std::vector<std::string> causes;  // why each failed run failed
-    TrainResult first_divergence;
-    uint64_t first_divergence_seed = 0;
-};
 
 void add_xor_run(XorRow& row, const TrainResult& r, const MLP& model, uint64_t seed) {
     const EpochStats& kept = r.history[size_t(r.kept_epoch)];
@@ -2519,28 +2549,6 @@ void save_xor_animation(const std::string& path, const XorPictures& pictures) {
     save_file(path, gif.finish());
 }
 
-void print_xor_row(const XorRow& row, const TrainConfig& cfg) {
-    int runs = int(row.final_losses.size());  // fewer than xor_seeds after Ctrl-C
-    int solved = runs - int(row.causes.size());
-    std::string why;
-    for (const char* cause : {"plateau", "saturated unit", "dead relu unit", "diverged"}) {
-        int n = int(std::count(row.causes.begin(), row.causes.end(), cause));
-        if (n > 0) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + cause;
-    }
-    std::string epochs = row.epochs_to_solve.empty()
-                             ? "-"
-                             : std::to_string(int(median(row.epochs_to_solve)));
-    std::string arch = architecture(cfg, 1);
-    std::printf("  %-8s %-8s %7.0f%% %15s %18.4g  %s\n", arch.c_str(), activation_name(cfg.act),
-                100.0 * solved / runs, epochs.c_str(), median(row.final_losses),
-                why.empty() ? "-" : why.c_str());
-    int n_diverged = int(std::count(row.causes.begin(), row.causes.end(), "diverged"));
-    report_divergence("XOR " + arch + " " + activation_name(cfg.act) + " seed " +
-                          std::to_string(row.first_divergence_seed) + " (one of " +
-                          std::to_string(n_diverged) + " seeds that did)",
-                      cfg, row.first_divergence);
-}
-
 // The XOR study: every architecture with every activation (or the ones the flags name).
 void run_xor_study(const Flags& flags, Output& out) {
     TrainConfig base = with_flags(xor_settings(), flags);
@@ -2581,7 +2589,7 @@ Image finish_run(Output& out, const std::string& experiment, const MLP& model,
     std::string name = experiment, title = experiment;
     name[0] = char(std::toupper(name[0]));
     for (char& c : title) c = char(std::toupper(c));
-    print_outcome(name.c_str(), r);
+    print_outcome(name.c_str(), r.train, r.test);
     report_divergence("the " + experiment, cfg, r.train);
     save_history_charts(out.dir + "/" + experiment + "_loss.ppm", title, r.train.history);
     return save_boundary(out.dir + "/" + experiment + "_boundary.ppm", model, cfg.loss, data);
@@ -2686,7 +2694,7 @@ void run_moons(const Flags& flags, Output& out) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 17. Command line: the experiments and the flags as tables, errors, signals, main
+// 18. Command line: the experiments and the flags as tables, errors, signals, main
 // ---------------------------------------------------------------------------------------
 // Every flag is checked before anything is written: a bad one gets one line naming the
 // flag and what it accepts, and exit status 2.
