@@ -1908,6 +1908,17 @@ std::vector<double> column(const std::vector<EpochStats>& history, double EpochS
     return values;
 }
 
+// A run's curves, training in blue and validation in red: the loss, and the accuracy in %.
+std::vector<Series> loss_curves(const std::vector<EpochStats>& history) {
+    return {{"TRAINING", class_colors[1], column(history, &EpochStats::train_loss)},
+            {"VALIDATION", class_colors[0], column(history, &EpochStats::val_loss)}};
+}
+
+std::vector<Series> accuracy_curves(const std::vector<EpochStats>& history) {
+    return {{"TRAINING", class_colors[1], column(history, &EpochStats::train_acc, 100)},
+            {"VALIDATION", class_colors[0], column(history, &EpochStats::val_acc, 100)}};
+}
+
 struct Chart {
     int x0, y0, w, h;  // the plotting area in the image
     double lo, hi;     // the y axis
@@ -2014,15 +2025,9 @@ void save_loss_chart(const std::string& path, const std::string& title,
 // Loss (log scale) above, accuracy below, training and validation, one point per epoch.
 void save_history_charts(const std::string& path, const std::string& title,
                          const std::vector<EpochStats>& history) {
-    Color train = class_colors[1], val = class_colors[0];
     Image image(720, 720, white);
-    draw_chart(image, 70, 40, 620, 280, title + " LOSS",
-               {{"TRAINING", train, column(history, &EpochStats::train_loss)},
-                {"VALIDATION", val, column(history, &EpochStats::val_loss)}},
-               true);
-    draw_chart(image, 70, 400, 620, 260, title + " ACCURACY %",
-               {{"TRAINING", train, column(history, &EpochStats::train_acc, 100)},
-                {"VALIDATION", val, column(history, &EpochStats::val_acc, 100)}},
+    draw_chart(image, 70, 40, 620, 280, title + " LOSS", loss_curves(history), true);
+    draw_chart(image, 70, 400, 620, 260, title + " ACCURACY %", accuracy_curves(history),
                false);
     save_ppm(image, path);
 }
@@ -2135,14 +2140,9 @@ Image training_frame(const Image& tile, const std::vector<EpochStats>& history, 
         if (s.epoch > epoch) s.train_loss = s.val_loss = s.train_acc = s.val_acc = NAN;
     }
     int x0 = tile.width + 60, w = 320, h = (tile.height - 110) / 2;
-    Color train = class_colors[1], val = class_colors[0];
-    Chart top = draw_chart(frame, x0, 30, w, h, "LOSS",
-                           {{"TRAINING", train, column(shown, &EpochStats::train_loss)},
-                            {"VALIDATION", val, column(shown, &EpochStats::val_loss)}}, true);
-    Chart bottom = draw_chart(frame, x0, h + 85, w, h, "ACCURACY %",
-                              {{"TRAINING", train, column(shown, &EpochStats::train_acc, 100)},
-                               {"VALIDATION", val, column(shown, &EpochStats::val_acc, 100)}},
-                              false);
+    Chart top = draw_chart(frame, x0, 30, w, h, "LOSS", loss_curves(shown), true);
+    Chart bottom =
+        draw_chart(frame, x0, h + 85, w, h, "ACCURACY %", accuracy_curves(shown), false);
     if (epoch < kept) return frame;
     for (const Chart& c : {top, bottom}) {
         draw_line(frame, c.x_of(kept), c.y0, c.x_of(kept), c.y0 + c.h, black);
