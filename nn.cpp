@@ -1563,60 +1563,10 @@ Color mix(Color a, Color b, double t) {  // t = 0 gives a, t = 1 gives b
     return {channel(a.r, b.r), channel(a.g, b.g), channel(a.b, b.b)};
 }
 
-// GIF (89a) is what browsers, GitHub and every viewer open, and it can animate. A GIF is
-// a header with the size, a palette of up to 256 colours, then frames whose pixels are
-// indices into the palette, each frame's indices compressed with LZW. Our palette is fixed
-// and made for our pictures: 16 greys from black to white, and each class colour mixed
-// with white in 28 steps; each pixel takes the nearest palette colour (no dithering).
-struct GifWriter {
-    int width, height;
-    std::vector<Color> palette;       // 128 colours
-    std::vector<int> nearest_cache;   // by the colour's top 5 bits a channel; -1: not yet
-    std::string bytes;
-
-    GifWriter(int w, int h);
-    void add_frame(const Image& frame, int delay_hundredths);
-    std::string finish() { return bytes + ";"; }  // ';' is the trailer, the end of the file
-
-    int index_of(Color c);
-};
-
 // Little-endian 16-bit numbers, as every size and delay in a GIF is written.
 void put16(std::string& out, int v) {
     out += char(v & 0xFF);
     out += char((v >> 8) & 0xFF);
-}
-
-GifWriter::GifWriter(int w, int h) : width(w), height(h), nearest_cache(1 << 15, -1) {
-    for (int k = 0; k < 16; ++k) {
-        uint8_t grey = uint8_t(17 * k);
-        palette.push_back({grey, grey, grey});
-    }
-    for (const Color& c : class_colors) {
-        for (int k = 1; k <= 28; ++k) palette.push_back(mix(white, c, k / 28.0));
-    }
-    bytes = "GIF89a";
-    put16(bytes, w);
-    put16(bytes, h);
-    bytes += char(0xF6);  // a global palette of 2^(6 + 1) = 128 colours, 8 bits a channel
-    bytes += '\0';        // background: palette entry 0
-    bytes += '\0';        // square pixels
-    for (const Color& c : palette) bytes += {char(c.r), char(c.g), char(c.b)};
-    bytes += "\x21\xFF\x0BNETSCAPE2.0\x03\x01";  // the looping extension:
-    put16(bytes, 0);                             // repeat forever
-    bytes += '\0';
-}
-
-int GifWriter::index_of(Color c) {
-    int key = (c.r >> 3) << 10 | (c.g >> 3) << 5 | (c.b >> 3);
-    if (nearest_cache[size_t(key)] >= 0) return nearest_cache[size_t(key)];
-    int best = 0, best_distance = 1 << 30;
-    for (size_t i = 0; i < palette.size(); ++i) {
-        int dr = c.r - palette[i].r, dg = c.g - palette[i].g, db = c.b - palette[i].b;
-        int distance = dr * dr + dg * dg + db * db;
-        if (distance < best_distance) best = int(i), best_distance = distance;
-    }
-    return nearest_cache[size_t(key)] = best;
 }
 
 // LZW, GIF's variant: codes start 8 bits wide for our 7-bit indices (code 128 clears the
@@ -1670,23 +1620,69 @@ std::string in_blocks(const std::string& data) {
     return blocks + '\0';
 }
 
-void GifWriter::add_frame(const Image& frame, int delay_hundredths) {
-    assert(frame.width == width && frame.height == height);
-    bytes += "\x21\xF9\x04";  // the graphic control extension: how long to show the frame
-    bytes += '\0';
-    put16(bytes, std::max(2, delay_hundredths));  // browsers show shorter delays as 0.1 s
-    bytes += std::string(2, '\0');
-    bytes += ',';  // the image descriptor: where the frame goes (all of the picture)
-    put16(bytes, 0);
-    put16(bytes, 0);
-    put16(bytes, width);
-    put16(bytes, height);
-    bytes += '\0';  // no palette of its own, not interlaced
-    std::vector<int> indices;
-    for (const Color& c : frame.pixels) indices.push_back(index_of(c));
-    bytes += char(7);  // the smallest code size: 7 bits for 128 colours
-    bytes += in_blocks(lzw_compress(indices, 7));
-}
+// GIF (89a) is what browsers, GitHub and every viewer open, and it can animate. A GIF is
+// a header with the size, a palette of up to 256 colours, then frames whose pixels are
+// indices into the palette, each frame's indices compressed with LZW. Our palette is fixed
+// and made for our pictures: 16 greys from black to white, and each class colour mixed
+// with white in 28 steps; each pixel takes the nearest palette colour (no dithering).
+struct GifWriter {
+    int width, height;
+    std::vector<Color> palette;       // 128 colours
+    std::vector<int> nearest_cache;   // by the colour's top 5 bits a channel; -1: not yet
+    std::string bytes;
+
+    GifWriter(int w, int h) : width(w), height(h), nearest_cache(1 << 15, -1) {
+        for (int k = 0; k < 16; ++k) {
+            uint8_t grey = uint8_t(17 * k);
+            palette.push_back({grey, grey, grey});
+        }
+        for (const Color& c : class_colors) {
+            for (int k = 1; k <= 28; ++k) palette.push_back(mix(white, c, k / 28.0));
+        }
+        bytes = "GIF89a";
+        put16(bytes, w);
+        put16(bytes, h);
+        bytes += char(0xF6);  // a global palette of 2^(6 + 1) = 128 colours, 8 bits a channel
+        bytes += '\0';        // background: palette entry 0
+        bytes += '\0';        // square pixels
+        for (const Color& c : palette) bytes += {char(c.r), char(c.g), char(c.b)};
+        bytes += "\x21\xFF\x0BNETSCAPE2.0\x03\x01";  // the looping extension:
+        put16(bytes, 0);                             // repeat forever
+        bytes += '\0';
+    }
+
+    void add_frame(const Image& frame, int delay_hundredths) {
+        assert(frame.width == width && frame.height == height);
+        bytes += "\x21\xF9\x04";  // the graphic control extension: how long to show the frame
+        bytes += '\0';
+        put16(bytes, std::max(2, delay_hundredths));  // browsers show shorter delays as 0.1 s
+        bytes += std::string(2, '\0');
+        bytes += ',';  // the image descriptor: where the frame goes (all of the picture)
+        put16(bytes, 0);
+        put16(bytes, 0);
+        put16(bytes, width);
+        put16(bytes, height);
+        bytes += '\0';  // no palette of its own, not interlaced
+        std::vector<int> indices;
+        for (const Color& c : frame.pixels) indices.push_back(index_of(c));
+        bytes += char(7);  // the smallest code size: 7 bits for 128 colours
+        bytes += in_blocks(lzw_compress(indices, 7));
+    }
+
+    std::string finish() { return bytes + ";"; }  // ';' is the trailer, the end of the file
+
+    int index_of(Color c) {
+        int key = (c.r >> 3) << 10 | (c.g >> 3) << 5 | (c.b >> 3);
+        if (nearest_cache[size_t(key)] >= 0) return nearest_cache[size_t(key)];
+        int best = 0, best_distance = 1 << 30;
+        for (size_t i = 0; i < palette.size(); ++i) {
+            int dr = c.r - palette[i].r, dg = c.g - palette[i].g, db = c.b - palette[i].b;
+            int distance = dr * dr + dg * dg + db * db;
+            if (distance < best_distance) best = int(i), best_distance = distance;
+        }
+        return nearest_cache[size_t(key)] = best;
+    }
+};
 
 // A 5 x 7 pixel font: each glyph is seven rows of five, '#' for ink.
 struct Glyph {
@@ -1735,13 +1731,10 @@ const Glyph font[] = {
     {'-', ".....|.....|.....|#####|.....|.....|....."},
     {':', ".....|.##..|.##..|.....|.##..|.##..|....."},
     {'%', "##...|##..#|...#.|..#..|.#...|#..##|...##"},
-    {'/', ".....|....#|...#.|..#..|.#...|#....|....."},
     {'(', "...#.|..#..|.#...|.#...|.#...|..#..|...#."},
     {')', ".#...|..#..|...#.|...#.|...#.|..#..|.#..."},
-    {'=', ".....|.....|#####|.....|#####|.....|....."},
     {',', ".....|.....|.....|.....|.##..|..#..|.#..."},
     {'+', ".....|..#..|..#..|#####|..#..|..#..|....."},
-    {'_', ".....|.....|.....|.....|.....|.....|#####"},
     {'e', ".....|.....|.###.|#...#|#####|#....|.###."},
 };
 
@@ -1752,11 +1745,10 @@ void fill_rect(Image& image, int x0, int y0, int x1, int y1, Color c) {
 }
 
 // Draws text with its top-left corner at (x, y), each font pixel a scale x scale square.
-// Lower case prints as upper case, except 'e', kept small so that 1e-3 reads as a number.
+// Text is in capitals; the one small letter, 'e', is for numbers such as 1e-3.
 void draw_text(Image& image, int x, int y, const std::string& text, Color color,
                int scale = 1) {
-    for (char raw : text) {
-        char c = raw == 'e' ? 'e' : char(std::toupper(static_cast<unsigned char>(raw)));
+    for (char c : text) {
         for (const Glyph& glyph : font) {
             if (glyph.c != c) continue;
             for (int row = 0; row < 7; ++row) {
@@ -1804,21 +1796,15 @@ struct PlaneView {
     int py_of(double y) const { return int((1.0 - (y - y_min) / span) * height); }
 };
 
-// The data plus a margin, on a grid of size x size.
-PlaneView view_of(const Dataset& data, int size) {
+// The data plus a margin, on a grid of width x height.
+PlaneView view_of(const Dataset& data, int width, int height) {
     double x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
     for (const Point& p : data) {
         x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
         y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
     }
     double span = std::max(x1 - x0, y1 - y0) * 1.15 + 0.1;
-    return {(x0 + x1 - span) / 2, (y0 + y1 - span) / 2, span, size, size};
-}
-
-PlaneView resized(PlaneView view, int width, int height) {
-    view.width = width;
-    view.height = height;
-    return view;
+    return {(x0 + x1 - span) / 2, (y0 + y1 - span) / 2, span, width, height};
 }
 
 // Class probabilities for one point of the plane, from the network's outputs. A single
@@ -1838,13 +1824,9 @@ std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, doub
 // test set 3,000 times. So after one, that work is done only for small networks (one
 // being drawn is abandoned): up to 2,000 parameters (the spiral's has 1,251) it takes
 // well under a second.
-bool small_network(const DenseMLP& net) {
-    size_t parameters = 0;
-    for (const DenseLayer& L : net.layers) parameters += L.w.size() + L.b.size();
-    return parameters <= 2000;
-}
+bool small_network(const MLP& model) { return model.parameters().size() <= 2000; }
 
-bool quick_after_stop(const DenseMLP& net) { return !stop_requested || small_network(net); }
+bool quick_after_stop(const MLP& model) { return !stop_requested || small_network(model); }
 
 // What a picture of the plane colours by: each class's probability at a point.
 using ProbabilitiesAt = std::function<std::vector<double>(double x, double y)>;
@@ -1855,13 +1837,13 @@ ProbabilitiesAt network_probabilities(DenseMLP& net, Loss loss) {
 
 // The plane coloured by predicted class, paler where the classifier is less sure, the
 // class boundary drawn dark, training points as filled discs and test points as rings.
-// After a stop signal a picture that is not `quick` is abandoned (the caller saves nothing).
+// After a stop signal a picture that is not `quick` is abandoned: an empty image.
 Image draw_boundary(const ProbabilitiesAt& probabilities, const Dataset& train_set,
-                    const Dataset& test_set, const PlaneView& view, bool quick = true) {
+                    const Dataset& test_set, const PlaneView& view, bool quick) {
     Image image(view.width, view.height, white);
     std::vector<int> predicted(image.pixels.size());
     for (int py = 0; py < view.height; ++py) {
-        if (stop_requested && !quick) return image;
+        if (stop_requested && !quick) return Image(0, 0, white);
         for (int px = 0; px < view.width; ++px) {
             std::vector<double> p = probabilities(view.x_at(px), view.y_at(py));
             int c = argmax(p);
@@ -1936,12 +1918,14 @@ struct Chart {
 // A log axis spans whole decades around the data: at least one, at most twelve (a loss of
 // 1e-300 would otherwise ask for 300 gridlines), and one when there is nothing to show.
 // The linear charts here show percentages, 0 to 100.
-Chart chart_for(const std::vector<Series>& series, bool log_y, int x0, int y0, int w, int h) {
+Chart chart_for(const std::vector<Series>& series, bool log_y, size_t last, int x0, int y0,
+                int w, int h) {
     double lo = 1e300, hi = -1e300;
     size_t n = 1;
     for (const Series& s : series) {
         n = std::max(n, s.values.size());
-        for (double v : s.values) {
+        for (size_t e = 0; e < s.values.size() && e <= last; ++e) {
+            double v = s.values[e];
             if (!std::isfinite(v) || (log_y && v <= 0)) continue;
             lo = std::min(lo, v), hi = std::max(hi, v);
         }
@@ -1990,10 +1974,10 @@ void draw_grid(Image& image, const Chart& c, const std::string& title) {
 
 // Each series as a line two pixels thick, skipping what the axis cannot show, and its
 // name in a legend at the top right.
-void draw_series(Image& image, const Chart& c, const std::vector<Series>& series) {
+void draw_series(Image& image, const Chart& c, const std::vector<Series>& series, size_t last) {
     for (size_t i = 0; i < series.size(); ++i) {
         const Series& s = series[i];
-        for (size_t e = 1; e < s.values.size(); ++e) {
+        for (size_t e = 1; e < s.values.size() && e <= last; ++e) {
             double a = s.values[e - 1], b = s.values[e];
             if (!std::isfinite(a) || !std::isfinite(b) || (c.log_y && (a <= 0 || b <= 0)))
                 continue;
@@ -2006,11 +1990,12 @@ void draw_series(Image& image, const Chart& c, const std::vector<Series>& series
     }
 }
 
+// An animation's frame shows the series up to epoch `last`, on axes that span them all.
 Chart draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& title,
-                 const std::vector<Series>& series, bool log_y) {
-    Chart chart = chart_for(series, log_y, x0, y0, w, h);
+                 const std::vector<Series>& series, bool log_y, size_t last = SIZE_MAX) {
+    Chart chart = chart_for(series, log_y, last, x0, y0, w, h);
     draw_grid(image, chart, title);
-    draw_series(image, chart, series);
+    draw_series(image, chart, series, last);
     return chart;
 }
 
@@ -2038,30 +2023,15 @@ Image save_boundary(const std::string& path, const ProbabilitiesAt& probabilitie
                     const Split& data, bool quick = true) {
     Dataset all = data.train;
     all.insert(all.end(), data.test.begin(), data.test.end());
-    Image image = draw_boundary(probabilities, data.train, data.test, view_of(all, 400), quick);
-    if (!quick && stop_requested) return Image(0, 0, white);
-    save_ppm(image, path);
+    PlaneView view = view_of(all, 400, 400);
+    Image image = draw_boundary(probabilities, data.train, data.test, view, quick);
+    if (image.width > 0) save_ppm(image, path);
     return image;
 }
 
 Image save_boundary(const std::string& path, const MLP& model, Loss loss, const Split& data) {
     DenseMLP net = dense_copy(model);
-    return save_boundary(path, network_probabilities(net, loss), data, small_network(net));
-}
-
-// Two pictures side by side, each under its title, as a one-frame GIF: for the README,
-// which a browser shows and a PPM it would not.
-void save_side_by_side(const std::string& path, const Image& left,
-                       const std::string& left_title, const Image& right,
-                       const std::string& right_title) {
-    Image both(left.width + right.width + 10, std::max(left.height, right.height) + 30, white);
-    draw_text(both, 4, 6, left_title, black, 2);
-    draw_text(both, left.width + 14, 6, right_title, black, 2);
-    paste(both, left, 0, 30);
-    paste(both, right, left.width + 10, 30);
-    GifWriter gif(both.width, both.height);
-    gif.add_frame(both, 0);
-    save_file(path, gif.finish());
+    return save_boundary(path, network_probabilities(net, loss), data, small_network(model));
 }
 
 // `count` epochs from 0 to `last`, spaced evenly on a log scale: the boundary changes
@@ -2121,8 +2091,8 @@ Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const
     DenseMLP net = dense_copy(model);
     set_data(params, weights);  // the model keeps its own weights; the copy draws
     Image tile = draw_boundary(network_probabilities(net, loss), train_set, {},
-                               view_of(train_set, size), small_network(net));
-    if (!quick_after_stop(net)) return Image(0, 0, white);
+                               view_of(train_set, size, size), small_network(model));
+    if (tile.width == 0) return tile;
     std::string label = "EPOCH " + std::to_string(s.epoch) + (s.epoch == kept ? " KEPT" : "");
     int scale = size >= 200 ? 2 : 1;  // small tiles: small letters
     draw_text(tile, (size - 6 * scale * int(label.size())) / 2, 6, label, black, scale);
@@ -2135,14 +2105,10 @@ Image training_frame(const Image& tile, const std::vector<EpochStats>& history, 
                      int kept) {
     Image frame(tile.width + 400, tile.height, white);
     paste(frame, tile, 0, 0);
-    std::vector<EpochStats> shown = history;
-    for (EpochStats& s : shown) {
-        if (s.epoch > epoch) s.train_loss = s.val_loss = s.train_acc = s.val_acc = NAN;
-    }
     int x0 = tile.width + 60, w = 320, h = (tile.height - 110) / 2;
-    Chart top = draw_chart(frame, x0, 30, w, h, "LOSS", loss_curves(shown), true);
-    Chart bottom =
-        draw_chart(frame, x0, h + 85, w, h, "ACCURACY %", accuracy_curves(shown), false);
+    Chart top = draw_chart(frame, x0, 30, w, h, "LOSS", loss_curves(history), true, epoch);
+    Chart bottom = draw_chart(frame, x0, h + 85, w, h, "ACCURACY %", accuracy_curves(history),
+                              false, epoch);
     if (epoch < kept) return frame;
     for (const Chart& c : {top, bottom}) {
         draw_line(frame, c.x_of(kept), c.y0, c.x_of(kept), c.y0 + c.h, black);
@@ -2223,10 +2189,11 @@ std::string live_caption(int row, const std::vector<EpochStats>& history) {
     return row == 6 ? sparkline(history) : text;
 }
 
-void draw_live(DenseMLP& net, Loss loss, const PlaneView& area,
+void draw_live(const MLP& model, Loss loss, const Dataset& train_set,
                const std::vector<EpochStats>& history) {
     const int cols = 56, rows = 28;  // 56 x 56 pixels
-    PlaneView view = resized(area, cols, 2 * rows);
+    PlaneView view = view_of(train_set, cols, 2 * rows);
+    DenseMLP net = dense_copy(model);
     auto pixel = [&](int px, int py) {
         std::vector<double> p = class_probabilities(net, loss, view.x_at(px), view.y_at(py));
         int c = argmax(p);
@@ -2310,9 +2277,9 @@ void print_sample_predictions(const MLP& model, const Dataset& test_set) {
 
 // The model's boundary as letters, one per class, capital where a training point lies.
 void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set) {
-    PlaneView view = resized(view_of(train_set, 0), 64, 32);
+    PlaneView view = view_of(train_set, 64, 32);
+    if (!quick_after_stop(model)) return;
     DenseMLP net = dense_copy(model);
-    if (!quick_after_stop(net)) return;
     std::printf("The kept weights' boundary (a, b, c: predicted class; A, B, C: training "
                 "points):\n");
     std::vector<std::string> lines(size_t(view.height), std::string(size_t(view.width), ' '));
@@ -2331,7 +2298,6 @@ void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set)
 }
 
 double median(std::vector<double> v) {
-    if (v.empty()) return NAN;
     std::sort(v.begin(), v.end());
     size_t n = v.size();
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -2418,7 +2384,7 @@ RecordedRun train_and_record(Output& out, const std::string& experiment,
                              const TrainConfig& cfg, const Split& data,
                              const EpochHook& on_epoch) {
     RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
-    if (quick_after_stop(dense_copy(model))) r.test = evaluate(model, data.test, cfg.loss);
+    if (quick_after_stop(model)) r.test = evaluate(model, data.test, cfg.loss);
     if (!log_name.empty())
         save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
     add_result(out, experiment, architecture(cfg, int(model.layers.back().neurons.size())), cfg,
@@ -2531,19 +2497,17 @@ void save_xor_animation(const std::string& path, const XorPictures& pictures) {
     GifWriter gif(width, size + 230);
     for (size_t f = 0; f < epochs.size(); ++f) {
         Image frame(width, size + 230, white);
-        std::vector<Series> shown = pictures.curves;
         for (size_t i = 0; i < pictures.tiles.size(); ++i) {
             const Image* tile = &pictures.tiles[i][0].second;
             for (const auto& t : pictures.tiles[i])
                 if (t.first <= epochs[f]) tile = &t.second;
             int x = 10 + int(i) * (size + 10);
-            draw_text(frame, x, 6, shown[i].name, shown[i].color, 2);
+            draw_text(frame, x, 6, pictures.curves[i].name, pictures.curves[i].color, 2);
             paste(frame, *tile, x, 24);
-            for (size_t e = size_t(epochs[f]) + 1; e < shown[i].values.size(); ++e)
-                shown[i].values[e] = NAN;
         }
         std::string title = "TRAINING LOSS (TANH), EPOCH " + std::to_string(epochs[f]);
-        draw_chart(frame, 70, size + 60, width - 100, 130, title, shown, true);
+        draw_chart(frame, 70, size + 60, width - 100, 130, title, pictures.curves, true,
+                   epochs[f]);
         gif.add_frame(frame, f + 1 < epochs.size() ? 20 : 300);
     }
     save_file(path, gif.finish());
@@ -2605,12 +2569,20 @@ void compare_with_the_best_possible(Output& out, const Split& data, const Image&
     Image best = save_boundary(out.dir + "/spiral_best_possible.ppm", [](double x, double y) {
         return spiral_arm_probabilities(x, y, 3, spiral_noise);
     }, data);
+    if (learned.width == 0) return;
+    // The two side by side under their figures, as a one-frame GIF: for the README, which
+    // a browser shows and a PPM it would not.
     char left[64], right[64];
     std::snprintf(left, sizeof left, "THE NETWORK: TEST %.1f%%", 100 * test_accuracy);
     std::snprintf(right, sizeof right, "THE BEST POSSIBLE: %.1f%%", 100 * best_accuracy);
-    if (learned.width > 0)
-        save_side_by_side(out.dir + "/spiral_boundary_and_best.gif", learned, left, best,
-                          right);
+    Image both(2 * learned.width + 10, learned.height + 30, white);
+    draw_text(both, 4, 6, left, black, 2);
+    draw_text(both, learned.width + 14, 6, right, black, 2);
+    paste(both, learned, 0, 30);
+    paste(both, best, learned.width + 10, 30);
+    GifWriter gif(both.width, both.height);
+    gif.add_frame(both, 0);
+    save_file(out.dir + "/spiral_boundary_and_best.gif", gif.finish());
 }
 
 // The spiral: progress every 10 epochs (or the live view), the outcome, a few test points'
@@ -2630,10 +2602,8 @@ void run_spiral(const Flags& flags, Output& out) {
     if (live) std::printf("\x1b[2J");  // clear the screen
     auto on_epoch = [&](const std::vector<EpochStats>& history) {
         snapshots.offer(history.back().epoch, data_of(params));
-        if (live && history.back().epoch % 2 == 0) {
-            DenseMLP net = dense_copy(model);
-            draw_live(net, cfg.loss, view_of(data.train, 0), history);
-        }
+        if (live && history.back().epoch % 2 == 0)
+            draw_live(model, cfg.loss, data.train, history);
         if (!live && history.back().epoch % 10 == 0) print_progress(history.back());
     };
     RecordedRun r = train_and_record(out, "spiral", run_name("spiral", cfg, 3), model, cfg,
@@ -2737,37 +2707,35 @@ Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
 struct Experiment {
     const char* name;
     void (*run)(const Flags&, Output&);
-    bool in_all;        // run by `./nn` with no command
     const char* flags;  // the flags it takes
     const char* help;
-    // For the memory check before training (none for graph and bench): its settings, its
-    // data, and its number of outputs.
+    // The experiments that train, the ones `./nn` runs with no command, have settings, data
+    // and a number of outputs (for the memory check); graph and bench have none.
     TrainConfig (*settings)();
     Split (*data)(uint64_t seed);
     int n_outputs;
 };
 
 const Experiment experiments[] = {
-    {"xor", run_xor_study, true,
+    {"xor", run_xor_study,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
      "XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each", xor_settings,
      xor_split, 1},
-    {"spiral", run_spiral, true,
+    {"spiral", run_spiral,
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer --out "
      "--live",
      "the three-armed spiral, with early stopping on a validation set", spiral_settings,
      spiral_data, 3},
-    {"momentum", run_momentum, true,
+    {"momentum", run_momentum,
      "--seed --epochs --lr --momentum --batch --hidden --act --out",
      "momentum against plain SGD on the spiral", momentum_comparison_settings, spiral_data, 3},
-    {"moons", run_moons, true,
+    {"moons", run_moons,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
      "micrograd's two moons demo", moons_settings, moons_data, 1},
-    {"graph", graph_command, false, "--out",
+    {"graph", graph_command, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
      nullptr, nullptr, 0},
-    {"bench", bench_command, false, "",
-     "time an epoch on the graph and by hand (prints one line)",
+    {"bench", bench_command, "", "time an epoch on the graph and by hand (prints one line)",
      nullptr, nullptr, 0},
 };
 
@@ -2799,7 +2767,7 @@ const Experiment* find_experiment(const std::string& name) {
 }
 
 bool chosen(const Experiment& e, const std::string& command) {
-    return command == e.name || (command == "all" && e.in_all);
+    return command == e.name || (command == "all" && e.settings);
 }
 
 // Whether `command` takes `flag`; `all` takes what any of its experiments takes.
@@ -2975,7 +2943,7 @@ const char* stop_signal_name() {
 // fan_in inputs adds n weighted sums of 2 fan_in + 1 edges and, if hidden, n activations
 // of one edge each; the loss adds about four nodes and five edges per output. L2 adds a
 // square and a sum per parameter.
-double step_graph_bytes(const TrainConfig& cfg, int n_outputs, size_t n_train) {
+double step_graph_bytes(const TrainConfig& cfg, int n_outputs, int points) {
     double nodes = 2, edges = 0, params = 0, fan_in = 2;
     std::vector<int> sizes = layer_sizes(cfg, n_outputs);
     for (size_t l = 0; l < sizes.size(); ++l) {
@@ -2987,8 +2955,6 @@ double step_graph_bytes(const TrainConfig& cfg, int n_outputs, size_t n_train) {
     }
     nodes += 4 * n_outputs + 4;
     edges += 5 * n_outputs + 4;
-    double points = cfg.batch_size > 0 ? std::min(double(cfg.batch_size), double(n_train))
-                                       : double(n_train);
     double bytes = points * (nodes * sizeof(Node) + edges * sizeof(Edge));
     if (cfg.l2 > 0) bytes += params * (2 * sizeof(Node) + 4 * sizeof(Edge));
     return bytes;
@@ -3002,18 +2968,16 @@ void check_memory(const Flags& flags) {
     for (const Experiment& e : experiments) {
         if (!chosen(e, flags.command) || !e.settings) continue;
         TrainConfig cfg = with_flags(e.settings(), flags);
-        size_t n_train = e.data(cfg.seed).train.size();
-        double gb = step_graph_bytes(cfg, e.n_outputs, n_train) / 1e9;
+        int n_train = int(e.data(cfg.seed).train.size());
+        int points = cfg.batch_size > 0 ? std::min(cfg.batch_size, n_train) : n_train;
+        double gb = step_graph_bytes(cfg, e.n_outputs, points) / 1e9;
         if (gb <= 0.2) continue;
         char message[300];
         std::snprintf(message, sizeof message,
                       "%s: a training step of %s on batches of %d points would build a graph "
                       "of about %.3g GB, over the limit of 0.2 GB; use a smaller --batch or "
                       "--hidden",
-                      e.name, architecture(cfg, e.n_outputs).c_str(),
-                      cfg.batch_size > 0 ? std::min(cfg.batch_size, int(n_train))
-                                         : int(n_train),
-                      gb);
+                      e.name, architecture(cfg, e.n_outputs).c_str(), points, gb);
         bad_input(message);
     }
 }
@@ -3065,9 +3029,8 @@ int finish(const Output& out, double seconds) {
 [[maybe_unused]] int nn_main(int argc, char** argv) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
-    bool writes_files = false;  // results.csv and the rest: the experiments that train
-    for (const Experiment& e : experiments)
-        writes_files |= chosen(e, flags.command) && e.settings != nullptr;
+    const Experiment* one = find_experiment(flags.command);  // none for all
+    bool writes_files = !one || one->settings;  // results.csv and the rest: those that train
     check_memory(flags);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
     if (writes_files) prepare_output(out);
