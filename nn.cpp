@@ -1249,6 +1249,9 @@ struct Split {
     Dataset train, val, test;
 };
 
+// XOR's four points are all there is to learn and to check: no validation or test set.
+Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
+
 // The spiral: 3 arms of 300 points, a fifth of them held out for validation. The test set
 // is a fresh spiral of 3 x 1000 points from another seed: with 900 test points, one
 // standard error of the accuracy would be about 1.1 points; with 3000 it is about 0.6.
@@ -1530,6 +1533,7 @@ struct Color {
     uint8_t r, g, b;
 };
 
+// A picture 0 pixels wide is one abandoned after a stop signal: nothing is saved of it.
 struct Image {
     int width, height;
     std::vector<Color> pixels;  // row by row from the top-left corner
@@ -2080,9 +2084,9 @@ struct Snapshots {
     }
 };
 
-// A boundary at one snapshot, labelled with its epoch (and KEPT for the kept one) at the
-// top centre, clear of XOR's corner points: a tile of the evolution grid and of the
-// animations. Empty if a stop signal cut it short.
+// A boundary at one snapshot, labelled with its epoch (and KEPT if it is epoch `kept`;
+// XOR's pass -1, none) at the top centre, clear of XOR's corner points: a tile of the
+// evolution grid and of the animations. Empty if a stop signal cut it short.
 Image snapshot_tile(const MLP& model, Loss loss, const Dataset& train_set, const Snapshot& s,
                     int kept, int size) {
     std::vector<Value> params = model.parameters();
@@ -2430,18 +2434,23 @@ void add_xor_run(XorRow& row, const TrainResult& r, const MLP& model, uint64_t s
     }
 }
 
-// The first seed's tanh run of each XOR network, for xor_loss.ppm and xor_training.gif:
-// its loss curve, and its boundary at each snapshot (epoch, picture).
-using Tiles = std::vector<std::pair<int, Image>>;
+// A boundary at one epoch, as the XOR animation shows it.
+struct Tile {
+    int epoch;
+    Image image;
+};
 
+// The first seed's tanh run of each XOR network, for xor_loss.ppm and xor_training.gif:
+// its loss curve, and its boundary at each snapshot; curves[i] and tiles[i] are network i's.
 struct XorPictures {
     std::vector<Series> curves;
-    std::vector<Tiles> tiles;
+    std::vector<std::vector<Tile>> tiles;
 };
 
 // The boundary of each snapshot, 150 pixels square; none if a stop signal cut it short.
-Tiles xor_tiles(const MLP& model, Loss loss, const std::vector<Snapshot>& snapshots) {
-    Tiles tiles;
+std::vector<Tile> xor_tiles(const MLP& model, Loss loss,
+                            const std::vector<Snapshot>& snapshots) {
+    std::vector<Tile> tiles;
     for (const Snapshot& s : snapshots) {
         Image tile = snapshot_tile(model, loss, xor_data(), s, -1, 150);
         if (tile.width == 0) return {};
@@ -2468,7 +2477,7 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
             snapshots.offer(history.back().epoch, data_of(params));
         };
         std::string log = k == 0 ? run_name("xor", cfg, 1) : "";
-        Split data{xor_data(), {}, {}};
+        Split data = xor_split(cfg.seed);
         RecordedRun r = train_and_record(out, "xor", log, model, cfg, data,
                                          pictured ? on_epoch : nullptr);
         add_xor_run(row, r.train, model, cfg.seed);
@@ -2489,8 +2498,8 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
 // for every snapshot epoch of any of them; a network that has stopped shows its last.
 void save_xor_animation(const std::string& path, const XorPictures& pictures) {
     std::vector<int> epochs;
-    for (const Tiles& tiles : pictures.tiles)
-        for (const auto& tile : tiles) epochs.push_back(tile.first);
+    for (const std::vector<Tile>& tiles : pictures.tiles)
+        for (const Tile& tile : tiles) epochs.push_back(tile.epoch);
     std::sort(epochs.begin(), epochs.end());
     epochs.erase(std::unique(epochs.begin(), epochs.end()), epochs.end());
     const int size = 150, width = std::max(520, int(pictures.tiles.size()) * (size + 10) + 10);
@@ -2498,9 +2507,9 @@ void save_xor_animation(const std::string& path, const XorPictures& pictures) {
     for (size_t f = 0; f < epochs.size(); ++f) {
         Image frame(width, size + 230, white);
         for (size_t i = 0; i < pictures.tiles.size(); ++i) {
-            const Image* tile = &pictures.tiles[i][0].second;
-            for (const auto& t : pictures.tiles[i])
-                if (t.first <= epochs[f]) tile = &t.second;
+            const Image* tile = &pictures.tiles[i][0].image;
+            for (const Tile& t : pictures.tiles[i])
+                if (t.epoch <= epochs[f]) tile = &t.image;
             int x = 10 + int(i) * (size + 10);
             draw_text(frame, x, 6, pictures.curves[i].name, pictures.curves[i].color, 2);
             paste(frame, *tile, x, 24);
@@ -2542,7 +2551,7 @@ void run_xor_study(const Flags& flags, Output& out) {
     save_loss_chart(out.dir + "/xor_loss.ppm", "XOR TRAINING LOSS (TANH, FIRST SEED)",
                     pictures.curves);
     bool drawn = true;
-    for (const Tiles& tiles : pictures.tiles) drawn = drawn && !tiles.empty();
+    for (const std::vector<Tile>& tiles : pictures.tiles) drawn = drawn && !tiles.empty();
     if (drawn) save_xor_animation(out.dir + "/xor_training.gif", pictures);
 }
 
@@ -2702,8 +2711,6 @@ void graph_command(const Flags&, Output& out) {
 }
 void bench_command(const Flags&, Output&) { run_bench(); }
 
-Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
-
 struct Experiment {
     const char* name;
     void (*run)(const Flags&, Output&);
@@ -2741,17 +2748,19 @@ const Experiment experiments[] = {
 
 struct FlagInfo {
     const char* name;
-    const char* value;  // what the help shows after the name
+    const char* value;  // what the help shows after the name: N an integer, X a number
     const char* takes;  // what the help and the error messages say it accepts
+    double lo = 0, hi = 0;    // the range of N and X
+    bool lo_refused = false;  // (lo, hi] rather than [lo, hi]
 };
 
 const FlagInfo flag_infos[] = {
-    {"--seed", "N", "an integer 0 to 1000000000"},
-    {"--epochs", "N", "an integer 1 to 100000"},
-    {"--lr", "X", "a number in (0, 10]"},
-    {"--momentum", "X", "a number in [0, 0.999]"},
-    {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)"},
-    {"--patience", "N", "an integer 1 to 100000"},
+    {"--seed", "N", "an integer 0 to 1000000000", 0, 1e9},
+    {"--epochs", "N", "an integer 1 to 100000", 1, 1e5},
+    {"--lr", "X", "a number in (0, 10]", 0, 10, true},
+    {"--momentum", "X", "a number in [0, 0.999]", 0, 0.999},
+    {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)", 0, 1e5},
+    {"--patience", "N", "an integer 1 to 100000", 1, 1e5},
     {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)"},
     {"--act", "NAME", "tanh, sigmoid or relu"},
     {"--optimizer", "NAME", "sgd or adam"},
@@ -2825,25 +2834,19 @@ bool all_digits(const std::string& text) {
     });
 }
 
-// An integer is plain decimal digits, nothing else.
-long long parse_integer(const std::string& flag, const std::string& text, long long lo,
-                        long long hi) {
-    long long v = all_digits(text) && text.size() <= 12 ? std::stoll(text) : -1;
-    if (v < lo || v > hi) bad_value(flag, text);
-    return v;
-}
-
-// A number is decimal with an optional sign, point and exponent: 0.01, .5, 1e-3. Allowing
-// only these characters leaves strtod nothing else to accept (no hex, inf or nan), and
-// it must read the whole text.
-double parse_real(const std::string& flag, const std::string& text, double lo, double hi,
-                  bool above_lo) {
+// An integer (N) is plain decimal digits; a number (X) is decimal with an optional sign,
+// point and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing
+// else to accept (no hex, inf or nan), and it must read the whole text.
+double parse_number(const FlagInfo& f, const std::string& text) {
+    bool integer = f.value[0] == 'N';
+    const char* allowed = integer ? "0123456789" : "0123456789+-.eE";
+    bool plain = !text.empty() && text.find_first_not_of(allowed) == std::string::npos;
     const char* begin = text.c_str();
     char* end = nullptr;
-    bool plain = text.find_first_not_of("0123456789+-.eE") == std::string::npos;
-    double v = plain && !text.empty() ? std::strtod(begin, &end) : NAN;
+    double v = plain ? std::strtod(begin, &end) : NAN;
     if (end != begin + text.size()) v = NAN;
-    if (!std::isfinite(v) || !(above_lo ? v > lo : v >= lo) || v > hi) bad_value(flag, text);
+    bool in_range = (f.lo_refused ? v > f.lo : v >= f.lo) && v <= f.hi;
+    if (!std::isfinite(v) || !in_range) bad_value(f.name, text);
     return v;
 }
 
@@ -2861,15 +2864,17 @@ std::vector<int> parse_hidden(const std::string& text) {
     return sizes;
 }
 
-void read_flag(Flags& f, const std::string& flag, const std::string& text) {
-    if (flag == "--seed") f.seed = uint64_t(parse_integer(flag, text, 0, 1000000000));
-    if (flag == "--epochs") f.epochs = int(parse_integer(flag, text, 1, 100000));
-    if (flag == "--lr") f.learning_rate = parse_real(flag, text, 0, 10, true);
-    if (flag == "--momentum") f.momentum = parse_real(flag, text, 0, 0.999, false);
-    if (flag == "--batch") f.batch = int(parse_integer(flag, text, 0, 100000));
-    if (flag == "--patience") f.patience = int(parse_integer(flag, text, 1, 100000));
+void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
+    std::string flag = info.name;
+    if (flag == "--seed") f.seed = uint64_t(parse_number(info, text));
+    if (flag == "--epochs") f.epochs = int(parse_number(info, text));
+    if (flag == "--lr") f.learning_rate = parse_number(info, text);
+    if (flag == "--momentum") f.momentum = parse_number(info, text);
+    if (flag == "--batch") f.batch = int(parse_number(info, text));
+    if (flag == "--patience") f.patience = int(parse_number(info, text));
     if (flag == "--hidden") f.hidden = parse_hidden(text);
-    if (flag == "--out") f.out_dir = text.empty() ? (bad_value(flag, text), text) : text;
+    if (flag == "--out" && text.empty()) bad_value(flag, text);
+    if (flag == "--out") f.out_dir = text;
     if (flag == "--act") {
         for (Activation a : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU})
             if (text == activation_name(a)) f.act = a;
@@ -2909,7 +2914,7 @@ Flags parse_command_line(int argc, char** argv) {
         if (flag == "--live") {
             flags.live = true;
         } else if (i + 1 < argc) {
-            read_flag(flags, flag, argv[++i]);
+            read_flag(flags, *find_flag(flag), argv[++i]);
         } else {
             bad_input(flag + " needs a value: " + find_flag(flag)->takes);
         }

@@ -1394,6 +1394,7 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
     const char* cases[][2] = {
         {"--lr abc", "--lr takes a number in (0, 10], got 'abc'"},
         {"--lr -1", "--lr takes a number in (0, 10], got '-1'"},
+        {"--lr 0", "--lr takes a number in (0, 10], got '0'"},  // 0 itself is out
         {"--act swish", "--act takes tanh, sigmoid or relu, got 'swish'"},
         {"--hidden 16,0", "--hidden takes sizes like 16,16"},
         {"--batch 1.5", "--batch takes an integer"},
