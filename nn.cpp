@@ -1922,14 +1922,12 @@ struct Chart {
 // A log axis spans whole decades around the data: at least one, at most twelve (a loss of
 // 1e-300 would otherwise ask for 300 gridlines), and one when there is nothing to show.
 // The linear charts here show percentages, 0 to 100.
-Chart chart_for(const std::vector<Series>& series, bool log_y, size_t last, int x0, int y0,
-                int w, int h) {
+Chart chart_for(const std::vector<Series>& series, bool log_y, int x0, int y0, int w, int h) {
     double lo = 1e300, hi = -1e300;
     size_t n = 1;
     for (const Series& s : series) {
         n = std::max(n, s.values.size());
-        for (size_t e = 0; e < s.values.size() && e <= last; ++e) {
-            double v = s.values[e];
+        for (double v : s.values) {
             if (!std::isfinite(v) || (log_y && v <= 0)) continue;
             lo = std::min(lo, v), hi = std::max(hi, v);
         }
@@ -1977,7 +1975,8 @@ void draw_grid(Image& image, const Chart& c, const std::string& title) {
 }
 
 // Each series as a line two pixels thick, skipping what the axis cannot show, and its
-// name in a legend at the top right.
+// name in a legend on the right: at the top for losses, which fall, and at the bottom for
+// accuracies, which rise.
 void draw_series(Image& image, const Chart& c, const std::vector<Series>& series, size_t last) {
     for (size_t i = 0; i < series.size(); ++i) {
         const Series& s = series[i];
@@ -1989,15 +1988,17 @@ void draw_series(Image& image, const Chart& c, const std::vector<Series>& series
             draw_line(image, c.x_of(e - 1), c.y_of(a) + 1, c.x_of(e), c.y_of(b) + 1, s.color);
         }
         int ly = c.y0 + 8 + 14 * int(i);
+        if (!c.log_y) ly += c.h - 14 * int(series.size()) - 12;
         fill_rect(image, c.x0 + c.w - 150, ly, c.x0 + c.w - 136, ly + 7, s.color);
         draw_text(image, c.x0 + c.w - 130, ly, s.name, black);
     }
 }
 
-// An animation's frame shows the series up to epoch `last`, on axes that span them all.
+// An animation's frame shows the series up to epoch `last`, on axes that span the whole
+// run, so that they stay still from frame to frame.
 Chart draw_chart(Image& image, int x0, int y0, int w, int h, const std::string& title,
                  const std::vector<Series>& series, bool log_y, size_t last = SIZE_MAX) {
-    Chart chart = chart_for(series, log_y, last, x0, y0, w, h);
+    Chart chart = chart_for(series, log_y, x0, y0, w, h);
     draw_grid(image, chart, title);
     draw_series(image, chart, series, last);
     return chart;

@@ -1357,6 +1357,19 @@ void test_loss_chart_copes_with_zero_tiny_and_constant_losses() {
     }
 }
 
+// An animation's frame draws the curves up to its epoch on the whole run's axes, so that
+// the axes stay still while the curves grow (they rescaled from frame to frame before).
+void test_an_animation_frame_keeps_the_whole_runs_axes() {
+    std::vector<Series> losses = {{"TRAIN", class_colors[0], {10, 1, 0.1, 0.001}}};
+    Image image(400, 300, white);
+    Chart early = draw_chart(image, 50, 40, 300, 200, "LOSS", losses, true, 1);
+    Chart whole = draw_chart(image, 50, 40, 300, 200, "LOSS", losses, true);
+    check(whole.lo == 1e-3 && whole.hi == 10, fmt("the run's axis: 1e-3 to 10, got %g to %g",
+                                                  whole.lo, whole.hi));
+    check(early.lo == whole.lo && early.hi == whole.hi,
+          fmt("epoch 1's frame spans %g to %g, the run's axis", early.lo, early.hi));
+}
+
 // The XOR animation: the three tanh networks side by side, a frame for every snapshot
 // epoch of any of them (their last epochs included), the last frame held.
 void test_the_xor_animation_has_a_frame_per_snapshot_epoch() {
@@ -1780,6 +1793,7 @@ int main(int argc, char** argv) {
         TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
         TEST(test_loss_chart_copes_with_zero_tiny_and_constant_losses),
+        TEST(test_an_animation_frame_keeps_the_whole_runs_axes),
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
