@@ -1894,15 +1894,22 @@ std::vector<double> column(const std::vector<EpochStats>& history, double EpochS
     return values;
 }
 
-// A run's curves, training in blue and validation in red: the loss, and the accuracy in %.
-std::vector<Series> loss_curves(const std::vector<EpochStats>& history) {
-    return {{"TRAINING", class_colors[1], column(history, &EpochStats::train_loss)},
-            {"VALIDATION", class_colors[0], column(history, &EpochStats::val_loss)}};
+// A run's curves of one figure, training in blue and validation in red; no validation
+// curve (nor its legend) when the run had no validation set: its figures are NaN.
+std::vector<Series> curves(const std::vector<EpochStats>& history, double EpochStats::*train,
+                           double EpochStats::*val, double scale) {
+    std::vector<Series> shown = {{"TRAINING", class_colors[1], column(history, train, scale)}};
+    if (!std::isnan(history[0].*val))
+        shown.push_back({"VALIDATION", class_colors[0], column(history, val, scale)});
+    return shown;
 }
 
-std::vector<Series> accuracy_curves(const std::vector<EpochStats>& history) {
-    return {{"TRAINING", class_colors[1], column(history, &EpochStats::train_acc, 100)},
-            {"VALIDATION", class_colors[0], column(history, &EpochStats::val_acc, 100)}};
+std::vector<Series> loss_curves(const std::vector<EpochStats>& history) {
+    return curves(history, &EpochStats::train_loss, &EpochStats::val_loss, 1);
+}
+
+std::vector<Series> accuracy_curves(const std::vector<EpochStats>& history) {  // in %
+    return curves(history, &EpochStats::train_acc, &EpochStats::val_acc, 100);
 }
 
 struct Chart {
@@ -2717,8 +2724,8 @@ struct Experiment {
     void (*run)(const Flags&, Output&);
     const char* flags;  // the flags it takes
     const char* help;
-    // The experiments that train, the ones `./nn` runs with no command, have settings, data
-    // and a number of outputs (for the memory check); graph and bench have none.
+    // An experiment that trains has settings, data and a number of outputs (for the memory
+    // check); graph and bench have none.
     TrainConfig (*settings)();
     Split (*data)(uint64_t seed);
     int n_outputs;
@@ -2776,8 +2783,12 @@ const Experiment* find_experiment(const std::string& name) {
     return nullptr;
 }
 
+// The experiments that train are the ones `./nn` runs with no command, and the ones that
+// write results.csv.
+bool trains(const Experiment& e) { return e.settings != nullptr; }
+
 bool chosen(const Experiment& e, const std::string& command) {
-    return command == e.name || (command == "all" && e.settings);
+    return command == e.name || (command == "all" && trains(e));
 }
 
 // Whether `command` takes `flag`; `all` takes what any of its experiments takes.
@@ -2792,7 +2803,7 @@ bool takes_flag(const std::string& command, const std::string& flag) {
 void print_usage() {
     std::printf("usage: ./nn [all");
     for (const Experiment& e : experiments) std::printf("|%s", e.name);
-    std::printf("] [flags]\n\n  %-9s (default) every experiment below down to moons\n", "all");
+    std::printf("] [flags]\n\n  %-9s (default) the experiments below that train\n", "all");
     for (const Experiment& e : experiments) std::printf("  %-9s %s\n", e.name, e.help);
     std::printf("\nflags (each replaces the experiment's own setting; an experiment refuses a "
                 "flag\nthat does not apply to it: graph takes only --out, bench none):\n");
@@ -2801,8 +2812,13 @@ void print_usage() {
         std::printf("  %-17s %s\n", name.c_str(), f.takes);
     }
     std::printf("  %-17s %s\n", "--help", "this text");
-    std::printf("\nWhere the learning rate falls over the epochs (spiral, moons), --lr "
-                "scales the whole\nschedule so that it starts at X.\n");
+    std::string falling;  // the experiments whose learning rate falls over the epochs
+    for (const Experiment& e : experiments) {
+        if (trains(e) && e.settings().final_learning_rate >= 0)
+            falling += std::string(falling.empty() ? "" : ", ") + e.name;
+    }
+    std::printf("\nWhere the learning rate falls over the epochs (%s), --lr scales the whole\n"
+                "schedule so that it starts at X.\n", falling.c_str());
 }
 
 // A value as an error message shows it: in quotes, control characters escaped, so that
@@ -2972,7 +2988,7 @@ double step_graph_bytes(const TrainConfig& cfg, int n_outputs, int points) {
 // Ctrl-C has to wait for the step to end.
 void check_memory(const Flags& flags) {
     for (const Experiment& e : experiments) {
-        if (!chosen(e, flags.command) || !e.settings) continue;
+        if (!chosen(e, flags.command) || !trains(e)) continue;
         TrainConfig cfg = with_flags(e.settings(), flags);
         int n_train = int(e.data(cfg.seed).train.size());
         int points = cfg.batch_size > 0 ? std::min(cfg.batch_size, n_train) : n_train;
@@ -3036,7 +3052,7 @@ int finish(const Output& out, double seconds) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
     const Experiment* one = find_experiment(flags.command);  // none for all
-    bool writes_files = !one || one->settings;  // results.csv and the rest: those that train
+    bool writes_files = !one || trains(*one);  // results.csv, logs, pictures
     check_memory(flags);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
     if (writes_files) prepare_output(out);

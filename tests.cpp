@@ -1357,6 +1357,19 @@ void test_loss_chart_copes_with_zero_tiny_and_constant_losses() {
     }
 }
 
+// A run without a validation set (XOR, the moons) charts its training curve alone: no
+// "VALIDATION" in the legend for a curve that is not there.
+void test_a_run_without_validation_charts_no_validation_curve() {
+    std::vector<EpochStats> with = {{0, 1.0, 1.1, 0.5, 0.4, 0.1}, {1, 0.5, 0.6, 0.7, 0.6, 0.1}};
+    std::vector<EpochStats> without = {{0, 1.0, NAN, 0.5, NAN, 0.1}, {1, 0.5, NAN, 0.7, NAN, 0.1}};
+    check(loss_curves(with).size() == 2 && accuracy_curves(with).size() == 2,
+          "with a validation set: training and validation curves");
+    check(loss_curves(without).size() == 1 && accuracy_curves(without).size() == 1,
+          fmt("without one: the training curve alone, got %g loss and %g accuracy curves",
+              loss_curves(without).size(), accuracy_curves(without).size()));
+    check(loss_curves(without)[0].name == "TRAINING", "the one curve is the training curve");
+}
+
 // An animation's frame draws the curves up to its epoch on the whole run's axes, so that
 // the axes stay still while the curves grow (they rescaled from frame to frame before).
 void test_an_animation_frame_keeps_the_whole_runs_axes() {
@@ -1793,6 +1806,7 @@ int main(int argc, char** argv) {
         TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
         TEST(test_loss_chart_copes_with_zero_tiny_and_constant_losses),
+        TEST(test_a_run_without_validation_charts_no_validation_curve),
         TEST(test_an_animation_frame_keeps_the_whole_runs_axes),
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_same_seed_gives_byte_identical_files),
