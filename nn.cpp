@@ -299,8 +299,8 @@ Value relu(Value x) {
 // (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
 // one only to tensors that ask for it.) Computed nodes start from zero on every call. The
 // output's own grad gets 1 added, not set, for the same reason: it may be a leaf.
-// To see every number of a small graph, run `./nn graph` (print_graph below; it also
-// writes the graph for Graphviz to plots/graph.dot).
+// To see every number of a small graph, run `./nn graph` (print_graph below); it also
+// writes the graph for Graphviz to plots/graph.dot.
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
@@ -342,7 +342,7 @@ size_t build_graph_demo() {
 
 // Prints the demo's graph, built from node `first` on.
 void print_graph(size_t first) {
-    const char* const* names = graph_demo_names;
+    const char* const* names = graph_demo_names;  // in creation order, from node `first`
     std::printf("loss = err * err, err = out - target, out = tanh(x1*w1 + x2*w2 + b)\n");
     std::printf("Nodes from the last made to the first, each with its edges.\n\n");
     for (int i = int(graph.nodes.size()) - 1; i >= int(first); --i) {
@@ -542,8 +542,7 @@ std::vector<double> softmax(const std::vector<double>& z) {
 // true for any m. With m = max z every exponent is <= 0 and the largest term is exactly 1,
 // so the sum lies in [1, K] and its log is finite. m is a plain number, not a node: every
 // m gives the same loss, so the loss's derivative along m is 0 and m needs no edges. Its
-// gradient,
-// softmax(z) - onehot, is derived in section 7.
+// gradient, softmax(z) - onehot, is derived in section 7.
 Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
     double m = logits[0].data();
     for (Value z : logits) m = std::max(m, z.data());
@@ -1147,6 +1146,8 @@ struct TrainResult {
     std::vector<EpochStats> history;  // epoch 0 (untrained) to the last one run
     StopReason stop = StopReason::MaxEpochs;
     int kept_epoch = 0;  // the epoch whose weights the model holds at the end
+
+    const EpochStats& kept() const { return history[size_t(kept_epoch)]; }
 };
 
 // Called after every epoch (and once for epoch 0) with the history so far.
@@ -1518,7 +1519,7 @@ std::string run_name(const std::string& experiment, const TrainConfig& cfg, int 
 // Adds a run's row to results.csv: the figures of the epoch whose weights it kept.
 void add_result(Output& out, const std::string& experiment, const std::string& arch,
                 const TrainConfig& cfg, const TrainResult& r, double test_accuracy) {
-    const EpochStats& kept = r.history[size_t(r.kept_epoch)];
+    const EpochStats& kept = r.kept();
     char row[400];
     std::snprintf(row, sizeof row, "%s,%s,%s,%s,%llu,%d,%s,%.6g,%.6g,%.4f,%.4f,%.4f\n",
                   experiment.c_str(), arch.c_str(), activation_name(cfg.act),
@@ -2254,7 +2255,7 @@ void report_divergence(const std::string& what, const TrainConfig& cfg, const Tr
 
 // The figures of the epoch whose weights a run kept, and how they do on the test set.
 void print_outcome(const char* name, const TrainResult& r, const Evaluation& test) {
-    const EpochStats& kept = r.history[size_t(r.kept_epoch)];
+    const EpochStats& kept = r.kept();
     std::printf("%s: stopped after %d epochs (%s), weights from epoch %d\n", name,
                 int(r.history.size()) - 1, stop_reason_name(r.stop), kept.epoch);
     std::printf("  train %.1f%% (loss %.4f)", 100 * kept.train_acc, kept.train_loss);
@@ -2385,8 +2386,6 @@ TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
 struct RecordedRun {
     TrainResult train;
     Evaluation test;
-
-    const EpochStats& kept() const { return train.history[size_t(train.kept_epoch)]; }
 };
 
 // Trains one model and records it: a row in results.csv, and a CSV log of every epoch
@@ -2423,7 +2422,7 @@ std::string failure_cause(const MLP& model, const Dataset& data) {
 }
 
 void add_xor_run(XorRow& row, const TrainResult& r, const MLP& model, uint64_t seed) {
-    const EpochStats& kept = r.history[size_t(r.kept_epoch)];
+    const EpochStats& kept = r.kept();
     row.final_losses.push_back(kept.train_loss);
     for (const EpochStats& s : r.history) {
         if (s.train_acc == 1.0) {
@@ -2469,7 +2468,7 @@ std::vector<Tile> xor_tiles(const MLP& model, Loss loss,
 
 // Trains cfg's network from xor_seeds seeds, from cfg.seed on. The first seed's run gets a
 // log; if it is tanh, also a boundary picture, a curve for the chart and the boundary at
-// 30 epochs for the animation.
+// 30 log-spaced epochs for the animation.
 XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
     XorRow row;
     std::string arch = architecture(cfg, 1);
@@ -2652,8 +2651,8 @@ void run_momentum(const Flags& flags, Output& out) {
         RecordedRun r = train_and_record(out, name, name, model, cfg, data, nullptr);
         report_divergence(name, cfg, r.train);
         std::printf("  momentum %-4g train loss %.4f, train %.1f%%, validation %.1f%%\n",
-                    cfg.momentum, r.kept().train_loss, 100 * r.kept().train_acc,
-                    100 * r.kept().val_acc);
+                    cfg.momentum, r.train.kept().train_loss, 100 * r.train.kept().train_acc,
+                    100 * r.train.kept().val_acc);
         char label[32];
         std::snprintf(label, sizeof label, "MOMENTUM %g", cfg.momentum);
         curves.push_back({with_momentum ? label : "PLAIN SGD", class_colors[curves.size()],
@@ -2758,7 +2757,7 @@ struct FlagInfo {
     const char* name;
     const char* value;  // what the help shows after the name: N an integer, X a number
     const char* takes;  // what the help and the error messages say it accepts
-    double lo = 0, hi = 0;    // the range of N and X
+    double lo = 0, hi = 0;    // the range of N and X, and of each of --hidden's sizes
     bool lo_refused = false;  // (lo, hi] rather than [lo, hi]
 };
 
@@ -2769,7 +2768,7 @@ const FlagInfo flag_infos[] = {
     {"--momentum", "X", "a number in [0, 0.999]", 0, 0.999},
     {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)", 0, 1e5},
     {"--patience", "N", "an integer 1 to 100000", 1, 1e5},
-    {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)"},
+    {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)", 1, 256},
     {"--act", "NAME", "tanh, sigmoid or relu"},
     {"--optimizer", "NAME", "sgd or adam"},
     {"--out", "DIR", "a directory name (default plots)"},
@@ -2867,14 +2866,14 @@ double parse_number(const FlagInfo& f, const std::string& text) {
     return v;
 }
 
-// Hidden layer sizes: 1 to 6 integers from 1 to 256, separated by commas.
-std::vector<int> parse_hidden(const std::string& text) {
+// Hidden layer sizes: 1 to 6 integers, each in the flag's range, separated by commas.
+std::vector<int> parse_hidden(const FlagInfo& f, const std::string& text) {
     std::vector<int> sizes;
     for (size_t start = 0; start <= text.size();) {
         size_t comma = std::min(text.find(',', start), text.size());
         std::string part = text.substr(start, comma - start);
         int n = all_digits(part) && part.size() <= 3 ? std::stoi(part) : 0;
-        if (n < 1 || n > 256 || sizes.size() == 6) bad_value("--hidden", text);
+        if (n < f.lo || n > f.hi || sizes.size() == 6) bad_value(f.name, text);
         sizes.push_back(n);
         start = comma + 1;
     }
@@ -2889,7 +2888,7 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--momentum") f.momentum = parse_number(info, text);
     if (flag == "--batch") f.batch = int(parse_number(info, text));
     if (flag == "--patience") f.patience = int(parse_number(info, text));
-    if (flag == "--hidden") f.hidden = parse_hidden(text);
+    if (flag == "--hidden") f.hidden = parse_hidden(info, text);
     if (flag == "--out" && text.empty()) bad_value(flag, text);
     if (flag == "--out") f.out_dir = text;
     if (flag == "--act") {
