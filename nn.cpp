@@ -1392,7 +1392,7 @@ double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
 
 // Prints the fastest of 500 epochs of each kind, taken in turns (about a second). On a
 // shared machine other work slows every loop, the hand-written one too, for tens of
-// milliseconds at a time (by up to 1.7 times on ours). The fastest epoch is what the
+// milliseconds at a time (by up to 1.8 times on ours). The fastest epoch is what the
 // code itself costs; a median would partly measure the neighbours.
 void run_bench() {
     Dataset data = spiral(100, 3, 0.2, 1);
