@@ -115,6 +115,75 @@ void test_constants_on_the_left_have_the_right_sign() {
     graph_truncate(keep);
 }
 
+// What an op records on its edges, read straight from the graph without backward, so that
+// an op (exercises 6 and 8) can be checked before Value::backward (exercise 12) is written.
+// Each local derivative is compared with central differences of the same function written
+// on plain doubles.
+
+// The local derivative on the edge from `node` to `input` (summed if there are several);
+// NaN if there is none.
+double edge_local(Value node, Value input) {
+    const Node& n = node.node();
+    double local = NAN;
+    for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
+        if (graph.edges[e].input != input.id) continue;
+        local = std::isnan(local) ? graph.edges[e].local : local + graph.edges[e].local;
+    }
+    return local;
+}
+
+using GraphFn2 = Value (*)(Value, Value);
+using PlainFn2 = double (*)(double, double);
+
+void check_op_edges(const char* name, GraphFn2 f, PlainFn2 plain,
+                    std::initializer_list<std::pair<double, double>> points) {
+    const double h = 1e-6;
+    for (auto [a, b] : points) {
+        size_t keep = graph.nodes.size();
+        Value va = a, vb = b;
+        Value out = f(va, vb);
+        std::string at = std::string(name) + fmt(" at a=%g, b=%g", a, b);
+        check_close(out.data(), plain(a, b), 1e-12, at + ": value");
+        check(out.node().edge_count == 2, at + ": one edge to each input");
+        double da = (plain(a + h, b) - plain(a - h, b)) / (2 * h);
+        double db = (plain(a, b + h) - plain(a, b - h)) / (2 * h);
+        check_close(edge_local(out, va), da, 1e-6, at + ": the local derivative to a");
+        check_close(edge_local(out, vb), db, 1e-6, at + ": the local derivative to b");
+        graph_truncate(keep);
+    }
+}
+
+void test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward() {
+    std::initializer_list<std::pair<double, double>> points = {
+        {-2.0, 0.5}, {0.7, -3.0}, {4.0, 1.25}, {0.0, 2.0}, {-1.5, -0.8}};
+    check_op_edges("a + b", [](Value a, Value b) { return a + b; },
+                   [](double a, double b) { return a + b; }, points);
+    check_op_edges("a - b", [](Value a, Value b) { return a - b; },
+                   [](double a, double b) { return a - b; }, points);
+    check_op_edges("a * b", [](Value a, Value b) { return a * b; },
+                   [](double a, double b) { return a * b; }, points);
+    check_op_edges("a / b", [](Value a, Value b) { return a / b; },
+                   [](double a, double b) { return a / b; }, points);
+}
+
+void test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward() {
+    const double h = 1e-6;
+    for (double x : {-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0}) {
+        size_t keep = graph.nodes.size();
+        Value v = x;
+        Value t = tanh(v), s = sigmoid(v);
+        auto plain_sigmoid = [](double z) { return 1 / (1 + std::exp(-z)); };
+        check_close(t.data(), std::tanh(x), 1e-12, fmt("tanh value at x=%g", x));
+        check_close(edge_local(t, v), (std::tanh(x + h) - std::tanh(x - h)) / (2 * h), 1e-6,
+                    fmt("tanh: the local derivative on its edge at x=%g", x));
+        check_close(s.data(), plain_sigmoid(x), 1e-12, fmt("sigmoid value at x=%g", x));
+        double sigmoid_slope = (plain_sigmoid(x + h) - plain_sigmoid(x - h)) / (2 * h);
+        check_close(edge_local(s, v), sigmoid_slope, 1e-6,
+                    fmt("sigmoid: the local derivative on its edge at x=%g", x));
+        graph_truncate(keep);
+    }
+}
+
 void test_pow_for_whole_negative_and_fractional_k() {
     check_op("x^2", [](Value x) { return pow(x, 2); }, [](double x) { return x * x; },
              {-3, -0.5, 0, 0.5, 2});
@@ -346,6 +415,41 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
     graph_truncate(keep);
 }
 
+// The tests above build their graphs with *; this one uses only +, -, exp and pow, so that
+// Value::backward (exercise 12) can be checked before operator* (exercise 6) is written.
+void test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion() {
+    size_t keep = graph.nodes.size();
+    // f = e^a + a and y = f^2 + f, so dy/df = 2f + 1 and dy/da = (2f + 1)(e^a + 1), by
+    // hand: f's grad must have both of y's shares before f passes it on to e^a and to a.
+    Value a = 0.5;
+    Value f = exp(a) + a;
+    Value y = pow(f, 2) + f;
+    y.backward();
+    double fv = std::exp(0.5) + 0.5, want_a = (2 * fv + 1) * (std::exp(0.5) + 1);
+    check_close(f.grad(), 2 * fv + 1, 1e-14, "dy/df: the sum of f's two uses");
+    check_close(a.grad(), want_a, 1e-14, "dy/da: both paths, each passed on once complete");
+    y.backward();
+    check_close(a.grad(), 2 * want_a, 1e-14, "a second backward doubles a leaf's grad");
+    check_close(f.grad(), 2 * fv + 1, 1e-14, "and recomputes a computed node's grad");
+    Value p = 2.0;  // a leaf made after computed nodes
+    Value r = pow(p, 3) - f;
+    a.grad() = 0;
+    r.backward();
+    r.backward();
+    check_close(p.grad(), 24.0, 1e-14, "a late leaf accumulates too: 2 x d(p^3)/dp = 2 x 12");
+    check_close(a.grad(), -2 * (std::exp(0.5) + 1), 1e-14, "dr/da, twice");
+    Value leaf = 3.0;
+    leaf.backward();
+    leaf.backward();
+    check_close(leaf.grad(), 2.0, 0, "backward on a leaf twice: 1 added each time");
+    Value x = 1.0;
+    Value z = x;
+    for (int i = 0; i < 2000000; ++i) z = (i % 2 == 0) ? -z : z + 1.0;
+    z.backward();  // a recursive walk would need millions of stack frames here
+    check_close(x.grad(), 1.0, 0, "d(chain)/dx through 2 million nodes: the signs cancel");
+    graph_truncate(keep);
+}
+
 // A leaf can be made after computed nodes (a constant, an input): it must accumulate like
 // the leaves made first, so backward must not zero it.
 void test_a_leaf_made_after_computed_nodes_accumulates_too() {
@@ -495,6 +599,66 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
             graph_truncate(before);
         }
         graph_truncate(keep);
+    }
+}
+
+// Section 7's slopes, from the output alone, against central differences of the activation
+// itself, so that the tanh case (exercise 8) is checked apart from the rest of section 7.
+void test_hand_written_slopes_match_finite_differences_of_the_activations() {
+    const double h = 1e-6;
+    for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
+        for (double z : {-4.0, -1.0, -0.3, 0.2, 0.9, 3.0}) {
+            double want = (dense_activate(z + h, act) - dense_activate(z - h, act)) / (2 * h);
+            check_close(dense_slope(dense_activate(z, act), act), want, 1e-6,
+                        std::string(activation_name(act)) + fmt(": dense_slope at z=%g", z));
+        }
+    }
+}
+
+// Section 7's loops on their own: dense_backward's gradients against central differences
+// of dense_forward, for a loss made linear in the outputs, loss = sum_j c[j] out[j], so that
+// g = d(loss)/d(outputs) = c and no loss needs to be written first (exercise 17 is checked
+// apart from exercise 11 and from the graph).
+void test_hand_written_backprop_matches_finite_differences_of_dense_forward() {
+    const std::vector<double> c = {0.7, -1.3, 0.4}, x = {0.45, -0.3};
+    const double h = 1e-6;
+    for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
+        size_t keep = graph.nodes.size();
+        MLP model(2, {5, 4, 3}, act, 6);
+        Rng rng{2};
+        for (Layer& layer : model.layers) {  // biases start at 0; make them count
+            for (Neuron& n : layer.neurons) n.bias.data() = 0.5 * rng.gaussian();
+        }
+        DenseMLP net = dense_copy(model);
+        graph_truncate(keep);
+        auto loss = [&]() {
+            const std::vector<double>& out = dense_forward(net, x);
+            double sum = 0;
+            for (size_t j = 0; j < c.size(); ++j) sum += c[j] * out[j];
+            return sum;
+        };
+        loss();
+        dense_backward(net, c);
+        for (size_t l = 0; l < net.layers.size(); ++l) {
+            DenseLayer& L = net.layers[l];
+            std::string where = activation_name(act) + (" layer " + std::to_string(l));
+            std::string against = ": dense_backward's gradient against finite differences";
+            for (size_t k = 0; k < L.w.size() + L.b.size(); ++k) {
+                bool is_w = k < L.w.size();
+                double& param = is_w ? L.w[k] : L.b[k - L.w.size()];
+                double kept = param;
+                param = kept + h;
+                double up = loss();
+                param = kept - h;
+                double down = loss();
+                param = kept;
+                size_t j = is_w ? k / size_t(L.n_in) : k - L.w.size();
+                std::string name = is_w ? "weight " + std::to_string(k % size_t(L.n_in)) : "bias";
+                std::string what = where + " neuron " + std::to_string(j) + " " + name;
+                double got = is_w ? L.grad_w[k] : L.grad_b[k - L.w.size()];
+                check_close(got, (up - down) / (2 * h), 1e-6, what + against);
+            }
+        }
     }
 }
 
@@ -1755,9 +1919,11 @@ int main(int argc, char** argv) {
     const Test tests[] = {
         TEST(test_add_sub_mul_div_values_and_derivatives),
         TEST(test_constants_on_the_left_have_the_right_sign),
+        TEST(test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward),
         TEST(test_pow_for_whole_negative_and_fractional_k),
         TEST(test_exp_and_log_values_and_derivatives),
         TEST(test_tanh_and_sigmoid_values_and_derivatives_including_saturation),
+        TEST(test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward),
         TEST(test_tanh_and_sigmoid_stay_finite_at_plus_minus_1000),
         TEST(test_tanh_of_and_sigmoid_of_agree_with_the_c_library),
         TEST(test_relu_values_and_derivatives_on_both_sides_of_zero),
@@ -1770,10 +1936,13 @@ int main(int argc, char** argv) {
         TEST(test_diamond_sums_both_paths),
         TEST(test_backward_through_a_chain_of_2_million_nodes_needs_no_recursion),
         TEST(test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them),
+        TEST(test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion),
         TEST(test_a_leaf_made_after_computed_nodes_accumulates_too),
         TEST(test_initial_weights_have_mean_0_and_std_gain_over_sqrt_fan_in),
         TEST(test_mlp_parameter_gradients_match_finite_differences),
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
+        TEST(test_hand_written_slopes_match_finite_differences_of_the_activations),
+        TEST(test_hand_written_backprop_matches_finite_differences_of_dense_forward),
         TEST(test_training_memory_stays_flat_over_100000_steps),
         TEST(test_evaluate_and_train_step_leave_the_graph_as_long_as_they_found_it),
         TEST(test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000),
@@ -1834,8 +2003,12 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         // Each test runs in a child process, so that one that crashes (a student's
         // backward that recurses forever, say) is reported and the others still run.
+        // TEST_TIME_LIMIT=S (make grade sets it) ends a test that runs longer than S seconds,
+        // one that loops forever, say, as if it had crashed (SIGALRM, signal 14).
         pid_t child = fork();
         if (child == 0) {
+            const char* limit = std::getenv("TEST_TIME_LIMIT");
+            if (limit) alarm(unsigned(std::atoi(limit)));
             t.run();
             std::fflush(stdout);
             std::exit(checks_failed_in_test == 0 ? 0 : 1);
