@@ -3,10 +3,12 @@
 
     python3 tools/mutants.py            every mutant in tools/mutants.txt (make mutants)
     python3 tools/mutants.py NAME ...   only these mutants
-    python3 tools/mutants.py --stubs    the teacher's table: each body in STUBS replaced by
-                                        a stub, and the tests that then fail
+    python3 tools/mutants.py --stubs    the teacher's table: each exercise's bodies in
+                                        tools/exercises.py replaced by their stubs, then
+                                        each other body there, and the tests that fail
     python3 tools/mutants.py --stubs --check-readme
-                                        the same, compared with README.md's table (CI)
+                                        the same, compared with the table in the file
+                                        exercises.TEACHERS_TABLE names (CI)
 
 Each mutant is applied to a fresh copy of nn.cpp in a temporary directory, where tests.cpp
 is built and run. A mutant is killed when a test fails with a message; a crash, a timeout
@@ -20,25 +22,17 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exercises import OTHER_STUBS, TEACHERS_TABLE, WRITE_IT  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 300  # seconds for one build and test run
 
-# The teacher's table: a function whose body is replaced, and the stub that replaces it.
-# The signature must occur once in nn.cpp; its body is everything between the braces.
-STUBS = [
-    ("Value operator*(Value a, Value b)", "return 0.0;"),
-    ("Value operator/(Value a, Value b)", "return 0.0;"),
-    ("Value tanh(Value x)", "return 0.0;"),
-    ("void Value::backward() const", ""),
-    ("Value mean_squared_error(", "return 0.0;"),
-    ("Value softmax_cross_entropy(const std::vector<Value>& logits, int label)", "return 0.0;"),
-    ("Value l2_penalty(const std::vector<Value>& params, double alpha)", "return 0.0;"),
-    ("void dense_backward(DenseMLP& net, std::vector<double> g)", ""),
-    ("void adam_step(const std::vector<Value>& params)", ""),
-    ("void shuffle(std::vector<int>& items, Rng& rng)", ""),
-    ("bool should_stop(int epoch, double val_loss, const std::vector<Value>& params)",
-     "return false;"),
-]
+# The teacher's table: each write-it exercise's bodies replaced by their stubs together, as a
+# handout of that exercise has them, then each of the other bodies a teacher may delete.
+# Both lists live in tools/exercises.py, which handout.py reads too.
+STUBS = [(f"{e['number']}", e["stubs"]) for e in WRITE_IT if "pending" not in e] + \
+    [("-", [stub]) for stub in OTHER_STUBS]
 
 
 def read_catalogue():
@@ -56,17 +50,32 @@ def read_catalogue():
     return mutants
 
 
-def stub_source(source, signature, body):
-    """source with the body of the function that starts at `signature` replaced."""
-    start = source.index(signature)
-    open_brace = source.index("{", start)
+def body_span(source, signature):
+    """(index of the body's opening brace, index of its closing brace) of the function that
+    starts at `signature`, which must occur once in source."""
+    if source.count(signature) != 1:
+        sys.exit(f"stubs: '{signature}' occurs {source.count(signature)} times in nn.cpp, "
+                 "not once; fix tools/exercises.py")
+    open_brace = source.index("{", source.index(signature))
     depth, i = 0, open_brace
     while True:
         depth += {"{": 1, "}": -1}.get(source[i], 0)
         if depth == 0:
-            break
+            return open_brace, i
         i += 1
-    return source[:open_brace] + "{ " + body + " }" + source[i + 1:]
+
+
+def stub_source(source, signature, body):
+    """source with the body of the function that starts at `signature` replaced by `body`:
+    on the same line if it is one line, else one statement a line, indented as the function."""
+    open_brace, close_brace = body_span(source, signature)
+    if "\n" not in body:
+        return source[:open_brace] + "{ " + body + " }" + source[close_brace + 1:]
+    line_start = source.rindex("\n", 0, source.index(signature)) + 1
+    indent = source[line_start:len(source) - len(source[line_start:].lstrip(" "))]
+    lines = [indent + "    " + line if line.strip() else "" for line in body.rstrip("\n").split("\n")]
+    return (source[:open_brace] + "{\n" + "\n".join(lines) + "\n" + indent + "}"
+            + source[close_brace + 1:])
 
 
 def run_tests(source, every_test=False):
@@ -142,10 +151,10 @@ def run_mutants(names):
 
 
 def readme_rows():
-    """The teacher's table in README.md: {stubbed function: [test names]}."""
+    """The teacher's table in TEACHERS_TABLE: {bodies stubbed: [test names]}."""
     rows = {}
-    for line in open(os.path.join(ROOT, "README.md")):
-        m = re.match(r"^\| `([^`]+)` \| (\d+): (.*) \|$", line.strip())
+    for line in open(os.path.join(ROOT, TEACHERS_TABLE)):
+        m = re.match(r"^\| (?:\d+|-) \| (`[^|]+`) \| (\d+): (.*) \|$", line.strip())
         if m:
             rows[m.group(1)] = [t.strip() for t in m.group(3).split(",")]
     return rows
@@ -159,29 +168,36 @@ def stub_name(signature):
 def run_stubs(check_readme):
     source = open(os.path.join(ROOT, "nn.cpp")).read()
 
-    def one(stub):
-        return run_tests(stub_source(source, *stub), every_test=True)
+    def one(row):
+        stubbed = source
+        for signature, body in row[1]:
+            stubbed = stub_source(stubbed, signature, body)
+        return run_tests(stubbed, every_test=True)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, STUBS))
     table = {}
-    for (signature, _), (outcome, failed) in zip(STUBS, results):
-        name = stub_name(signature)
-        table[name] = [short(t) for t in failed]
+    for (exercise, stubs), (outcome, failed) in zip(STUBS, results):
+        bodies = ", ".join(f"`{stub_name(signature)}`" for signature, _ in stubs)
+        table[bodies] = [short(t) for t in failed]
         if outcome != "killed":
-            print(f"stubs: {name}: {outcome}, not a failing test")
-        print(f"| `{name}` | {len(failed)}: {', '.join(table[name])} |")
+            print(f"stubs: {bodies}: {outcome}, not a failing test")
+        print(f"| {exercise} | {bodies} | {len(failed)}: {', '.join(table[bodies])} |")
     if not check_readme:
         return True
     want = readme_rows()
     ok = True
-    for name, tests in table.items():
-        if want.get(name) != tests:
+    for bodies, tests in table.items():
+        if want.get(bodies) != tests:
             ok = False
-            print(f"stubs: README.md's row for `{name}` says {want.get(name)}, "
+            print(f"stubs: {TEACHERS_TABLE}'s row for {bodies} says {want.get(bodies)}, "
                   f"the tests say {tests}")
-    print("stubs: the README's teacher's table matches the tests" if ok else
-          "stubs: update the teacher's table in README.md with the rows above")
+    for bodies in want.keys() - table.keys():
+        ok = False
+        print(f"stubs: {TEACHERS_TABLE} has a row for {bodies}, which tools/exercises.py "
+              "does not stub")
+    print(f"stubs: the teacher's table in {TEACHERS_TABLE} matches the tests" if ok else
+          f"stubs: update the teacher's table in {TEACHERS_TABLE} with the rows above")
     return ok
 
 

@@ -1,0 +1,312 @@
+"""tools/exercises.py: the lesson's exercises as plain data, for the tools that need them.
+
+tools/handout.py writes a folder for students from it (`make handout`), and tools/mutants.py
+makes the teacher's table from it (`--stubs`). Nothing here runs; it is read.
+
+WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
+  number, title   as the README's exercise list has them
+  stubs           (signature, stub): the function that starts at `signature` (it must occur
+                  once in nn.cpp) has its body replaced by `stub`, which compiles, keeps the
+                  function's outline where that helps, says TODO, and does not hold the answer
+  tests           the tests that grade it, full names; chosen so that none of them fails
+                  because of another exercise's stub where that could be arranged
+  points          earned when every one of `tests` passes
+  needs           the exercises that must be written first for `tests` to pass, as measured
+                  by `python3 tools/handout.py --measure` (which stubs every body alone, in
+                  pairs, all together and all but one, and says when this list is stale)
+  leaks           (file, original, replacement): text elsewhere that gives this answer away,
+                  replaced in the handout. The original must occur exactly once in its file,
+                  or handout.py stops. A replacement must not change what the program or the
+                  tests compute, since an answer-key handout (`--answer-key`) keeps the bodies.
+  telltales       strings that must not occur anywhere in a handout of this exercise, besides
+                  those found automatically: each distinctive line of the original bodies,
+                  and each leak's original (handout.py --check)
+  pending         present while the code it stubs has not reached this branch yet: such an
+                  exercise is left out of the default set and refused when asked for
+
+SEE_AND_CHANGE: for each see-it and change-it exercise, the commands it runs and the bodies
+it edits; `needs` (the write-it exercises whose bodies must be written first) is measured by
+`--measure`, which runs each command with each exercise stubbed alone and compares what it
+prints with the unstubbed program's output.
+"""
+
+# The file whose teacher's table `python3 tools/mutants.py --stubs --check-readme` checks. It
+# may move to a page of its own in docs/; change it here.
+TEACHERS_TABLE = "README.md"
+
+# ---- README.md: its leaks are still to be listed ----------------------------------------
+# README.md is being rewritten, so its own leaks are not listed yet. When the new README has
+# landed, add them to each exercise's `leaks` as ("README.md", original, replacement) (the
+# passages found in the README of this commit are in README_LEAKS_TO_LIST, at the end), then
+# set this to True: until then the leak check applies the `telltales` strings below (such
+# as "1 - y^2") to every file but README.md, which it checks for the bodies' lines only.
+README_LEAKS_LISTED = False
+
+WRITE_IT = [
+    {
+        "number": 6,
+        "title": "operator* and operator/",
+        "stubs": [
+            ("Value operator*(Value a, Value b)",
+             "// TODO exercise 6: the product, and on each edge its local derivative\n"
+             "return add_node(0.0, \"*\", {{a.id, 0.0}, {b.id, 0.0}});\n"),
+            ("Value operator/(Value a, Value b)",
+             "// TODO exercise 6: the quotient, and on each edge its local derivative\n"
+             "return add_node(0.0, \"/\", {{a.id, 0.0}, {b.id, 0.0}});\n"),
+        ],
+        "tests": ["test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward"],
+        "points": 10,
+        "needs": [],
+        "leaks": [
+            ("nn.cpp",
+             "it computes the node: d(a * b)/da = b.",
+             "it computes the node: d(a + b)/da = 1."),
+            ("tests.cpp",
+             "    // d(2 - x)/dx = -1 and d(2 / x)/dx = -2 / x^2, both derived by hand.\n",
+             "    // d(2 - x)/dx and d(2 / x)/dx, both derived by hand.\n"),
+        ],
+        "telltales": ["d(ab)/da", "d(a/b)/d", "-a/b^2", "-a / b^2", "-2 / x^2"],
+    },
+    {
+        "number": 8,
+        "title": "tanh's derivative",
+        "stubs": [
+            ("Value tanh(Value x)",
+             "double t = tanh_of(x.data());\n"
+             "return add_node(t, \"tanh\", {{x.id, 0.0}});  // TODO exercise 8: d/dx tanh(x), "
+             "with t\n"),
+            ("double dense_slope(double out, Activation act)",
+             "switch (act) {\n"
+             "case Activation::Tanh: return 0.0;  // TODO exercise 8: tanh's slope, with out\n"
+             "case Activation::Sigmoid: return out * (1.0 - out);\n"
+             "case Activation::ReLU: return out > 0 ? 1.0 : 0.0;\n"
+             "}\n"
+             "return 1.0;\n"),
+        ],
+        "tests": ["test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward",
+                  "test_hand_written_slopes_match_finite_differences_of_the_activations"],
+        "points": 10,
+        "needs": [],
+        "leaks": [
+            ("nn.cpp",
+             "//     tanh: 1 - out^2        sigmoid: out (1 - out)        relu: 1 if out > 0, else 0\n",
+             "//     tanh: exercise 8       sigmoid: out (1 - out)        relu: 1 if out > 0, else 0\n"),
+            ("nn.cpp",
+             "// For tanh, with u = e^-2z: out = (1 - u) / (1 + u) and du/dz = -2u, so d(out)/dz =\n"
+             "// 4u / (1 + u)^2, which is 1 - out^2. Sigmoid's comes the same way from 1 / (1 + e^-z).\n",
+             "// For tanh, write out = (1 - u) / (1 + u) with u = e^-2z, differentiate by z, and\n"
+             "// write the result with out alone. Sigmoid's comes the same way from 1 / (1 + e^-z).\n"),
+            ("tests.cpp",
+             "    double t = std::tanh(0.7 * -1.3);  // by hand: dy/dx = w (1 + 1 - tanh(xw)^2)\n"
+             "    check_close(gx, -1.3 * (2 - t * t), 1e-15, \"dy/dx by hand\");\n",
+             "    check_close(gx, -1.9239587537693355, 1e-15, \"dy/dx by hand\");\n"),
+        ],
+        "telltales": ["1 - out^2", "1 - tanh(x)^2", "1 - tanh(xw)^2", "1 - t^2", "1 - y^2",
+                      "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
+    },
+    {
+        "number": 10,
+        "title": "A loss: mean_squared_error",
+        "stubs": [
+            ("Value mean_squared_error(",
+             "// TODO exercise 10: the mean of (prediction - target)^2 over the outputs\n"
+             "return 0.0;\n"),
+        ],
+        "tests": ["test_hinge_and_squared_error_match_their_definitions"],
+        "points": 5,
+        "needs": [6, 12],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 11,
+        "title": "The softmax cross-entropy gradient",
+        "stubs": [
+            ("double dense_softmax_cross_entropy(",
+             "g.assign(z.size(), 0.0);  // TODO exercise 11: g = d(loss)/d(logits)\n"
+             "return 0.0;               // TODO exercise 11: the loss\n"),
+        ],
+        # Branch lib adds test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand,
+        # which checks this body alone; until then, the comparison with the graph.
+        "tests": ["test_graph_gradients_equal_hand_written_backprop_to_1e_12"],
+        "points": 10,
+        "needs": [12, 17],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 12,
+        "title": "Backward from scratch: Value::backward",
+        "stubs": [
+            ("void Value::backward() const",
+             "// TODO exercise 12: the two loops described above this function\n"),
+        ],
+        "tests": ["test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion"],
+        "points": 15,
+        "needs": [],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 13,
+        "title": "Early stopping: EarlyStopping::should_stop",
+        "stubs": [
+            ("bool should_stop(int epoch, double val_loss, const std::vector<Value>& params)",
+             "// TODO exercise 13: keep a new best epoch's loss and weights; say when to stop\n"
+             "return false;\n"),
+        ],
+        "tests": ["test_early_stopping_keeps_the_best_epoch_and_stops_after_patience"],
+        "points": 10,
+        "needs": [],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 14,
+        "title": "Adam from its equations: adam_step",
+        "stubs": [
+            ("void adam_step(const std::vector<Value>& params)",
+             "// TODO exercise 14: Adam's step for every parameter, from the equations above\n"),
+        ],
+        "tests": ["test_adam_first_steps_match_hand_computed_values"],
+        "points": 10,
+        "needs": [],
+        # The test's messages and its expected weights worked the update out in code.
+        "leaks": [
+            ("tests.cpp",
+             "    check_close(opt.m[0], 0.05, 1e-15, \"step 1: m = 0.9 * 0 + 0.1 * 0.5\");\n"
+             "    check_close(opt.v[0], 0.00025, 1e-15, \"step 1: v = 0.999 * 0 + 0.001 * 0.5^2\");\n"
+             "    // m_hat = 0.05 / (1 - 0.9) = 0.5, v_hat = 0.00025 / (1 - 0.999) = 0.25\n"
+             "    double w1 = 1.0 - 0.01 * 0.5 / (std::sqrt(0.25) + 1e-8);\n"
+             "    check_close(w.data(), w1, 1e-15, \"step 1: w = 1 - 0.01 * m_hat / (sqrt(v_hat) + eps), m_hat 0.5, v_hat 0.25\");\n",
+             "    check_close(opt.m[0], 0.05, 1e-15, \"step 1: m\");\n"
+             "    check_close(opt.v[0], 0.00025, 1e-15, \"step 1: v\");\n"
+             "    check_close(w.data(), 0.9900000002, 1e-15, \"step 1: w\");\n"),
+            ("tests.cpp",
+             "    check_close(opt.m[0], 0.025, 1e-15, \"step 2: m = 0.9 * 0.05 + 0.1 * -0.2\");\n"
+             "    check_close(opt.v[0], 0.00028975, 1e-15, \"step 2: v = 0.999 * 0.00025 + 0.001 * 0.04\");\n"
+             "    double m_hat = 0.025 / (1 - 0.9 * 0.9), v_hat = 0.00028975 / (1 - 0.999 * 0.999);\n"
+             "    double w2 = w1 - 0.01 * m_hat / (std::sqrt(v_hat) + 1e-8);\n"
+             "    check_close(w.data(), w2, 1e-14,\n"
+             "                fmt(\"step 2: t = 2, m_hat = m / (1 - 0.9^2) = %.6g, v_hat = v / (1 - 0.999^2) = %.6g\",\n"
+             "                    m_hat, v_hat));\n",
+             "    check_close(opt.m[0], 0.025, 1e-15, \"step 2: m\");\n"
+             "    check_close(opt.v[0], 0.00028975, 1e-15, \"step 2: v\");\n"
+             "    check_close(w.data(), 0.9865439418116511, 1e-14, \"step 2: w\");\n"),
+        ],
+        "telltales": [],
+    },
+    {
+        "number": 15,
+        "title": "RMSprop from its equations: rmsprop_step",
+        "pending": "branch lib adds rmsprop_step and its test",
+        "stubs": [
+            ("void rmsprop_step(const std::vector<Value>& params)",
+             "// TODO exercise 15: RMSprop's step for every parameter, from the equations above\n"),
+        ],
+        "tests": ["test_rmsprop_first_steps_match_hand_computed_values"],
+        "points": 10,
+        "needs": [],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 16,
+        "title": "Dropout",
+        "pending": "branch lib adds dropout and its test; the stub's signature is a guess",
+        "stubs": [
+            ("Value dropout(",
+             "// TODO exercise 16: drop each unit with the given probability, scale the rest\n"
+             "return x;\n"),
+        ],
+        "tests": ["test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation"],
+        "points": 10,
+        "needs": [],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
+        "number": 17,
+        "title": "Backprop by hand: dense_backward",
+        "stubs": [
+            ("void dense_backward(DenseMLP& net, std::vector<double> g)",
+             "// TODO exercise 17: from g, fill every layer's grad_w and grad_b, from the output\n"
+             "// layer back to the first, as derived above\n"),
+        ],
+        "tests": ["test_hand_written_backprop_matches_finite_differences_of_dense_forward"],
+        "points": 20,
+        "needs": [8],
+        "leaks": [],
+        "telltales": [],
+    },
+]
+
+# Bodies a teacher may also delete that are not numbered exercises: the teacher's table has
+# a row for each (tools/mutants.py --stubs), a handout never stubs them.
+OTHER_STUBS = [
+    ("Value softmax_cross_entropy(const std::vector<Value>& logits, int label)", "return 0.0;"),
+    ("Value l2_penalty(const std::vector<Value>& params, double alpha)", "return 0.0;"),
+    ("void shuffle(std::vector<int>& items, Rng& rng)", ""),
+]
+
+# The commands --measure runs on each stubbed copy, by name. "check" runs the lesson's tests;
+# bench is compared on its node and edge counts only (its times differ from run to run).
+COMMANDS = {
+    "graph": "./nn graph",
+    "bench": "./nn bench",
+    "xor": "./nn xor",
+    "xor-2-tanh": "./nn xor --hidden 2 --act tanh",
+    "spiral": "./nn spiral",
+    "spiral-sgd": "./nn spiral --optimizer sgd --lr 0.02",
+    "momentum": "./nn momentum",
+    "check": "make check",
+}
+
+SEE_AND_CHANGE = [
+    {"number": 1, "title": "The chain rule in numbers", "commands": ["graph"], "edits": [],
+     "needs": [6, 8, 12]},
+    {"number": 2, "title": "Count a graph", "commands": ["bench"], "edits": [],
+     "needs": []},
+    {"number": 3, "title": "Why +=", "commands": ["check"], "edits": [12],
+     "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+    {"number": 4, "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
+     "needs": [6, 8, 10, 12, 13, 14]},
+    {"number": 5, "title": "Fan-in", "commands": ["spiral"], "edits": [],
+     "needs": [6, 12, 13, 14]},
+    {"number": 18, "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
+     "needs": [6, 8, 10, 12]},
+    {"number": 19, "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
+     "edits": [], "needs": [6, 8, 10, 12, 13, 14]},
+    {"number": 20, "title": "Memorising", "commands": ["spiral"], "edits": [],
+     "needs": [6, 12, 13, 14]},
+    {"number": 21, "title": "L2 (and dropout) against memorising", "commands": ["spiral"],
+     "edits": [], "needs": [6, 12, 13, 14]},
+    {"number": 22, "title": "Momentum", "commands": ["momentum"], "edits": [],
+     "needs": [6, 12, 13]},
+    {"number": 23, "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
+     "needs": [6, 8, 10, 12]},
+    # Its epoch ratio is a time: the hand-written loops must be written too (8, 11, 17).
+    {"number": 24, "title": "Pay for the fused neuron", "commands": ["check", "bench"],
+     "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+    {"number": 25, "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
+     "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+]
+
+# Found in the README of this commit; to become ("README.md", original, replacement) entries
+# once the rewritten README has landed. Exercise: what gives it away, and where.
+README_LEAKS_TO_LIST = {
+    6: ["exercise 6's text: 'Mind `2.0 / x`: d(a/b)/db = -a/b^2'"],
+    8: ["The public face: '(dy/dx = w (1 - y^2): check it by hand ...)'",
+        "exercise 8's text points at section 7, whose derivation the handout rewrites"],
+    11: ["exercise 11's text: 'Section 7 derives d(loss)/dz = softmax(z) - onehot' (the spec "
+         "the student works from; keep it)"],
+    12: ["map row 4: 'two loops: zero, then `input.grad += local * node.grad` on every edge, "
+         "last node first'",
+         "How the graph works: 'doing `input.grad += local * node.grad` on every edge'",
+         "exercise 12's text: 'Two loops: zero the computed nodes, add 1 to the output's grad "
+         "(add, not set ...), then walk from the last node to the first'"],
+    "all": ["### For teachers: handing out a file with a body deleted (handout.py drops it: "
+            "it names the leaks and the teacher's table)",
+            "'Start from a clean checkout, where all of them pass; `git checkout nn.cpp` puts "
+            "the file back' (false in a handout; the handout's own instructions say so)"],
+}
