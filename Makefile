@@ -3,7 +3,7 @@
 CXX ?= g++
 CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wpedantic
 
-.PHONY: all run test check bench mutants pictures clean
+.PHONY: all run test check bench mutants handout pictures clean
 
 all: nn
 
@@ -38,6 +38,15 @@ bench: nn
 # it builds and runs the tests once per mutant (about 17 minutes here).
 mutants:
 	python3 tools/mutants.py
+
+# A folder to give students (tools/handout.py): nn.cpp with the chosen write-it exercises'
+# bodies stubbed and their answers taken out of every file, `make grade` to score them, as a
+# fresh git repository with one commit. `make handout EXERCISES=6,8,11 HANDOUT=dir`; the
+# default is every write-it exercise, in handout/.
+EXERCISES ?= all
+HANDOUT ?= handout
+handout:
+	python3 tools/handout.py --exercises '$(EXERCISES)' --out '$(HANDOUT)'
 
 # The README's pictures in docs/, made afresh by a default run (CI fails when the committed
 # ones differ from what ./nn makes).

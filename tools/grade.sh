@@ -1,0 +1,97 @@
+#!/bin/sh
+# nn.cpp handout grader: `make grade` runs it. Written into the handout by tools/handout.py.
+#
+# Builds the lesson's tests as `make check` does (tests.cpp with -DLESSON_ONLY), runs the
+# tests that grade each exercise of this handout, one at a time, and prints a table: an
+# exercise earns its points when every one of its tests passes. A test that crashes, or
+# runs longer than TEST_TIME_LIMIT seconds (60 unless set), has failed; the others still
+# run. Plain POSIX sh and a C++17 compiler ($CXX, g++ unless set); nothing else.
+
+cd "$(dirname "$0")" || exit 2
+CXX=${CXX:-g++}
+TEST_TIME_LIMIT=${TEST_TIME_LIMIT:-60}
+export TEST_TIME_LIMIT
+
+# One line an exercise: number|points|title|the tests that grade it, separated by spaces.
+exercises() {
+    cat <<'END'
+@EXERCISES@
+END
+}
+
+work=${TMPDIR:-/tmp}/nn_grade.$$
+mkdir "$work" || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "Building the lesson's tests: $CXX -std=c++17 -Og -DLESSON_ONLY tests.cpp"
+built=yes
+if ! $CXX -std=c++17 -Og -DLESSON_ONLY -o "$work/tests" tests.cpp 2> "$work/build.txt"; then
+    built=no
+    echo "They do not build, so every exercise gets 0 points. The compiler's first lines:"
+    sed -n '1,15p' "$work/build.txt"
+fi
+
+# Runs one test by its full name; prints pass, fail, crash, timeout or missing.
+run_test() {
+    "$work/tests" "$1" > "$work/out.txt" 2>&1
+    if grep -qx "$1 pass" "$work/out.txt"; then
+        echo pass
+    elif grep -q "^CRASH $1 (signal 14)" "$work/out.txt"; then
+        echo timeout
+    elif grep -q "^CRASH $1 " "$work/out.txt"; then
+        echo crash
+    elif grep -q "^FAIL $1\$" "$work/out.txt"; then
+        echo fail
+    else
+        echo missing
+    fi
+}
+
+echo
+printf '%-8s  %-44s  %-9s  %s\n' exercise title tests points
+total=0
+possible=0
+: > "$work/why.txt"
+while IFS='|' read -r number points title tests; do
+    [ -n "$number" ] || continue
+    passed=0
+    count=0
+    for t in $tests; do
+        count=$((count + 1))
+        if [ "$built" = yes ]; then
+            outcome=$(run_test "$t")
+        else
+            outcome="not built"
+        fi
+        if [ "$outcome" = pass ]; then
+            passed=$((passed + 1))
+            continue
+        fi
+        {
+            echo "  exercise $number: $t: $outcome"
+            case $outcome in
+            fail) grep 'failed:' "$work/out.txt" | head -n 2 | sed 's/^ */      /' ;;
+            timeout) echo "      it ran longer than $TEST_TIME_LIMIT s" ;;
+            crash) grep "^CRASH" "$work/out.txt" | head -n 1 | sed 's/^/      /' ;;
+            missing) echo "      tests.cpp has no test of that name" ;;
+            esac
+        } >> "$work/why.txt"
+    done
+    earned=0
+    [ "$passed" -eq "$count" ] && earned=$points
+    total=$((total + earned))
+    possible=$((possible + points))
+    printf '%-8s  %-44s  %-9s  %s\n' "$number" "$title" "$passed of $count" "$earned of $points"
+done <<EOF
+$(exercises)
+EOF
+echo
+echo "total: $total of $possible points"
+if [ -s "$work/why.txt" ]; then
+    echo
+    echo "What failed (make check T=NAME runs one test and shows every message):"
+    cat "$work/why.txt"
+fi
+[ "$built" = yes ]

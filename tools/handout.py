@@ -1,0 +1,576 @@
+#!/usr/bin/env python3
+"""tools/handout.py: a folder a teacher can give to students, the answers taken out.
+
+    python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key]
+        writes DIR (handout/ by default): nn.cpp with the chosen write-it exercises' bodies
+        stubbed (all of them by default), every leak of their answers replaced, tests.cpp,
+        a Makefile with `make grade`, grade.sh, README.md opening with the handout's own
+        instructions, docs/'s pictures; as a fresh git repository with one commit, whose
+        author and date are fixed so that two runs make the same commit. --answer-key keeps
+        every body (leaks are still replaced): the teacher's copy, on which `make grade`
+        gives full points. DIR must be empty, absent or a handout written before.
+    python3 tools/handout.py --check DIR
+        the leak check: fails, naming file and line, if a telltale of a stubbed body is
+        anywhere in DIR or in its one commit. Telltales: each distinctive line of each
+        original stubbed body (found here, from nn.cpp), each leak's original, and the
+        strings listed in tools/exercises.py. `make handout` runs it before it keeps DIR.
+    python3 tools/handout.py --telltales [6,8,...]
+        prints the telltales, and the body lines left out because they occur elsewhere
+    python3 tools/handout.py --measure
+        stubs every body alone, in pairs, all together and all but one, runs the lesson's
+        tests and the see-it and change-it exercises' commands on each, and prints what each
+        exercise needs written first; fails if tools/exercises.py says otherwise (minutes)
+
+What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.txt and the
+exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), and the
+README's part for teachers.
+"""
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exercises import COMMANDS, README_LEAKS_LISTED, SEE_AND_CHANGE, WRITE_IT  # noqa: E402
+from mutants import body_span, stub_name, stub_source  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARKER = "# nn.cpp handout grader"  # grade.sh's first comment: a folder holding it is ours
+ANSWER_KEY_MARKER = "# answer key: nothing stubbed"
+LISTED = "tools/exercises.py's list"
+PICTURES = (".gif", ".png", ".jpg", ".jpeg", ".svg", ".ppm")
+# Files copied as they are (when the repository has them); README.md, Makefile, nn.cpp and
+# tests.cpp are written by this tool; docs/'s pictures are added.
+COPIED = [".gitignore", ".clang-format", "plots/README.md", "LICENSE"]
+# The Makefile's targets that need what a handout lacks.
+DROPPED_TARGETS = ["mutants", "handout"]
+# README sections left out, by heading: what they say is for teachers.
+DROPPED_SECTIONS = re.compile(r"for teachers", re.IGNORECASE)
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "nn.cpp handout", "GIT_AUTHOR_EMAIL": "handout@nn-cpp.invalid",
+    "GIT_AUTHOR_DATE": "2000-01-01T00:00:00+0000", "GIT_COMMITTER_NAME": "nn.cpp handout",
+    "GIT_COMMITTER_EMAIL": "handout@nn-cpp.invalid",
+    "GIT_COMMITTER_DATE": "2000-01-01T00:00:00+0000", "GIT_CONFIG_NOSYSTEM": "1",
+}
+GIT_FLAGS = ["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false",
+             "-c", "core.hooksPath=/dev/null", "-c", "user.useConfigOnly=false"]
+
+
+def fail(message, status=2):
+    print(f"handout: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
+
+
+def available():
+    return [e for e in WRITE_IT if "pending" not in e]
+
+
+def by_number(number):
+    return next(e for e in WRITE_IT if e["number"] == number)
+
+
+def choose(spec):
+    """The exercises named by `spec` ("all", or numbers separated by commas), in order."""
+    accepted = ",".join(str(e["number"]) for e in available())
+    if spec in (None, "", "all"):
+        return available()
+    numbers = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) not in [e["number"] for e in available()]:
+            pending = [e for e in WRITE_IT if str(e["number"]) == part and "pending" in e]
+            why = f" ({part}: {pending[0]['pending']})" if pending else ""
+            fail(f"EXERCISES={spec}: takes 'all' or some of {accepted}, separated by commas"
+                 f"{why}")
+        numbers.append(int(part))
+    return [e for e in available() if e["number"] in numbers]
+
+
+# ---- What goes in -------------------------------------------------------------------------
+
+def replace_once(text, original, replacement, where):
+    count = text.count(original)
+    if count != 1:
+        fail(f"{where}: its original occurs {count} times, not once; fix tools/exercises.py:"
+             f"\n{original}", 1)
+    return text.replace(original, replacement)
+
+
+def apply_leaks(files, exercises):
+    for e in exercises:
+        for path, original, replacement in e["leaks"]:
+            files[path] = replace_once(files[path], original, replacement,
+                                       f"exercise {e['number']}'s leak in {path}")
+
+
+def apply_stubs(source, exercises):
+    for e in exercises:
+        for signature, body in e["stubs"]:
+            source = stub_source(source, signature, body)
+    return source
+
+
+def section_of(source, signature):
+    """The number of the nn.cpp section a function is in, from the banner above it."""
+    before = source[:source.index(signature)]
+    return re.findall(r"^// (\d+)\. ", before, re.MULTILINE)[-1]
+
+
+def drop_sections(readme):
+    """README.md without the sections (and their subsections) whose heading is for teachers."""
+    out, dropping, fence = [], None, False
+    for line in readme.split("\n"):
+        if line.startswith("```"):
+            fence = not fence
+        heading = None if fence else re.match(r"^(#+) ", line)
+        if heading and dropping is not None and len(heading.group(1)) <= dropping:
+            dropping = None
+        if heading and dropping is None and DROPPED_SECTIONS.search(line):
+            dropping = len(heading.group(1))
+        if dropping is None:
+            out.append(line)
+    return "\n".join(out)
+
+
+def makefile(text, exercises):
+    """The Makefile without DROPPED_TARGETS (each with the paragraph it sits in), with grade."""
+    paragraphs = text.rstrip("\n").split("\n\n")
+    for target in DROPPED_TARGETS:
+        hits = [p for p in paragraphs if re.search(rf"^{target}:", p, re.MULTILINE)]
+        if len(hits) != 1:
+            fail(f"Makefile: found {len(hits)} paragraphs with the target {target}, not 1", 1)
+        paragraphs.remove(hits[0])
+    out = "\n\n".join(paragraphs) + "\n"
+    phony = re.search(r"^\.PHONY:.*$", out, re.MULTILINE)
+    names = [n for n in phony.group(0).split()[1:] if n not in DROPPED_TARGETS] + ["grade"]
+    out = out.replace(phony.group(0), ".PHONY: " + " ".join(names))
+    grade = ("# `make grade` scores the exercises of this handout (grade.sh): it builds the\n"
+             "# lesson's tests, runs those of each exercise and prints a table and a total.\n"
+             "grade:\n\tCXX=\"$(CXX)\" sh grade.sh\n")
+    clean = re.search(r"^clean:", out, re.MULTILINE)
+    out = out[:clean.start()] + grade + "\n" + out[clean.start():]
+    for word in ("tools/", "pin/", ".ci/"):
+        if word in out:
+            fail(f"Makefile: the handout's Makefile still mentions {word}", 1)
+    return out
+
+
+def grade_script(exercises, answer_key):
+    lines = [f"{e['number']}|{e['points']}|{e['title']}|{' '.join(e['tests'])}"
+             for e in exercises]
+    script = read("tools/grade.sh").replace("@EXERCISES@", "\n".join(lines))
+    first, rest = script.split("\n", 1)
+    marker = MARKER + (f"\n{ANSWER_KEY_MARKER}" if answer_key else "")
+    return first + "\n" + marker + "\n" + rest
+
+
+def names_list(numbers):
+    return ", ".join(str(n) for n in numbers) if numbers else "nothing"
+
+
+def introduction(exercises, answer_key, source):
+    chosen = [e["number"] for e in exercises]
+    rows = []
+    for e in exercises:
+        where = ", ".join(f"`{stub_name(s)}` (section {section_of(source, s)})"
+                          for s, _ in e["stubs"])
+        first = [n for n in e["needs"] if n in chosen]
+        rows.append(f"| {e['number']} | {e['title']} | {where} | {e['points']} | "
+                    f"{', '.join(e['tests'])} | {names_list(first)} |")
+    see = []
+    for x in SEE_AND_CHANGE:
+        first = [n for n in x["needs"] if n in chosen]
+        see.append(f"| {x['number']} | {x['title']} | "
+                   f"{names_list(first) if first else 'works as it is'} |")
+    total = sum(e["points"] for e in exercises)
+    if answer_key:
+        head = (f"# nn.cpp: the answer key of a handout of exercises {names_list(chosen)}\n\n"
+                "This is the handout of the exercises below with every body in place: the "
+                "teacher's copy.\n`make grade` gives it full points. The handout itself, "
+                "without `--answer-key`, has\nthe bodies below stubbed.\n")
+    else:
+        head = (f"# nn.cpp: a handout of exercises {names_list(chosen)}\n\n"
+                "This folder is the lesson nn.cpp with the bodies of some functions taken out,"
+                " for you to\nwrite back. Each one now holds a stub that compiles and a "
+                "`// TODO exercise N`; g++ warns\nabout their unused parameters until you "
+                "write them. Comments elsewhere that gave an answer\naway were rewritten. "
+                "The folder is a git repository with one commit: `git diff` shows what\n"
+                "you have changed.\n")
+    return f"""{head}
+## The exercises to do
+
+| exercise | write | the bodies taken out | points | the tests that grade it | write first |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+Each exercise's text is under "Exercises" in the README below; where it says to delete a
+body, that is done. "Write first": the tests of that exercise go through those bodies
+too, so they pass only once those are written.
+
+    make check T=WORD   # builds the lesson's tests, runs those whose names contain WORD
+    make grade          # builds them and scores every exercise above: a table and a total
+
+`make check T=add_sub` runs every test whose name contains add_sub, and prints each
+failure's message. `make grade` runs the tests of each exercise above, one at a time, and
+gives an exercise its points ({total} in all) when every one of its tests passes; a test
+that crashes or runs longer than 60 s counts as failed, and the others still run. It needs
+only sh and a C++ compiler. Until the bodies are written, `make test`, `make check`
+without T and the experiments that go through them fail or print other numbers than the
+README's: the README below describes the finished lesson, where every test passes.
+
+## See it, change it: what to write first
+
+These exercises run the program or the tests as they are, or after a small change. Those
+that go through a body taken out here give the README's numbers only once it is written.
+
+| exercise | | write first |
+|---|---|---|
+{chr(10).join(see)}
+
+Not in this folder: the repository's pin/ (how the PyTorch figures were made), tools/ and
+.ci/, which the README mentions, and the README's part for teachers.
+
+---
+
+"""
+
+
+def handout_files(exercises, answer_key):
+    """{path in the handout: bytes}."""
+    files = {p: read(p) for p in ("nn.cpp", "tests.cpp", "README.md", "Makefile")}
+    original_nn = files["nn.cpp"]
+    apply_leaks(files, exercises)
+    if not answer_key:
+        files["nn.cpp"] = apply_stubs(files["nn.cpp"], exercises)
+    files["README.md"] = (introduction(exercises, answer_key, original_nn)
+                          + drop_sections(files["README.md"]))
+    files["Makefile"] = makefile(files["Makefile"], exercises)
+    files["grade.sh"] = grade_script(exercises, answer_key)
+    out = {path: text.encode() for path, text in files.items()}
+    for path in COPIED:
+        if os.path.isfile(os.path.join(ROOT, path)):
+            with open(os.path.join(ROOT, path), "rb") as f:
+                out[path] = f.read()
+    for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
+        if name.lower().endswith(PICTURES):
+            with open(os.path.join(ROOT, "docs", name), "rb") as f:
+                out["docs/" + name] = f.read()
+    return out
+
+
+# ---- Writing it ---------------------------------------------------------------------------
+
+def git(folder, *args, text=True):
+    return subprocess.run(["git", *GIT_FLAGS, *args], cwd=folder, check=True, text=text,
+                          env=dict(os.environ, **GIT_ENV), capture_output=True).stdout
+
+
+def is_handout(folder):
+    try:
+        with open(os.path.join(folder, "grade.sh")) as f:
+            return MARKER in f.read(2000)
+    except OSError:
+        return False
+
+
+def write_handout(out, files, message, answer_key):
+    out = os.path.abspath(out)
+    if os.path.exists(out):
+        if not os.path.isdir(out):
+            fail(f"{out} exists and is not a folder; choose another HANDOUT")
+        if os.listdir(out) and not is_handout(out):
+            fail(f"{out} is not empty and is not a handout made by this tool; remove it or "
+                 "choose another HANDOUT")
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=".handout-", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(work, 0o777 & ~umask)
+        for path, data in sorted(files.items()):
+            os.makedirs(os.path.dirname(os.path.join(work, path)), exist_ok=True)
+            with open(os.path.join(work, path), "wb") as f:
+                f.write(data)
+            os.chmod(os.path.join(work, path), 0o644)
+        git(work, "init", "-q")
+        git(work, "symbolic-ref", "HEAD", "refs/heads/main")
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", message)
+        problems = check(work)
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            fail("the handout gives answers away (above); nothing was written", 1)
+        if os.path.exists(out):
+            old = tempfile.mkdtemp(prefix=".handout-old-", dir=parent)
+            os.rename(out, os.path.join(old, "previous"))
+            os.rename(work, out)
+            shutil.rmtree(old)
+        else:
+            os.rename(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return git(out, "rev-parse", "HEAD").strip()
+
+
+# ---- The leak check -----------------------------------------------------------------------
+
+def normal(text):
+    return " ".join(text.split())
+
+
+def code_and_comment(line):
+    code, _, comment = line.partition("//")
+    return normal(code), normal(comment)
+
+
+def telltales(exercises):
+    """[(exercise, telltale, where it comes from)] and [(exercise, line, why it is left out)]."""
+    source = read("nn.cpp")
+    found, skipped = [], []
+    for e in exercises:
+        rest = source
+        bodies = []
+        for signature, _ in e["stubs"]:
+            open_brace, close_brace = body_span(rest, signature)
+            bodies.append((stub_name(signature), rest[open_brace + 1:close_brace]))
+            rest = rest[:open_brace + 1] + rest[close_brace:]
+        rest_lines = [normal(line) for line in rest.split("\n")]
+        stub_lines = {normal(line) for _, stub in e["stubs"] for line in stub.split("\n")}
+        stub_parts = {part for line in stub_lines for part in code_and_comment(line)}
+        for name, body in bodies:
+            for line in body.split("\n"):
+                for part, shortest in zip(code_and_comment(line), (10, 8)):
+                    if len(part) < shortest or part in stub_parts:
+                        continue
+                    if part.startswith("for ("):  # a loop's header alone gives nothing away
+                        skipped.append((e["number"], part, "a loop's header"))
+                        continue
+                    if any(part in other for other in rest_lines):
+                        skipped.append((e["number"], part, "also elsewhere in nn.cpp"))
+                        continue
+                    found.append((e["number"], part, f"the body of {name}"))
+        for path, original, replacement in e["leaks"]:
+            kept = {normal(line) for line in replacement.split("\n")}
+            for line in original.split("\n"):
+                if len(normal(line)) >= 10 and normal(line) not in kept:
+                    found.append((e["number"], normal(line), f"a leak in {path}"))
+        for text in e["telltales"]:
+            found.append((e["number"], normal(text), LISTED))
+    return found, skipped
+
+
+def handout_exercises(folder):
+    """(the exercises a handout was made of, whether it is an answer key), from grade.sh."""
+    with open(os.path.join(folder, "grade.sh")) as f:
+        script = f.read()
+    table = script.split("cat <<'END'\n", 1)[1].split("\nEND\n", 1)[0]
+    numbers = [int(line.split("|")[0]) for line in table.split("\n") if line.strip()]
+    return [by_number(n) for n in numbers], ANSWER_KEY_MARKER in script
+
+
+def check(folder):
+    """The problems found in a handout: [one line each]; [] when it gives nothing away."""
+    if not is_handout(folder):
+        return [f"{folder}: not a handout (no grade.sh written by tools/handout.py)"]
+    exercises, answer_key = handout_exercises(folder)
+    found, _ = telltales(exercises)
+    if answer_key:  # the bodies are there on purpose; the leaks elsewhere must still be gone
+        found = [t for t in found if t[2].startswith("a leak")]
+    problems = []
+    commits = git(folder, "rev-list", "--all", "--count").strip()
+    if commits != "1":
+        problems.append(f"{folder}: {commits} commits, not 1: the history may hold answers")
+    texts = {}
+    for path in git(folder, "ls-files", "-z").split("\0"):
+        if path:
+            texts[f"{path} (committed)"] = git(folder, "show", f"HEAD:{path}", text=False)
+    for base, _, names in os.walk(folder):
+        if ".git" in base.split(os.sep):
+            continue
+        for name in names:
+            path = os.path.join(base, name)
+            with open(path, "rb") as f:
+                texts[os.path.relpath(path, folder)] = f.read()
+    for where, data in sorted(texts.items()):
+        if b"\0" in data:
+            continue  # a picture
+        for number, line in enumerate(data.decode(errors="replace").split("\n"), 1):
+            flat = normal(line)
+            for exercise, telltale, origin in found:
+                if origin == LISTED and where.startswith("README.md") and \
+                        not README_LEAKS_LISTED:
+                    continue
+                if telltale in flat:
+                    problems.append(f"{where}:{number}: exercise {exercise}'s answer, "
+                                    f"'{telltale}' (from {origin})")
+    if not README_LEAKS_LISTED:
+        print("handout: README.md is checked for the stubbed bodies' lines, not yet for the "
+              "strings tools/exercises.py lists (README_LEAKS_LISTED)", file=sys.stderr)
+    return problems
+
+
+# ---- Measuring what each exercise needs ----------------------------------------------------
+
+def run(command, folder, timeout=600):
+    try:
+        p = subprocess.run(command, cwd=folder, shell=True, capture_output=True, text=True,
+                           errors="replace", timeout=timeout,
+                           env=dict(os.environ, TEST_TIME_LIMIT="120"))
+        return p.returncode, p.stdout
+    except subprocess.TimeoutExpired:
+        return "timeout", ""
+
+
+def outcomes(stubbed, with_commands):
+    """Builds nn.cpp with the bodies of `stubbed` (exercise numbers) stubbed; returns
+    ({test: pass/fail/crash}, {command name: what it printed, normalised})."""
+    source = apply_stubs(read("nn.cpp"), [by_number(n) for n in stubbed])
+    with tempfile.TemporaryDirectory(prefix="handout_measure_") as work:
+        for name, text in (("nn.cpp", source), ("tests.cpp", read("tests.cpp"))):
+            with open(os.path.join(work, name), "w") as f:
+                f.write(text)
+        status, _ = run("nice g++ -std=c++17 -Og -DLESSON_ONLY -o tests tests.cpp", work)
+        if status != 0:
+            fail(f"measure: exercises {stubbed} stubbed do not build", 1)
+        _, printed = run("nice ./tests", work)
+        tests = {}
+        for line in printed.split("\n"):
+            words = line.split()
+            if len(words) == 2 and words[1] == "pass":
+                tests[words[0]] = "pass"
+            elif words[:1] in (["FAIL"], ["CRASH"]):
+                tests[words[1]] = words[0].lower()
+        commands = {}
+        if with_commands:
+            run("nice g++ -std=c++17 -O2 -o nn nn.cpp", work)
+            for name, command in COMMANDS.items():
+                if name == "check":
+                    commands[name] = all(v == "pass" for v in tests.values())
+                    continue
+                status, printed = run("nice " + command + " --out out", work)
+                if name == "bench":
+                    printed = " ".join(re.findall(r"(?:nodes|edges)_per_sample=\d+", printed))
+                printed = re.sub(r"Done in [0-9.]+ s", "Done", printed)
+                commands[name] = (status, printed)
+    return tests, commands
+
+
+def measure():
+    numbers = [e["number"] for e in available()]
+    configs = [((), True)] + [((n,), True) for n in numbers]
+    configs += [(pair, False) for pair in itertools.combinations(numbers, 2)]
+    configs += [(tuple(numbers), False)]
+    configs += [(tuple(m for m in numbers if m != n), False) for n in numbers]
+    print(f"measure: {len(configs)} builds, two at a time")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip([c for c, _ in configs],
+                           pool.map(lambda c: outcomes(*c), configs)))
+    base_tests, base_commands = results[()]
+    ok = True
+    bad = [t for t, v in base_tests.items() if v != "pass"]
+    if bad:
+        fail(f"measure: with nothing stubbed these fail: {bad}", 1)
+    for e in available():
+        n = e["number"]
+        for t in e["tests"]:
+            if t not in base_tests:
+                ok = False
+                print(f"exercise {n}: no lesson test is called {t}")
+        # Its stub must fail every one of its tests, alone, in every pair and all together.
+        for config, (tests, _) in results.items():
+            if n in config:
+                passing = [t for t in e["tests"] if tests.get(t) == "pass"]
+                if passing:
+                    ok = False
+                    print(f"exercise {n}: with {list(config)} stubbed, {passing} still pass")
+        needs = sorted(m for m in numbers if m != n and any(
+            results[(m,)][0].get(t) != "pass" for t in e["tests"]))
+        others = tuple(m for m in numbers if m != n)
+        alone = [t for t in e["tests"] if results[others][0].get(t) != "pass"]
+        if not needs and alone:
+            ok = False
+            print(f"exercise {n}: written alone among stubs, {alone} fail, though no one "
+                  "stub makes them fail")
+        line = f"exercise {n}: needs {needs}"
+        if needs != sorted(e["needs"]):
+            ok = False
+            line += f"; tools/exercises.py says {sorted(e['needs'])}"
+        print(line)
+        for m in needs:
+            failing = [t for t in e["tests"] if results[(m,)][0].get(t) != "pass"]
+            print(f"    with {m} stubbed: {', '.join(failing)} fail")
+    command_needs = {}
+    for name in COMMANDS:
+        command_needs[name] = sorted(
+            m for m in numbers if results[(m,)][1][name] != base_commands[name])
+        print(f"command {name} ({COMMANDS[name]}): changes with {command_needs[name]} stubbed")
+    for x in SEE_AND_CHANGE:
+        needs = sorted(set().union(*[command_needs[c] for c in x["commands"]])
+                       | {m for m in x["edits"] if m in numbers})
+        recorded = sorted(m for m in x["needs"] if m in numbers)
+        line = f"exercise {x['number']} ({x['title']}): needs {needs}"
+        if needs != recorded:
+            ok = False
+            line += f"; tools/exercises.py says {recorded}"
+        print(line)
+    print("measure: tools/exercises.py agrees" if ok else
+          "measure: update tools/exercises.py from the lines above")
+    return ok
+
+
+# ---- Command line -------------------------------------------------------------------------
+
+def option(args, name):
+    if name not in args:
+        return None
+    i = args.index(name)
+    if i + 1 >= len(args):
+        fail(f"{name} needs a value")
+    return args[i + 1]
+
+
+def main(args):
+    known = {"--exercises", "--out", "--answer-key", "--check", "--telltales", "--measure"}
+    for a in args:
+        if a.startswith("--") and a not in known:
+            fail(f"unknown option {a}; see the top of tools/handout.py")
+    if "--check" in args:
+        folder = option(args, "--check")
+        problems = check(folder)
+        print("\n".join(problems) if problems else
+              f"handout: {folder} gives no stubbed answer away")
+        return 1 if problems else 0
+    if "--measure" in args:
+        return 0 if measure() else 1
+    if "--telltales" in args:
+        spec = args[args.index("--telltales") + 1] if args[-1] != "--telltales" else None
+        found, skipped = telltales(choose(spec))
+        for exercise, text, origin in found:
+            print(f"{exercise:>2} telltale  {text}   ({origin})")
+        for exercise, text, why in skipped:
+            print(f"{exercise:>2} left out {text}   ({why})")
+        return 0
+    exercises = choose(option(args, "--exercises"))
+    answer_key = "--answer-key" in args
+    out = option(args, "--out") or "handout"
+    files = handout_files(exercises, answer_key)
+    message = (f"nn.cpp handout: exercises {names_list([e['number'] for e in exercises])}"
+               + (" (answer key: nothing stubbed)" if answer_key else ""))
+    commit = write_handout(out, files, message, answer_key)
+    print(f"handout: wrote {out}/ ({len(files)} files, commit {commit[:12]}): {message}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
