@@ -32,15 +32,13 @@ prints with the unstubbed program's output.
 
 # The file whose teacher's table `python3 tools/mutants.py --stubs --check-readme` checks. It
 # may move to a page of its own in docs/; change it here.
-TEACHERS_TABLE = "README.md"
+TEACHERS_TABLE = "docs/teachers.md"
 
-# ---- README.md: its leaks are still to be listed ----------------------------------------
-# README.md is being rewritten, so its own leaks are not listed yet. When the new README has
-# landed, add them to each exercise's `leaks` as ("README.md", original, replacement) (the
-# passages found in the README of this commit are in README_LEAKS_TO_LIST, at the end), then
-# set this to True: until then the leak check applies the `telltales` strings below (such
-# as "1 - y^2") to every file but README.md, which it checks for the bodies' lines only.
-README_LEAKS_LISTED = False
+# README.md's leaks are listed in each exercise's `leaks` like the others'. While this is
+# False (as it was during the README's rewrite) the leak check applies the `telltales`
+# strings (such as "1 - y^2") to every file but README.md, which it checks for the bodies'
+# lines and the listed leaks only.
+README_LEAKS_LISTED = True
 
 WRITE_IT = [
     {
@@ -64,8 +62,12 @@ WRITE_IT = [
             ("tests.cpp",
              "    // d(2 - x)/dx = -1 and d(2 / x)/dx = -2 / x^2, both derived by hand.\n",
              "    // d(2 - x)/dx and d(2 / x)/dx, both derived by hand.\n"),
+            ("README.md",
+             "derivative of that result with respect to each input (d(a * b)/da = b).",
+             "derivative of that result with respect to each input (d(a + b)/da = 1)."),
         ],
-        "telltales": ["d(ab)/da", "d(a/b)/d", "-a/b^2", "-a / b^2", "-2 / x^2"],
+        "telltales": ["d(ab)/da", "d(a * b)/da", "d(a/b)/d", "-a/b^2", "-a / b^2",
+                      "-2 / x^2"],
     },
     {
         "number": 8,
@@ -291,22 +293,3 @@ SEE_AND_CHANGE = [
     {"number": 25, "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
      "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
 ]
-
-# Found in the README of this commit; to become ("README.md", original, replacement) entries
-# once the rewritten README has landed. Exercise: what gives it away, and where.
-README_LEAKS_TO_LIST = {
-    6: ["exercise 6's text: 'Mind `2.0 / x`: d(a/b)/db = -a/b^2'"],
-    8: ["The public face: '(dy/dx = w (1 - y^2): check it by hand ...)'",
-        "exercise 8's text points at section 7, whose derivation the handout rewrites"],
-    11: ["exercise 11's text: 'Section 7 derives d(loss)/dz = softmax(z) - onehot' (the spec "
-         "the student works from; keep it)"],
-    12: ["map row 4: 'two loops: zero, then `input.grad += local * node.grad` on every edge, "
-         "last node first'",
-         "How the graph works: 'doing `input.grad += local * node.grad` on every edge'",
-         "exercise 12's text: 'Two loops: zero the computed nodes, add 1 to the output's grad "
-         "(add, not set ...), then walk from the last node to the first'"],
-    "all": ["### For teachers: handing out a file with a body deleted (handout.py drops it: "
-            "it names the leaks and the teacher's table)",
-            "'Start from a clean checkout, where all of them pass; `git checkout nn.cpp` puts "
-            "the file back' (false in a handout; the handout's own instructions say so)"],
-}

@@ -43,9 +43,10 @@ MARKER = "# nn.cpp handout grader"  # grade.sh's first comment: a folder holding
 ANSWER_KEY_MARKER = "# answer key: nothing stubbed"
 LISTED = "tools/exercises.py's list"
 PICTURES = (".gif", ".png", ".jpg", ".jpeg", ".svg", ".ppm")
-# Files copied as they are (when the repository has them); README.md, Makefile, nn.cpp and
-# tests.cpp are written by this tool; docs/'s pictures are added.
-COPIED = [".gitignore", ".clang-format", "plots/README.md", "LICENSE"]
+# Files copied (when the repository has them), their leaks replaced; README.md, Makefile,
+# nn.cpp and tests.cpp are written by this tool, and docs/'s pictures added. No other page
+# of docs/ goes in: answers.md is the answer key, teachers.md is for teachers.
+COPIED = [".gitignore", ".clang-format", "plots/README.md", "LICENSE", "docs/reference.md"]
 # The Makefile's targets that need what a handout lacks.
 DROPPED_TARGETS = ["mutants", "handout"]
 # README sections left out, by heading: what they say is for teachers.
@@ -232,12 +233,13 @@ README's: the README below describes the finished lesson, where every test passe
 These exercises run the program or the tests as they are, or after a small change. Those
 that go through a body taken out here give the README's numbers only once it is written.
 
-| exercise | | write first |
+| exercise | title | write first |
 |---|---|---|
 {chr(10).join(see)}
 
-Not in this folder: the repository's pin/ (how the PyTorch figures were made), tools/ and
-.ci/, which the README mentions, and the README's part for teachers.
+Not in this folder, though the README mentions them: the repository's pin/ (how the
+PyTorch figures were made), tools/, .ci/, and the teacher's pages docs/answers.md (what
+each exercise prints, and model answers) and docs/teachers.md.
 
 ---
 
@@ -247,6 +249,7 @@ Not in this folder: the repository's pin/ (how the PyTorch figures were made), t
 def handout_files(exercises, answer_key):
     """{path in the handout: bytes}."""
     files = {p: read(p) for p in ("nn.cpp", "tests.cpp", "README.md", "Makefile")}
+    files.update({p: read(p) for p in COPIED if os.path.isfile(os.path.join(ROOT, p))})
     original_nn = files["nn.cpp"]
     apply_leaks(files, exercises)
     if not answer_key:
@@ -256,10 +259,6 @@ def handout_files(exercises, answer_key):
     files["Makefile"] = makefile(files["Makefile"], exercises)
     files["grade.sh"] = grade_script(exercises, answer_key)
     out = {path: text.encode() for path, text in files.items()}
-    for path in COPIED:
-        if os.path.isfile(os.path.join(ROOT, path)):
-            with open(os.path.join(ROOT, path), "rb") as f:
-                out[path] = f.read()
     for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
         if name.lower().endswith(PICTURES):
             with open(os.path.join(ROOT, "docs", name), "rb") as f:
