@@ -199,7 +199,7 @@ WRITE_IT = [
         ],
         "tests": ["test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation"],
         "points": 10,
-        "needs": [],
+        "needs": [12],
         "leaks": [
             ("nn.cpp",
              "// scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is the local "
@@ -232,8 +232,9 @@ OTHER_STUBS = [
     ("void shuffle(std::vector<int>& items, Rng& rng)", ""),
 ]
 
-# The commands --measure runs on each stubbed copy, by name. "check" runs the lesson's tests;
-# bench is compared on its node and edge counts only (its times differ from run to run).
+# The commands --measure runs on each stubbed copy, by name. "check" is whether the lesson's
+# tests (those whose names hold T) pass; bench is compared on its node and edge counts only
+# (its times differ from run to run).
 COMMANDS = {
     "graph": "./nn graph",
     "bench": "./nn bench",
@@ -241,36 +242,45 @@ COMMANDS = {
     "xor-2-tanh": "./nn xor --hidden 2 --act tanh",
     "spiral": "./nn spiral",
     "spiral-sgd": "./nn spiral --optimizer sgd --lr 0.02",
+    "spiral-dropout": "./nn spiral --dropout 0.2",
     "momentum": "./nn momentum",
     "check": "make check",
+    "check-relu": "make check T=relu",
+    "check-exp": "make check T=exp",
 }
 
+# The exercises that stub nothing: see it, change it, and the two write-it exercises that
+# add code (7, 9).
 SEE_AND_CHANGE = [
     {"number": 1, "title": "The chain rule in numbers", "commands": ["graph"], "edits": [],
      "needs": [6, 8, 12]},
     {"number": 2, "title": "Count a graph", "commands": ["bench"], "edits": [],
      "needs": []},
     {"number": 3, "title": "Why +=", "commands": ["check"], "edits": [12],
-     "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+     "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
     {"number": 4, "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
      "needs": [6, 8, 10, 12, 13, 14]},
     {"number": 5, "title": "Fan-in", "commands": ["spiral"], "edits": [],
      "needs": [6, 12, 13, 14]},
+    {"number": 7, "title": "A new op: leaky_relu", "commands": ["check-relu"], "edits": [],
+     "needs": [12]},
+    {"number": 9, "title": "A gradient check of your own", "commands": ["check-exp"],
+     "edits": [], "needs": [12]},
     {"number": 18, "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
      "needs": [6, 8, 10, 12]},
     {"number": 19, "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
      "edits": [], "needs": [6, 8, 10, 12, 13, 14]},
     {"number": 20, "title": "Memorising", "commands": ["spiral"], "edits": [],
      "needs": [6, 12, 13, 14]},
-    {"number": 21, "title": "L2 (and dropout) against memorising", "commands": ["spiral"],
-     "edits": [], "needs": [6, 12, 13, 14]},
+    {"number": 21, "title": "L2 and dropout against memorising",
+     "commands": ["spiral", "spiral-dropout"], "edits": [], "needs": [6, 12, 13, 14, 16]},
     {"number": 22, "title": "Momentum", "commands": ["momentum"], "edits": [],
      "needs": [6, 12, 13]},
     {"number": 23, "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
      "needs": [6, 8, 10, 12]},
     # Its epoch ratio is a time: the hand-written loops must be written too (8, 11, 17).
     {"number": 24, "title": "Pay for the fused neuron", "commands": ["check", "bench"],
-     "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+     "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
     {"number": 25, "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
-     "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 17]},
+     "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
 ]
