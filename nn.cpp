@@ -14,15 +14,15 @@
 //
 // `./nn` prints what each experiment learns and writes results.csv, one CSV log per
 // training run, PPM pictures and GIF animations of learning to plots/. `./nn graph`
-// prints a small graph with every gradient in it (section 4) and writes it for Graphviz;
+// prints a small graph with every gradient in it (section 3) and writes it for Graphviz;
 // `./nn --help` lists the experiments and flags.
 //
 // Map of the file. Sections 1-12 are the lesson; 13-18 are plumbing, skip them on a first
 // read.
-//    1. Random numbers        a seeded generator of our own, so every run is repeatable
-//    2. The graph             Value: a number that remembers how it was computed
-//    3. Operations            each op's result and its local derivatives, side by side
-//    4. Backward              the chain rule, one loop over the graph in reverse
+//    1. The graph             Value: a number that remembers how it was computed
+//    2. Operations            each op's result and its local derivatives, side by side
+//    3. Backward              the chain rule, one loop over the graph in reverse
+//    4. Random numbers        a seeded generator of our own, so every run is repeatable
 //    5. Neuron, Layer, MLP    networks built from Values; a neuron as one node
 //    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
 //    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
@@ -59,47 +59,7 @@
 const double pi = 3.14159265358979323846;
 
 // ---------------------------------------------------------------------------------------
-// 1. Random numbers
-// ---------------------------------------------------------------------------------------
-// Why our own: <random>'s distributions are allowed to differ between standard libraries,
-// and an exercise whose answer changes with the compiler is a bad exercise. splitmix64 is a
-// few lines, passes the usual statistical tests, and every seed (even 0) works.
-
-struct Rng {
-    uint64_t state;
-
-    uint64_t next() {
-        state += 0x9E3779B97F4A7C15ull;
-        uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-
-    // Uniform in [0, 1): the top 53 bits fill a double's mantissa exactly.
-    double uniform() { return double(next() >> 11) / 9007199254740992.0; }
-
-    // Standard normal (mean 0, variance 1) by Box-Muller: two uniforms become a radius and
-    // an angle.
-    double gaussian() {
-        double u1 = 1.0 - uniform();  // in (0, 1], so log(u1) is finite
-        double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * pi * u2);
-    }
-
-    // Uniform integer in [0, n). The modulo bias is below 1e-17 for the n we use.
-    int below(int n) { return int(next() % uint64_t(n)); }
-};
-
-// Fisher-Yates, written out because std::shuffle's order differs between libraries: every
-// one of the n! orders is equally likely.
-void shuffle(std::vector<int>& items, Rng& rng) {
-    for (int i = int(items.size()) - 1; i > 0; --i)
-        std::swap(items[i], items[rng.below(i + 1)]);
-}
-
-// ---------------------------------------------------------------------------------------
-// 2. The graph: every number the network computes is a node
+// 1. The graph: every number the network computes is a node
 // ---------------------------------------------------------------------------------------
 // A network learns by moving each weight w a little against d(loss)/dw, the derivative of
 // its loss (one number that says how wrong the network is, section 6) with respect to that
@@ -115,7 +75,7 @@ void shuffle(std::vector<int>& items, Rng& rng) {
 //
 // Nodes live in one vector, in the order they were made. A node can only be computed from
 // nodes made before it, so walking the vector from the end reaches every node before any
-// of its inputs. That is all backward (section 4) needs: no pointers, no recursion,
+// of its inputs. That is all backward (section 3) needs: no pointers, no recursion,
 // nothing to leak.
 
 struct Edge {
@@ -153,7 +113,7 @@ struct Value {
 
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
-    void backward() const;  // section 4
+    void backward() const;  // section 3
 
     Node& node() const {
         assert(id < int(graph.nodes.size()) && "Value used after its graph was truncated");
@@ -169,7 +129,7 @@ Value::Value(double data, const char* op, size_t first_edge) : id(int(graph.node
 
 Value::Value(double x) : Value(x, "leaf", graph.edges.size()) {}
 
-// Appends a node and one edge to each of its inputs. Every operation in section 3 ends
+// Appends a node and one edge to each of its inputs. Every operation in section 2 ends
 // with this call.
 Value add_node(double data, const char* op, std::initializer_list<Edge> inputs) {
     size_t first_edge = graph.edges.size();
@@ -192,7 +152,7 @@ void graph_truncate(size_t node_count) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. Operations: the result, and its derivative with respect to each input
+// 2. Operations: the result, and its derivative with respect to each input
 // ---------------------------------------------------------------------------------------
 // Each op computes its result from its inputs' data, then records one edge per input with
 // the local derivative written as the math says it. Adding an op touches only this
@@ -277,7 +237,7 @@ Value relu(Value x) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 4. Backward: the chain rule, applied on every edge, in reverse creation order
+// 3. Backward: the chain rule, applied on every edge, in reverse creation order
 // ---------------------------------------------------------------------------------------
 // Call it on a Value `out` (the loss). For every node n that `out` was computed from, we
 // want d(out)/dn: how much out moves when n alone is nudged and everything made after n
@@ -355,6 +315,49 @@ void print_graph(size_t first) {
                         names[edge.input - int(first)], edge.local, edge.local * n.grad);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. Random numbers: the same seed, the same numbers, on any compiler
+// ---------------------------------------------------------------------------------------
+// A network starts from random weights (section 5), and training visits the points in a
+// random order (section 10). What matters is that a seed always gives the same numbers, on
+// any compiler; how they are made can be skimmed. We write our own generator because
+// <random>'s distributions are allowed to differ between standard libraries, and an
+// exercise whose answer changes with the compiler is a bad exercise. splitmix64 is a few
+// lines, passes the usual statistical tests, and every seed (even 0) works.
+
+struct Rng {
+    uint64_t state;
+
+    uint64_t next() {
+        state += 0x9E3779B97F4A7C15ull;
+        uint64_t z = state;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+
+    // Uniform in [0, 1): the top 53 bits fill a double's mantissa exactly.
+    double uniform() { return double(next() >> 11) / 9007199254740992.0; }
+
+    // Standard normal (mean 0, variance 1) by Box-Muller: two uniforms become a radius and
+    // an angle.
+    double gaussian() {
+        double u1 = 1.0 - uniform();  // in (0, 1], so log(u1) is finite
+        double u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * pi * u2);
+    }
+
+    // Uniform integer in [0, n). The modulo bias is below 1e-17 for the n we use.
+    int below(int n) { return int(next() % uint64_t(n)); }
+};
+
+// Fisher-Yates, written out because std::shuffle's order differs between libraries: every
+// one of the n! orders is equally likely.
+void shuffle(std::vector<int>& items, Rng& rng) {
+    for (int i = int(items.size()) - 1; i > 0; --i)
+        std::swap(items[i], items[rng.below(i + 1)]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -643,7 +646,7 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 //
 // A layer: neuron j has its own g[j], delta[j], weights W[j][0..n-1] and bias b[j], and
 // all of them read the same inputs. So every input in[i] feeds every neuron, and its
-// gradient is the sum of what comes back from each (the `+=` of section 4):
+// gradient is the sum of what comes back from each (the `+=` of section 3):
 //     delta[j]         = g[j] * act'(z[j])      (delta[j] = g[j] in the output layer)
 //     d(loss)/dW[j][i] = delta[j] * in[i]
 //     d(loss)/db[j]    = delta[j]
@@ -1338,7 +1341,7 @@ TrainConfig moons_settings() {
 //     and 1396 edges a point instead of 86 and 759; ratio 11.0, an epoch about 3x as long;
 //   - Edge's constructor, so that weighted_sum builds each edge in place: pushing a braced
 //     {input, local} without it gave 5.9 (the pair is stored, then copied).
-// tanh through exp (section 3), as accurate as std::tanh, is there for speed: std::tanh
+// tanh through exp (section 2), as accurate as std::tanh, is there for speed: std::tanh
 // gave 5.3.
 // The hand-written loops know the network's shape and build nothing.
 //
