@@ -82,8 +82,7 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    // A constructor, so that graph.edges.emplace_back(input, local) can build an edge
-    // directly in the vector (section 12 measured why that matters).
+    // Speed only, skip it: lets emplace_back build an edge in place (section 12 measures it).
     Edge(int input_, double local_) : input(input_), local(local_) {}
 };
 
@@ -97,40 +96,51 @@ struct Node {
 
 struct Graph {
     std::vector<Node> nodes;
-    std::vector<Edge> edges;  // each node's edges, one run after another
+    std::vector<Edge> edges;  // each node's edges, one run after another, in node order
 };
 
-// The one graph every Value belongs to. It is global for the same reason PyTorch's is:
-// `a * b` has nowhere else to put the node it makes.
+// There is one graph, and every Value belongs to it, so that any Values can meet in one
+// expression (a weight times an input plus a constant) and backward finds all the nodes in
+// one vector. It is a global because an operator could reach it no other way: `a * b` is
+// given a and b only, and must put the node it makes somewhere.
 Graph graph;
 
 // A Value is a handle to a node: its index in graph.nodes. Copying one copies an int.
 struct Value {
     int id;
 
-    Value(double x);  // a new leaf: `Value x = 2.0;`, and 3.0 in `x * 3.0`
-    Value(double data, const char* op, size_t first_edge);  // a new node, see below
+    Value(double x);  // a new leaf: `Value x = 2.0;`, and the 3.0 in `x * 3.0`
+    Value(double data, const char* op, size_t first_edge);  // a computed node, see below
 
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
     void backward() const;  // section 3
 
+    // The node this Value names. A training step drops the nodes it made once it is done
+    // (graph_truncate, below); the assert catches a Value kept from such a step.
     Node& node() const {
         assert(id < int(graph.nodes.size()) && "Value used after its graph was truncated");
         return graph.nodes[id];
     }
 };
 
-// Appends a node whose edges, graph.edges[first_edge, end), have just been pushed.
+// A leaf has no edges. Its empty run of them is put at the end of graph.edges, where the
+// next node's will start, so that the runs still follow one another (graph_truncate,
+// below, relies on that).
+Value::Value(double x) : id(int(graph.nodes.size())) {
+    graph.nodes.push_back({x, 0.0, "leaf", int(graph.edges.size()), 0});
+}
+
+// A computed node. The operation that makes it has just pushed its edges, one per input,
+// onto the end of graph.edges, from first_edge on; the node records where they start and
+// how many there are.
 Value::Value(double data, const char* op, size_t first_edge) : id(int(graph.nodes.size())) {
     int edge_count = int(graph.edges.size() - first_edge);
     graph.nodes.push_back({data, 0.0, op, int(first_edge), edge_count});
 }
 
-Value::Value(double x) : Value(x, "leaf", graph.edges.size()) {}
-
-// Appends a node and one edge to each of its inputs. Every operation in section 2 ends
-// with this call.
+// Pushes one edge to each of the node's inputs, then the node. Every operation in section
+// 2 ends with this call.
 Value add_node(double data, const char* op, std::initializer_list<Edge> inputs) {
     size_t first_edge = graph.edges.size();
     for (const Edge& e : inputs) graph.edges.emplace_back(e.input, e.local);
@@ -202,9 +212,10 @@ Value log(Value x) {
     return add_node(std::log(x.data()), "log", {{x.id, 1.0 / x.data()}});  // d/dx ln x = 1/x
 }
 
-// tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition, taken at |x| so that the exponent
-// is never positive and large |x| give exactly +-1. It agrees with the C library's
-// std::tanh to 5e-16 (a test checks) and is faster (section 12 measured it).
+// tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition. std::tanh would do as well; this
+// one is here only for speed (section 12 measures it), so a first reader can skip how it
+// works: it is taken at |x| so that the exponent is never positive and large |x| give
+// exactly +-1, and it agrees with std::tanh to 5e-16 (a test checks).
 double tanh_of(double x) {
     double e = std::exp(-2.0 * std::fabs(x));
     double t = (1.0 - e) / (1.0 + e);
@@ -258,7 +269,8 @@ Value relu(Value x) {
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
 // (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
 // one only to tensors that ask for it.) Computed nodes start from zero on every call. The
-// output's own grad gets 1 added, not set, for the same reason: it may be a leaf.
+// output's own grad gets 1 added, not set, since the output may itself be a leaf (backward
+// called on a weight), and a leaf's grad accumulates.
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
