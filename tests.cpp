@@ -215,37 +215,54 @@ void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
     graph_truncate(keep);
 }
 
+// A neuron, tanh(w . x + b), three ways: with the fused weighted_sum node, with
+// weighted_sum_literal's chain of + and *, and on plain doubles. The two graphs must agree to
+// the last bit (the same sums in the same order), and, so that they cannot agree by being
+// wrong the same way, the value must equal the plain one and every gradient the finite
+// difference of the plain one.
+double plain_neuron(const std::vector<double>& in) {  // in: w0 w1 w2 x0 x1 x2 b
+    return std::tanh(in[6] + in[0] * in[3] + in[1] * in[4] + in[2] * in[5]);
+}
+
 void test_weighted_sum_node_equals_the_chain_of_adds_and_muls() {
     size_t keep = graph.nodes.size();
-    std::vector<Value> w = {0.3, -1.1, 2.0}, x = {1.5, 0.25, -0.75};
-    Value b = 0.4;
+    const std::vector<double> in = {0.3, -1.1, 2.0, 1.5, 0.25, -0.75, 0.4};
+    std::vector<Value> w = {in[0], in[1], in[2]}, x = {in[3], in[4], in[5]};
+    Value b = in[6];
     std::vector<Value> all = {w[0], w[1], w[2], x[0], x[1], x[2], b};
     Value fused = tanh(weighted_sum(w, x, b));
     fused.backward();
     std::vector<double> fused_grads;
     for (Value v : all) fused_grads.push_back(v.grad());
     for (Value v : all) v.grad() = 0;
-    Value chain = tanh(b + w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
+    Value chain = tanh(weighted_sum_literal(w, x, b));
     chain.backward();
-    check_close(fused.data(), chain.data(), 1e-15, "same value");
+    check_close(fused.data(), plain_neuron(in), 1e-15, "the fused node's value, against doubles");
+    check_close(chain.data(), fused.data(), 0, "the chain's value, against the fused node's");
     const char* names[] = {"w0", "w1", "w2", "x0", "x1", "x2", "b"};
-    for (size_t k = 0; k < all.size(); ++k)
-        check_close(all[k].grad(), fused_grads[k], 1e-15, std::string("same gradient for ") + names[k]);
+    for (size_t k = 0; k < all.size(); ++k) {
+        std::vector<double> up = in, down = in;
+        up[k] += 1e-6;
+        down[k] -= 1e-6;
+        double numeric = (plain_neuron(up) - plain_neuron(down)) / 2e-6;
+        std::string name = names[k];
+        check_close(fused_grads[k], numeric, 1e-6, "fused: d/d" + name + ", finite difference");
+        check_close(all[k].grad(), fused_grads[k], 0, "chain: d/d" + name + ", as fused");
+    }
     graph_truncate(keep);
 }
 
 // Builds one point's graph through the network, neurons made either as one weighted_sum
-// node or as the chain b + w0*x0 + w1*x1 + ..., and the softmax cross-entropy on top;
-// returns how many nodes and edges that added.
+// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ..., and the softmax
+// cross-entropy on top; returns how many nodes and edges that added.
 std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     std::vector<Value> x = {0.3, -0.2};
     for (const Layer& layer : model.layers) {
         std::vector<Value> out;
         for (const Neuron& n : layer.neurons) {
-            Value s = n.bias;
-            if (fused) s = weighted_sum(n.weights, x, n.bias);
-            for (size_t i = 0; !fused && i < x.size(); ++i) s = s + n.weights[i] * x[i];
+            Value s = fused ? weighted_sum(n.weights, x, n.bias)
+                            : weighted_sum_literal(n.weights, x, n.bias);
             out.push_back(layer.linear ? s : activate(s, layer.act));
         }
         x = out;
@@ -256,9 +273,11 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
     return added;
 }
 
-// The counts nn.cpp's comments give, worked out by hand. A neuron with n inputs: 1 node and
+// The counts of exercises 2 and 22, worked out by hand from section 5's counts for one
+// neuron and from the ops section 6's loss is made of. A neuron with n inputs: 1 node and
 // 2n + 1 edges fused, 2n nodes and 4n edges as a chain; an activation: 1 node, 1 edge.
-// Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges. Two inputs are leaves.
+// Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each
+// of its K + 1 uses). Two inputs are leaves.
 void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
     size_t keep = graph.nodes.size();
     MLP model(2, {16, 16, 3}, Activation::Tanh);
@@ -267,7 +286,7 @@ void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
     size_t chain_nodes = 2 + 16 * (4 + 1) + 16 * (32 + 1) + 3 * 32 + (4 * 3 + 5);
     size_t chain_edges = 16 * (8 + 1) + 16 * (64 + 1) + 3 * 64 + (5 * 3 + 5);
     check(fused_nodes == 86 && fused_edges == 759 && chain_nodes == 723 && chain_edges == 1396,
-          "the hand counts are 86, 759, 723 and 1396, as nn.cpp's comments say");
+          "the hand counts are 86, 759, 723 and 1396");
     auto fused = graph_size_of_one_point(model, true), chain = graph_size_of_one_point(model, false);
     check(fused.first == fused_nodes, fmt("fused: %g nodes, want %g", fused.first, fused_nodes));
     check(fused.second == fused_edges, fmt("fused: %g edges, want %g", fused.second, fused_edges));
