@@ -564,9 +564,11 @@ std::vector<double> softmax(const std::vector<double>& z) {
 //     loss = -log( e^z[label] / sum_i e^z[i] ) = log(sum_i e^z[i]) - z[label].
 // e^z overflows for z > 709, so we use log sum_i e^z[i] = m + log sum_i e^(z[i] - m),
 // true for any m. With m = max z every exponent is <= 0 and the largest term is exactly 1,
-// so the sum lies in [1, K] and its log is finite. m is a plain number, not a node: every
-// m gives the same loss, so the loss's derivative along m is 0 and m needs no edges. Its
-// gradient, softmax(z) - onehot, is derived in section 7.
+// so the sum lies in [1, K] and its log is finite. m is read off the logits as a plain
+// number, so in each `z - m` and in `m + log(sum)` it becomes a leaf, a constant (section
+// 2's rule for a double in an op): no gradient flows back through the max. None needs to:
+// every m gives the same loss, so the loss does not change when m does. The gradient with
+// respect to the logits, softmax(z) - onehot, is derived in section 7.
 Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
     double m = logits[0].data();
     for (Value z : logits) m = std::max(m, z.data());
@@ -674,8 +676,9 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 //     d(loss)/d(in[i]) = sum over j of W[j][i] * delta[j]
 //
 // The network: the inputs of layer l are the outputs of layer l-1, the one nearer the data.
-// So the last line is the g that layer l-1 starts from. Begin at the output layer with
-// g = d(loss)/d(logits), given by the loss, and go back one layer at a time to the first.
+// So layer l's d(loss)/d(in[i]), the last of its four lines above, is the g[i] that layer
+// l-1 starts from. Begin at the output layer with g = d(loss)/d(logits), given by the
+// loss, and go back one layer at a time to the first.
 // That is backpropagation: the sums backward() does edge by edge, grouped by layer.
 //
 // g for softmax cross-entropy: loss = log(sum_i e^z[i]) - z[label] (section 6). The first
@@ -913,25 +916,35 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
 }
 
 // The best any classifier can do on this spiral follows from how its points are made.
-// Every arm uses the same radii k / (n - 1), so a point's radius r says nothing about its
-// arm; only its angle does. Arm c puts a point at angle 2.5 t with t = 4c + 4r + noise * g
-// (g a standard normal number), so the arm's centre line is at angle 10c + 10r, and the
-// noise spreads the angle with a standard deviation of 2.5 x noise (0.5 rad at the
-// spiral's 0.2). At the same radius, modulo a full turn, arm 2 lies 20 - 6 pi = 1.15 rad
-// from arm 0, and arm 1 2.57 rad from each: arms 0 and 2 overlap.
-// The likelihood of arm c is how probable the point is if arm c made it. From the angle
-// a = atan2(x, y), t is one of (a + 2 pi j) / 2.5 for a whole j (the turns the spiral
-// makes), so it is the sum over j of the normal density of z = (t - 4c - 4r) / noise,
-// e^(-z^2 / 2) up to a factor that is the same for every arm and cancels below. By Bayes'
-// rule the probability that arm c made the point is its likelihood times its prior (1/3
-// each here) over the sum of those for all arms. Guessing the most probable arm is the
-// best possible guess: no model is right more often on average (the Bayes classifier).
+//
+// Only the angle tells the arms apart. Every arm uses the same radii k / (n - 1), so a
+// point's radius r says nothing about its arm. Arm c puts a point at angle 2.5 t, with
+// t = 4c + 4r + noise * g (g a standard normal number): the arm's centre line turns through
+// 10c + 10r radians, and the noise spreads a point's angle around it with a standard
+// deviation of 2.5 x noise (0.5 rad at the spiral's noise of 0.2). At the same radius, and
+// modulo a full turn, arm 2 lies 20 - 6 pi = 1.15 rad from arm 0, and arm 1 lies 2.57 rad
+// from each: arms 0 and 2 overlap.
+//
+// The best guess. For each point, guess the arm most likely to have made it: no classifier
+// is right more often on average, and the one that guesses so is called the Bayes
+// classifier. By Bayes' rule,
+//     P(arm c | point) = P(point | arm c) P(arm c) / P(point).
+// Every arm has as many points, so P(arm c) = 1/3 for each, and P(point) is the same
+// whatever c is. So P(arm c | point) is P(point | arm c), called the likelihood of arm c,
+// divided by the sum of all the arms' likelihoods.
+//
+// The likelihood. The angle a = atan2(x, y) fixes 2.5 t only up to whole turns: t is one
+// of (a + 2 pi j) / 2.5 for some whole number j. Each j is one way arm c could have put
+// the point there: with g = z, where z = (t - 4c - 4r) / noise. So the likelihood is the
+// sum over j of the normal density of z, e^(-z^2 / 2), times a factor that is the same for
+// every arm and so cancels in the division.
 // Returns each arm's probability at (x, y).
 std::vector<double> spiral_arm_probabilities(double x, double y, int classes, double noise) {
     double r = std::sqrt(x * x + y * y), a = std::atan2(x, y), total = 0;
     std::vector<double> p(size_t(classes), 0.0);
     for (int c = 0; c < classes; ++c) {
-        // t runs up to 4 classes + a few noise widths, 2.5 t radians: j up to 2 classes + 2
+        // every turn j that t can reach: within five noise widths (1 at noise 0.2), t lies
+        // in [-1, 4 classes + 1], so j = (2.5 t - a) / (2 pi) lies well inside this range
         for (int j = -2; j <= 2 * classes + 2; ++j) {
             double z = ((a + 2 * pi * j) / 2.5 - 4.0 * c - 4.0 * r) / noise;
             p[size_t(c)] += std::exp(-0.5 * z * z);
