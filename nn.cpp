@@ -1028,8 +1028,9 @@ std::vector<Value> forward(const MLP& model, const Point& p) {
 }
 
 // One step on one batch (indices into data). The weights were made before `keep`;
-// everything this step builds (86 nodes a point for a 2-16-16-3 network, section 5) comes
-// after it and is dropped at the end, so the next step reuses the same memory.
+// everything this step builds (each point's forward pass and loss, then the batch's total,
+// its mean and any L2 penalty) comes after it and is dropped at the end, so the next step
+// reuses the same memory.
 double train_step(const MLP& model, const std::vector<Value>& params, const Dataset& data,
                   const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
     size_t keep = graph.nodes.size();
@@ -1079,14 +1080,14 @@ struct TrainConfig {
     int batch_size = 8;               // 0 means the whole training set
     int max_epochs = 400;
     int patience = 60;                // early stopping: epochs without a new best, then stop
-    double min_delta = 1e-4;          // early stopping: how much lower a new best must be
+    double min_delta = 1e-4;          // early stopping: a new best is lower by more than this
     double target_loss = 0.0;         // stop once the training loss is below this (XOR)
     uint64_t seed = 1;                // picks the initial weights and the batch order
 };
 
-// The learning rate for epoch 1, 2, ..., max_epochs: the same every epoch, or, with a
-// final rate, falling in a straight line from the first rate to the final one. Large steps
-// find the right region fast; small ones then settle in it.
+// The learning rate for epoch 1, 2, ..., max_epochs, its schedule: the same every epoch,
+// or, with a final rate, falling in a straight line from the first rate to the final one.
+// Large steps find the right region fast; small ones then settle in it.
 double learning_rate_at(const TrainConfig& cfg, int epoch) {
     if (cfg.final_learning_rate < 0 || cfg.max_epochs <= 1) return cfg.learning_rate;
     double progress = double(epoch - 1) / (cfg.max_epochs - 1);
@@ -1106,10 +1107,14 @@ EpochStats measure(const MLP& model, const Dataset& train_set, const Dataset& va
 }
 
 // Early stopping. The validation loss usually falls, then rises again once the network
-// starts to learn the noise in its training points by heart. So: remember the weights of
-// the epoch with the lowest validation loss, where a new best must beat the old one by at
-// least min_delta (smaller wiggles are not progress); stop once `patience` epochs in a row
-// have not; and at the end put the best weights back.
+// starts to learn the noise in its training points by heart. So after every epoch,
+// should_stop compares the epoch's validation loss with the best so far. If it is below
+// best_loss - min_delta, lower by more than min_delta (smaller wiggles are not progress),
+// the epoch is the new best and its weights are copied. Otherwise it is one more epoch
+// without a new best, and once there have been `patience` of those in a row, should_stop
+// says to stop. It only remembers the best weights: train (below) puts them back into the
+// network at the end. (Rounding: best_loss - val_loss > min_delta is not quite the same
+// test, as 1.3 - 1.2 is 0.10000000000000009 in doubles while 1.3 - 0.1 is exactly 1.2.)
 struct EarlyStopping {
     double min_delta;
     int patience;
@@ -1134,10 +1139,10 @@ struct EarlyStopping {
     }
 };
 
-// Set by Ctrl-C (or another request to stop: the program's handler, section 18, stores
-// the signal's number). A signal handler can only reach globals, hence one here. Training
-// looks at it before every step, so an interrupted run ends between two steps with whole
-// weights, and the program can still save what was learned.
+// Training stops early when asked: it looks at this flag before every step, so a run that
+// is asked to stop ends between two steps, with whole weights, and what it learned can
+// still be saved. Nothing in the lesson asks; the program does when Ctrl-C is pressed
+// (section 18, which sets the flag and says why it has this type).
 volatile std::sig_atomic_t stop_requested = 0;
 
 // The order cut into batches of batch_size (0: one batch of everything); the last batch
@@ -1154,7 +1159,7 @@ std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batc
 
 // One epoch: the training points in a new order, one optimiser step per batch. Returns
 // false as soon as a step's loss is not finite: the steps were too large, and no later
-// step can repair that. Ctrl-C ends the epoch early (train then forgets it).
+// step can repair that. A request to stop ends the epoch early (train then forgets it).
 bool train_epoch(const MLP& model, const std::vector<Value>& params, const Dataset& data,
                  const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng) {
     shuffle(order, rng);
@@ -1210,7 +1215,7 @@ TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val
         before_epoch = data_of(params);
         opt.learning_rate = learning_rate_at(cfg, epoch);
         bool finite = train_epoch(model, params, train_set, cfg, opt, order, rng);
-        if (stop_requested) {  // Ctrl-C: drop the unfinished epoch, without measuring it
+        if (stop_requested) {  // asked to stop: drop the unfinished epoch, unmeasured
             set_data(params, before_epoch);
             result.stop = StopReason::Interrupted;
             break;
@@ -2980,7 +2985,9 @@ extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
 // (section 10); the program then writes what it has and exits with 128 + the signal's
 // number, the shell's convention. A second one ends the program at once, removing the
-// file it was writing, if any.
+// file it was writing, if any. The handler stores the signal's number in stop_requested
+// (section 10): a global, as a signal handler can reach nothing else, and a volatile
+// sig_atomic_t, the one kind of variable a handler may safely set.
 extern "C" void on_stop_signal(int signal) {
     if (stop_requested) {
         if (writing) unlink(writing_tmp);
