@@ -1358,7 +1358,10 @@ TrainConfig moons_settings() {
     cfg.l2 = 1e-4;                  // alpha in alpha * sum of w^2
     cfg.batch_size = 0;             // every step sees all 100 training points
     cfg.max_epochs = 100;
-    cfg.seed = 2;  // seeds 1 to 5 reach 98, 100, 100, 94, 95%: 100 steps are few
+    // 100 steps are few: on the training points, seeds 1 to 5 reach 98, 100, 100, 94 and
+    // 95%. Seed 2 is the first that gets all of them right, as micrograd's demo does (its
+    // last step prints 100.0%); --seed shows the others.
+    cfg.seed = 2;
     return cfg;
 }
 
