@@ -1375,17 +1375,19 @@ TrainConfig moons_settings() {
 //
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
 // backward visiting each once. Nodes and edges live in two vectors that a step truncates
-// and the next reuses, so after the first step the graph's storage stops growing. Two
-// choices in the lesson are there for speed. Each was measured by undoing it alone and
+// and the next reuses, so after the first step the graph's storage stops growing. Three
+// choices in the lesson are there for speed only. Each was measured by undoing it alone and
 // running `make bench` six times in turns with the unchanged program; the figures are
 // medians of the ratio to the hand-written loop, which the machine's busy spells move
-// less than the times (they still moved it by up to 15%). The unchanged program: 3.7.
-//   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): 723 nodes
-//     and 1396 edges a point instead of 86 and 759; ratio 11.0, an epoch about 3x as long;
-//   - Edge's constructor, so that weighted_sum builds each edge in place: pushing a braced
-//     {input, local} without it gave 5.9 (the pair is stored, then copied).
-// tanh through exp (section 2), as accurate as std::tanh, is there for speed: std::tanh
-// gave 5.3.
+// less than the times (they still moved it by up to 15%). The unchanged program: 3.7 in
+// those runs. The ratio also moves from day to day with the machine's load (other runs of
+// the same program gave 3.9 to 4.3), which is why each figure was taken in turns with it.
+//   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): built from
+//     + and *, a point's graph has over 8 times the nodes and nearly twice the edges;
+//     ratio 11.0, an epoch about 3x as long;
+//   - Edge's constructor (section 1), so that weighted_sum builds each edge in place:
+//     pushing a braced {input, local} without it gave 5.9 (the pair is stored, then copied);
+//   - tanh through exp (section 2), as accurate as std::tanh: std::tanh gave 5.3.
 // The hand-written loops know the network's shape and build nothing.
 //
 // Tried and left out, as they save less than they cost in reading: making each node in
