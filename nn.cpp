@@ -22,7 +22,7 @@
 //    1. The graph             Value: a number that remembers how it was computed
 //    2. Operations            each op's result and its local derivatives, side by side
 //    3. Backward              the chain rule, one loop over the graph in reverse
-//    4. Random numbers        a seeded generator of our own, so every run is repeatable
+//    4. Random numbers        a seeded generator of our own, so every run repeats; skim it
 //    5. Neuron, Layer, MLP    networks built from Values; a neuron as + and *, then one node
 //    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
 //    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
@@ -416,9 +416,8 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
 // once, d/dw[i] = x[i], d/dx[i] = w[i], d/db = 1, and the chain rule does not care how
 // many inputs a node has: one node with 2n + 1 edges does what the 2n nodes and 4n edges
 // above do, and backward walks about half as many edges. The neurons use this one because
-// it is faster (an epoch of section 12's benchmark takes about a third of the time); the
-// values and gradients are the same to the last bit, as the sums are added in the same
-// order. It pushes its own edges, as there are too many to write out as a list.
+// it is faster: an epoch of section 12's benchmark takes about a third of the time. It
+// pushes its own edges, as there are too many to write out as a list.
 Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
     assert(w.size() == x.size());
     size_t first_edge = graph.edges.size();
@@ -448,7 +447,8 @@ struct Neuron {
         for (int i = 0; i < fan_in; ++i) weights.push_back(rng.gaussian() * std_dev);
     }
 
-    // w . x + b, before the activation.
+    // w . x + b, before the activation, as one node (weighted_sum_literal would give the
+    // same gradients, more slowly).
     Value operator()(const std::vector<Value>& x) const {
         return weighted_sum(weights, x, bias);
     }
