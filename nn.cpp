@@ -1382,7 +1382,7 @@ TrainConfig moons_settings() {
 // less than the times (they still moved it by up to 15%). The unchanged program: 3.7 in
 // those runs. The ratio also moves from day to day with the machine's load (other runs of
 // the same program gave 3.9 to 4.3), which is why each figure was taken in turns with it.
-//   - a neuron's weighted sum as one node (section 5; exercise 22 undoes it): built from
+//   - a neuron's weighted sum as one node (section 5; exercise 24 undoes it): built from
 //     + and *, a point's graph has over 8 times the nodes and nearly twice the edges;
 //     ratio 11.0, an epoch about 3x as long;
 //   - Edge's constructor (section 1), so that weighted_sum builds each edge in place:

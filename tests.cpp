@@ -273,7 +273,7 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
     return added;
 }
 
-// The counts of exercises 2 and 22, worked out by hand from section 5's counts for one
+// The counts of exercises 2 and 24, worked out by hand from section 5's counts for one
 // neuron and from the ops section 6's loss is made of. A neuron with n inputs: 1 node and
 // 2n + 1 edges fused, 2n nodes and 4n edges as a chain; an activation: 1 node, 1 edge.
 // Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each
