@@ -1906,16 +1906,19 @@ std::string read_bytes(const std::string& path, std::vector<uint8_t>& bytes) {
     return ok ? "" : path + ": cannot be read";
 }
 
+// The most significant byte first, as IDX (unlike gzip) writes its numbers.
+uint32_t big_endian_32(const uint8_t* bytes) {
+    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 |
+           uint32_t(bytes[3]);
+}
+
 // IDX, the format of MNIST: a big-endian 32-bit magic number (two zero bytes, 0x08 for
 // unsigned bytes, then the number of dimensions: 0x00000803 for images, n x rows x cols,
 // and 0x00000801 for labels, n), each dimension's size as a big-endian 32-bit number, then
 // the bytes, row by row. Leaves the sizes in `sizes` and only the data in `bytes`.
 std::string parse_idx(std::vector<uint8_t>& bytes, size_t dimensions,
                       std::vector<uint32_t>& sizes) {
-    auto big_endian = [&bytes](size_t at) {
-        return uint32_t(bytes[at]) << 24 | uint32_t(bytes[at + 1]) << 16 |
-               uint32_t(bytes[at + 2]) << 8 | uint32_t(bytes[at + 3]);
-    };
+    auto big_endian = [&bytes](size_t at) { return big_endian_32(&bytes[at]); };
     size_t header = 4 + 4 * dimensions;
     if (bytes.size() < header) return "too short for an IDX header";
     if (big_endian(0) >> 8 != 0x08) {
