@@ -31,7 +31,7 @@
 //   10. Training              mini-batches, evaluation, early stopping
 //   11. The experiments       every setting each experiment uses, and why
 //   12. Making it fast        what an epoch costs, measured against hand-written backprop
-//   13. Files                 one checked way to write a file; CSV logs; PPM images
+//   13. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
 //   14. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   15. Live view             the boundary redrawn in the terminal while it trains
 //   16. Reports               progress, outcomes, divergence, the XOR table: printing only
@@ -1471,7 +1471,7 @@ void run_bench() {
 namespace {
 
 // ---------------------------------------------------------------------------------------
-// 13. Files: one checked way to write a file; CSV logs; PPM images
+// 13. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
 // ---------------------------------------------------------------------------------------
 
 // A failure while running (a file that cannot be written): one line, exit status 1.
@@ -1602,6 +1602,458 @@ void save_ppm(const Image& image, const std::string& path) {
                         std::to_string(image.height) + "\n255\n";
     for (const Color& c : image.pixels) bytes += {char(c.r), char(c.g), char(c.b)};
     save_file(path, bytes);
+}
+
+// Real images (MNIST, Fashion-MNIST) come as their authors distribute them: IDX files,
+// gzip-compressed. Reading them takes no library. gzip is DEFLATE (RFC 1951) in a thin
+// wrapper (RFC 1952); DEFLATE replaces strings seen before by (length, distance)
+// back-references, then writes each symbol in a Huffman code, which gives the frequent
+// symbols the short codes.
+
+// A table of what eight one-bit steps of CRC-32 (below) do to each value of the low byte.
+std::vector<uint32_t> crc32_table() {
+    std::vector<uint32_t> table(256);
+    for (uint32_t byte = 0; byte < 256; ++byte) {
+        uint32_t crc = byte;
+        for (int bit = 0; bit < 8; ++bit) crc = crc & 1 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        table[byte] = crc;
+    }
+    return table;
+}
+
+// CRC-32, gzip's check that the data came out as it went in: the remainder of the data,
+// read as one long polynomial over GF(2), divided by a fixed polynomial. gzip takes each
+// byte's lowest bit first, so the remainder shifts right and the polynomial is written
+// bit-reversed, 0xEDB88320. Starting from all ones makes leading zero bytes count.
+uint32_t crc32(const uint8_t* bytes, size_t n) {
+    static const std::vector<uint32_t> table = crc32_table();
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+// DEFLATE packs its fields into bytes from each byte's lowest bit up, and gzip's numbers
+// are little-endian, so one reader serves both. Past the end of the input it returns zeros
+// and records that the input was truncated. Every loop that reads stops once `error` is
+// set, so no input, however corrupt, can make the decoder run on or read out of bounds.
+struct BitReader {
+    const std::vector<uint8_t>& bytes;
+    size_t next = 0;      // the next byte to move into `buffer`
+    uint64_t buffer = 0;  // bits moved in but not yet read, the next one lowest
+    int buffered = 0;     // how many bits `buffer` holds
+    std::string error;    // the first fault found; empty while all is well
+
+    explicit BitReader(const std::vector<uint8_t>& input) : bytes(input) {}
+
+    void fail(const std::string& fault) {
+        if (error.empty()) error = fault;
+    }
+
+    // The next n bits (n <= 32), the first one read lowest.
+    uint32_t bits(int n) {
+        while (buffered < n) {
+            if (next == bytes.size()) {
+                fail("truncated: the file ends inside the gzip stream");
+                return 0;
+            }
+            buffer |= uint64_t(bytes[next++]) << buffered;
+            buffered += 8;
+        }
+        uint32_t value = uint32_t(buffer & ((uint64_t(1) << n) - 1));
+        buffer >>= n;
+        buffered -= n;
+        return value;
+    }
+
+    // Stored blocks and gzip's trailer start at a byte boundary.
+    void skip_to_byte() { bits(buffered % 8); }
+
+    size_t byte_position() const { return next - size_t(buffered / 8); }
+};
+
+// A canonical Huffman code is fixed by its code lengths alone. The codes of one length are
+// consecutive numbers, given to the symbols in order; the first code of each length is one
+// past the last code of the length before, doubled. So a decoder needs only how many codes
+// each length has, and the symbols in the order of their codes.
+struct Huffman {
+    int count[16] = {};        // count[n]: how many symbols have an n-bit code, n = 1..15
+    std::vector<int> symbols;  // the symbols that have a code, in the order of their codes
+    int unused = 0;            // 15-bit patterns that no code begins; < 0: over-subscribed
+};
+
+// The code in which symbol s has a code of lengths[s] bits (0: s has no code).
+Huffman make_huffman(const std::vector<int>& lengths) {
+    Huffman h;
+    for (int n : lengths) h.count[n]++;
+    h.count[0] = 0;
+    // There are 2 one-bit patterns; each length doubles what the shorter codes left free.
+    int left = 1;
+    for (int n = 1; n <= 15; ++n) left = 2 * left - h.count[n];
+    h.unused = left;
+    for (int n = 1; n <= 15; ++n) {
+        for (size_t s = 0; s < lengths.size(); ++s) {
+            if (lengths[s] == n) h.symbols.push_back(int(s));
+        }
+    }
+    return h;
+}
+
+// Reads one symbol a bit at a time, the code's first bit first. After n bits, `code` is the
+// code so far, `first` the first n-bit code, `index` where the n-bit codes' symbols start.
+// -1: the bits are no code of h (possible only when h is incomplete).
+int decode_symbol(BitReader& in, const Huffman& h) {
+    int code = 0, first = 0, index = 0;
+    for (int n = 1; n <= 15; ++n) {
+        code |= int(in.bits(1));
+        int count = h.count[n];
+        if (code - first < count) return h.symbols[size_t(index + code - first)];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+// Lengths that promise more codes than there are bit patterns (over-subscribed) are never
+// meant. Lengths that leave patterns unused (incomplete) are allowed only where RFC 1951
+// needs them: a code of one symbol (sent as a 1-bit code) or of none.
+void check_code(BitReader& in, const Huffman& h, const std::string& name, bool must_be_full) {
+    if (h.unused < 0) {
+        in.fail("the " + name + " code is over-subscribed (more codes than bit patterns)");
+    } else if (h.unused > 0 && (must_be_full || h.symbols.size() > 1)) {
+        in.fail("the " + name + " code is incomplete (bit patterns left without a code)");
+    }
+}
+
+// Symbols 257-285 mean lengths 3-258 and distance symbols 0-29 distances 1-32768: a base,
+// plus the number in the extra bits that follow the symbol (RFC 1951, 3.2.5).
+const int length_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
+                             31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+const int length_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+                              2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+const int distance_base[30] = {1,    2,    3,    4,    5,    7,    9,    13,    17,    25,
+                               33,   49,   65,   97,   129,  193,  257,  385,   513,   769,
+                               1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+const int distance_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
+                                6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+// A compressed block's data: literal bytes, and (length, distance) pairs that repeat
+// `length` bytes from `distance` back, until the end-of-block symbol 256.
+void inflate_codes(BitReader& in, std::vector<uint8_t>& out, const Huffman& literal_length,
+                   const Huffman& distance_code) {
+    while (in.error.empty()) {
+        int symbol = decode_symbol(in, literal_length);
+        if (symbol == 256) return;
+        if (symbol < 0 || symbol > 285) return in.fail("invalid literal/length code");
+        if (symbol < 256) {
+            out.push_back(uint8_t(symbol));
+            continue;
+        }
+        size_t length = size_t(length_base[symbol - 257]) + in.bits(length_extra[symbol - 257]);
+        int d = decode_symbol(in, distance_code);
+        if (d < 0 || d > 29) return in.fail("invalid distance code");
+        size_t distance = size_t(distance_base[d]) + in.bits(distance_extra[d]);
+        if (distance > out.size()) {
+            return in.fail("a distance of " + std::to_string(distance) +
+                           " reaches back past the start of the data");
+        }
+        // Byte by byte, as the copy may overlap what it writes: distance 1 and length 9
+        // repeat the last byte nine times.
+        size_t from = out.size() - distance;
+        for (size_t i = 0; i < length; ++i) {
+            uint8_t byte = out[from + i];
+            out.push_back(byte);
+        }
+    }
+}
+
+// A stored block (type 0) holds bytes that did not compress, as they are: from the next
+// byte boundary, their number LEN and its complement NLEN (a check), 16 bits each, then
+// LEN bytes.
+void inflate_stored(BitReader& in, std::vector<uint8_t>& out) {
+    in.skip_to_byte();
+    uint32_t length = in.bits(16);
+    uint32_t complement = in.bits(16);
+    if (in.error.empty() && complement != (~length & 0xFFFF)) {
+        return in.fail("a stored block's length check (NLEN) does not match its length");
+    }
+    for (uint32_t i = 0; i < length && in.error.empty(); ++i) {
+        out.push_back(uint8_t(in.bits(8)));
+    }
+}
+
+// Block type 1 uses codes fixed by RFC 1951 (3.2.6), for blocks too short to be worth
+// sending codes of their own: literals 0-143 in 8 bits, 144-255 in 9, symbols 256-279 in 7
+// and 280-287 in 8; all 32 distance symbols in 5 bits.
+std::vector<int> fixed_literal_length_lengths() {
+    std::vector<int> lengths(288, 8);
+    std::fill(lengths.begin() + 144, lengths.begin() + 256, 9);
+    std::fill(lengths.begin() + 256, lengths.begin() + 280, 7);
+    return lengths;
+}
+
+void inflate_fixed(BitReader& in, std::vector<uint8_t>& out) {
+    static const Huffman literal_length = make_huffman(fixed_literal_length_lengths());
+    static const Huffman distance_code = make_huffman(std::vector<int>(32, 5));
+    inflate_codes(in, out, literal_length, distance_code);
+}
+
+// The code lengths of a dynamic block, in the code-length code: symbols 0-15 are lengths;
+// 16 repeats the length before 3-6 times, 17 gives 3-10 zeros and 18 gives 11-138.
+std::vector<int> read_code_lengths(BitReader& in, const Huffman& code_length_code, size_t n) {
+    std::vector<int> lengths;
+    auto repeat = [&](int value, size_t times) {
+        if (lengths.size() + times > n) in.fail("the code lengths run past the last symbol");
+        else lengths.insert(lengths.end(), times, value);
+    };
+    while (lengths.size() < n && in.error.empty()) {
+        int symbol = decode_symbol(in, code_length_code);
+        if (symbol < 0) in.fail("invalid code-length code");
+        else if (symbol < 16) lengths.push_back(symbol);
+        else if (symbol == 16 && lengths.empty()) in.fail("a repeat of no code length");
+        else if (symbol == 16) repeat(lengths.back(), 3 + in.bits(2));
+        else if (symbol == 17) repeat(0, 3 + in.bits(3));
+        else repeat(0, 11 + in.bits(7));
+    }
+    return lengths;
+}
+
+// Block type 2 sends its own codes, themselves compressed: the numbers of literal/length,
+// distance and code-length codes; the code-length code's lengths, 3 bits each, in an order
+// that puts the rarely used last so that they can be left off; then the other two codes'
+// lengths, written in the code-length code.
+void inflate_dynamic(BitReader& in, std::vector<uint8_t>& out) {
+    size_t n_literal_length = 257 + in.bits(5);
+    size_t n_distance = 1 + in.bits(5);
+    size_t n_code_length = 4 + in.bits(4);
+    if (n_literal_length > 286 || n_distance > 30) {
+        return in.fail("a dynamic block has more than 286 literal/length or 30 distance codes");
+    }
+    const int order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+    std::vector<int> code_length_lengths(19, 0);
+    for (size_t i = 0; i < n_code_length; ++i) code_length_lengths[order[i]] = int(in.bits(3));
+    Huffman code_length_code = make_huffman(code_length_lengths);
+    check_code(in, code_length_code, "code-length", true);
+    size_t n = n_literal_length + n_distance;
+    std::vector<int> lengths = read_code_lengths(in, code_length_code, n);
+    if (!in.error.empty()) return;
+    if (lengths[256] == 0) return in.fail("a dynamic block has no code for end-of-block");
+    auto split = lengths.begin() + long(n_literal_length);
+    Huffman literal_length = make_huffman(std::vector<int>(lengths.begin(), split));
+    Huffman distance_code = make_huffman(std::vector<int>(split, lengths.end()));
+    check_code(in, literal_length, "literal/length", false);
+    check_code(in, distance_code, "distance", false);
+    if (in.error.empty()) inflate_codes(in, out, literal_length, distance_code);
+}
+
+// A DEFLATE stream is a run of blocks, each starting with 1 bit that says whether it is the
+// last and 2 that give its type.
+void inflate(BitReader& in, std::vector<uint8_t>& out) {
+    bool last = false;
+    while (!last && in.error.empty()) {
+        last = in.bits(1) == 1;
+        switch (in.bits(2)) {
+            case 0: inflate_stored(in, out); break;
+            case 1: inflate_fixed(in, out); break;
+            case 2: inflate_dynamic(in, out); break;
+            case 3: in.fail("a block of the reserved type 3"); break;
+        }
+    }
+}
+
+// A gzip member's header (RFC 1952, 2.3): the magic bytes 1f 8b, the method (8: DEFLATE),
+// flags, time, extra flags and operating system, then the optional fields the flags
+// announce. FTEXT (bit 0) only guesses that the data is text, and changes nothing here.
+void read_gzip_header(BitReader& in) {
+    size_t start = in.byte_position();
+    if (in.bits(8) != 0x1f || in.bits(8) != 0x8b) return in.fail("not gzip: no 1f 8b magic");
+    uint32_t method = in.bits(8);
+    if (method != 8) return in.fail("gzip method " + std::to_string(method) + ", not DEFLATE");
+    uint32_t flags = in.bits(8);
+    if (flags & 0xE0) return in.fail("gzip header with reserved flag bits set");
+    in.bits(32);  // modification time
+    in.bits(16);  // extra flags, operating system
+    auto skip_zero_terminated = [&in]() {
+        while (in.error.empty() && in.bits(8) != 0) {}
+    };
+    if (flags & 4) {  // FEXTRA: a length, then that many bytes
+        uint32_t length = in.bits(16);
+        for (uint32_t i = 0; i < length && in.error.empty(); ++i) in.bits(8);
+    }
+    if (flags & 8) skip_zero_terminated();   // FNAME: the original file's name
+    if (flags & 16) skip_zero_terminated();  // FCOMMENT
+    if (flags & 2) {  // FHCRC: the low 16 bits of the CRC-32 of the header so far
+        uint32_t want = crc32(in.bytes.data() + start, in.byte_position() - start) & 0xFFFF;
+        if (in.bits(16) != want) in.fail("the gzip header's CRC is wrong");
+    }
+}
+
+// The trailer: the CRC-32 of the bytes the member holds, and their number (mod 2^32).
+void check_gzip_trailer(BitReader& in, const std::vector<uint8_t>& out, size_t start) {
+    in.skip_to_byte();
+    uint32_t want_crc = in.bits(32);
+    uint32_t want_size = in.bits(32);
+    if (!in.error.empty()) return;
+    uint32_t crc = crc32(out.data() + start, out.size() - start);
+    uint32_t size = uint32_t(out.size() - start);
+    char fault[120];
+    if (crc != want_crc) {
+        std::snprintf(fault, sizeof fault, "CRC-32 mismatch: the data's is %08x, the trailer "
+                      "says %08x", unsigned(crc), unsigned(want_crc));
+        in.fail(fault);
+    } else if (size != want_size) {
+        std::snprintf(fault, sizeof fault, "length mismatch: the data has %u bytes, the "
+                      "trailer says %u", unsigned(size), unsigned(want_size));
+        in.fail(fault);
+    }
+}
+
+// The bytes a .gz file holds, or the fault that stops them. A .gz file is one or more
+// members (gzip writes one; `cat a.gz b.gz` makes two), each a header, a DEFLATE stream and
+// a trailer. Returns "" when all is well.
+std::string gunzip(const std::vector<uint8_t>& gz, std::vector<uint8_t>& out) {
+    out.clear();
+    // The last member's trailer gives its length, so `out` can be made that big at once,
+    // rather than grown by doubling to as much as twice that. DEFLATE expands by at most
+    // 1032 times, so a claim of more is not believed.
+    if (gz.size() >= 4) {
+        size_t claimed = 0;
+        for (int i = 0; i < 4; ++i) claimed |= size_t(gz[gz.size() - 4 + i]) << (8 * i);
+        out.reserve(std::min(claimed, 1032 * gz.size()));
+    }
+    BitReader in(gz);
+    do {
+        size_t start = out.size();
+        read_gzip_header(in);
+        inflate(in, out);
+        check_gzip_trailer(in, out, start);
+    } while (in.error.empty() && in.byte_position() < gz.size());
+    return in.error;
+}
+
+// Where `apt-get install dataset-fashion-mnist` puts the four files, gzip-compressed.
+const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
+
+// A whole file's bytes; returns "" or why it could not be read. A missing file is most
+// likely a data set not yet installed, so its message says how to get one.
+std::string read_bytes(const std::string& path, std::vector<uint8_t>& bytes) {
+    bytes.clear();
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f && errno == ENOENT) {
+        return path + ": no such file (apt-get install dataset-fashion-mnist puts the four "
+               "files in " + fashion_mnist_dir + "/, or give --data DIR, a folder with them)";
+    }
+    if (!f) return path + ": " + std::strerror(errno);
+    uint8_t chunk[1 << 16];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) {
+        bytes.insert(bytes.end(), chunk, chunk + n);
+    }
+    bool ok = !std::ferror(f);
+    std::fclose(f);
+    return ok ? "" : path + ": cannot be read";
+}
+
+// The most significant byte first, as IDX (unlike gzip) writes its numbers.
+uint32_t big_endian_32(const uint8_t* bytes) {
+    return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 |
+           uint32_t(bytes[3]);
+}
+
+// IDX, the format of MNIST: a big-endian 32-bit magic number (two zero bytes, 0x08 for
+// unsigned bytes, then the number of dimensions: 0x00000803 for images, n x rows x cols,
+// and 0x00000801 for labels, n), each dimension's size as a big-endian 32-bit number, then
+// the bytes, row by row. Leaves the sizes in `sizes` and only the data in `bytes`.
+std::string parse_idx(std::vector<uint8_t>& bytes, size_t dimensions,
+                      std::vector<uint32_t>& sizes) {
+    auto big_endian = [&bytes](size_t at) { return big_endian_32(&bytes[at]); };
+    size_t header = 4 + 4 * dimensions;
+    if (bytes.size() < header) return "too short for an IDX header";
+    if (big_endian(0) >> 8 != 0x08) {
+        char fault[80];
+        std::snprintf(fault, sizeof fault, "not an IDX file of bytes (magic %08x, not %08zx)",
+                      unsigned(big_endian(0)), 0x800 + dimensions);
+        return fault;
+    }
+    if (bytes[3] != dimensions) {
+        return "wrong number of dimensions: " + std::to_string(bytes[3]) + ", not " +
+               std::to_string(dimensions);
+    }
+    uint64_t expected = 1;
+    sizes.clear();
+    for (size_t d = 0; d < dimensions; ++d) {
+        sizes.push_back(big_endian(4 + 4 * d));
+        expected *= sizes.back();
+    }
+    uint64_t actual = bytes.size() - header;
+    if (actual != expected) {
+        const char* fault = actual < expected ? "truncated" : "trailing bytes";
+        return std::string(fault) + ": its sizes say " + std::to_string(expected) +
+               " bytes of data, it has " + std::to_string(actual);
+    }
+    bytes.erase(bytes.begin(), bytes.begin() + long(header));
+    return "";
+}
+
+// An IDX file, gzip-compressed (as distributed) or not: a file that starts with gzip's
+// magic 1f 8b is decompressed first. Returns "" or "PATH: the fault".
+std::string read_idx(const std::string& path, size_t dimensions, std::vector<uint32_t>& sizes,
+                     std::vector<uint8_t>& data) {
+    std::string error = read_bytes(path, data);
+    if (!error.empty()) return error;
+    if (data.size() >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+        std::vector<uint8_t> gz;
+        gz.swap(data);
+        error = gunzip(gz, data);
+    }
+    if (error.empty()) error = parse_idx(data, dimensions, sizes);
+    return error.empty() ? "" : path + ": " + error;
+}
+
+// Images with a label each, as bytes: MNIST's and Fashion-MNIST's are 28 x 28 pixels, 0
+// (background) to 255, with labels 0-9.
+struct LabelledImages {
+    int count = 0, rows = 0, cols = 0;
+    std::vector<uint8_t> pixels;  // count x rows x cols: image by image, row by row
+    std::vector<uint8_t> labels;  // count classes, each 0-9
+};
+
+// One of the four files in dir: NAME.gz as distributed, or NAME if only that is there.
+std::string idx_path(const std::string& dir, const std::string& name) {
+    std::string plain = dir + "/" + name, gz = plain + ".gz";
+    std::error_code error;
+    bool only_plain =
+        !std::filesystem::exists(gz, error) && std::filesystem::exists(plain, error);
+    return only_plain ? plain : gz;
+}
+
+// One part of a data set from dir, "train" (60,000 images in (Fashion-)MNIST) or "t10k"
+// (10,000): its images and its labels, each file checked, every label 0-9, as many labels
+// as images. Returns "" or "PATH: the fault". [[maybe_unused]]: no experiment reads images
+// yet.
+[[maybe_unused]] std::string load_labelled_images(const std::string& dir,
+                                                  const std::string& part,
+                                                  LabelledImages& set) {
+    std::string images_path = idx_path(dir, part + "-images-idx3-ubyte");
+    std::string labels_path = idx_path(dir, part + "-labels-idx1-ubyte");
+    std::vector<uint32_t> image_sizes, label_sizes;
+    std::string error = read_idx(images_path, 3, image_sizes, set.pixels);
+    if (error.empty()) error = read_idx(labels_path, 1, label_sizes, set.labels);
+    if (!error.empty()) return error;
+    if (label_sizes[0] != image_sizes[0]) {
+        return labels_path + ": " + std::to_string(label_sizes[0]) + " labels for the " +
+               std::to_string(image_sizes[0]) + " images of " + images_path;
+    }
+    for (size_t i = 0; i < set.labels.size(); ++i) {
+        if (set.labels[i] > 9) {
+            return labels_path + ": label " + std::to_string(set.labels[i]) + " at item " +
+                   std::to_string(i) + " (labels are 0-9)";
+        }
+    }
+    set.count = int(image_sizes[0]);
+    set.rows = int(image_sizes[1]);
+    set.cols = int(image_sizes[2]);
+    return "";
 }
 
 // ---------------------------------------------------------------------------------------
