@@ -884,6 +884,7 @@ void test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode() {
               without.loss));
     TrainConfig cfg = spiral_settings();
     cfg.hidden = {8};
+    cfg.optimizer = OptimizerKind::SGD;  // a test of the mode, not of Adam
     cfg.max_epochs = 2;
     std::vector<TrainResult> runs;
     for (double rate : {0.0, 0.5}) {
