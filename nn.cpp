@@ -2667,6 +2667,8 @@ void run_xor_study(const Flags& flags, Output& out) {
                 base.target_loss, base.max_epochs);
     std::printf("  %-8s %-8s %8s %15s %18s  %s\n", "network", "act", "solved",
                 "median epochs", "median final loss", "failures (cause)");
+    std::printf("  (median epochs: of the seeds that solved it; median final loss: of all "
+                "%d)\n", xor_seeds);
     XorPictures pictures;
     for (const std::vector<int>& hidden : hiddens) {
         for (Activation act : acts) {
@@ -2768,6 +2770,7 @@ void run_momentum(const Flags& flags, Output& out) {
     std::vector<Series> curves;
     for (bool with_momentum : {true, false}) {
         if (stop_requested) break;
+        if (!with_momentum && base.momentum == 0) break;  // --momentum 0: the same run again
         TrainConfig cfg = base;
         if (!with_momentum) cfg.momentum = 0.0;
         size_t keep = graph.nodes.size();
