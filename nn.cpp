@@ -23,10 +23,10 @@
 //    2. Operations            each op's result and its local derivatives, side by side
 //    3. Backward              the chain rule, one loop over the graph in reverse
 //    4. Random numbers        a seeded generator of our own, so every run repeats; skim it
-//    5. Neuron, Layer, MLP    networks built from Values; a neuron as + and *, then one node
+//    5. Neuron, Layer, MLP    networks of Values; a neuron as + and *, then one node; dropout
 //    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
 //    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
-//    8. Optimisers            SGD with momentum, and Adam, as their update equations
+//    8. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
 //    9. Datasets              XOR, the spiral, two moons; the best any classifier can do
 //   10. Training              mini-batches, evaluation, early stopping
 //   11. The experiments       every setting each experiment uses, and why
@@ -391,7 +391,7 @@ const char* activation_name(Activation act) {
     case Activation::Sigmoid: return "sigmoid";
     case Activation::ReLU: return "relu";
     }
-    return "?";
+    return nullptr;  // not an activation: where the command line's walk stops (section 18)
 }
 
 Value activate(Value x, Activation act) {
@@ -454,6 +454,16 @@ struct Neuron {
     }
 };
 
+// The gain of the initial weights, above, for each activation.
+double initial_gain(Activation act) {
+    switch (act) {
+    case Activation::Tanh: return 1.0;
+    case Activation::Sigmoid: return 1.0;
+    case Activation::ReLU: return std::sqrt(2.0);
+    }
+    return 1.0;
+}
+
 struct Layer {
     std::vector<Neuron> neurons;
     Activation act;
@@ -466,14 +476,35 @@ struct Layer {
     }
 };
 
+// Dropout (Srivastava et al. 2014) fights overfitting: a network that learns its training
+// points by heart does it with units that count on each other being exactly right. Zeroing
+// hidden units at random while training, others at every forward pass, makes each unit
+// useful on its own. Each unit is zeroed with probability p and the ones kept are scaled by
+// 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's expected output is
+// what it is without dropout, and the network is evaluated as it is, nothing dropped or
+// scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is the local derivative.
+Value dropout(Value x, double p, Rng& rng) {
+    double mask = rng.uniform() < p ? 0.0 : 1.0 / (1.0 - p);  // 0 with probability p
+    return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
+}
+
 struct MLP {
     std::vector<Layer> layers;
+    // Training or evaluation mode, as PyTorch's model.train() and model.eval(). Only
+    // dropout tells them apart: in training mode, each hidden layer's outputs go through
+    // dropout at dropout_rate. train_step switches training mode on for its forward pass
+    // (section 10); everything else sees the network in evaluation mode, the default.
+    bool training = false;
+    double dropout_rate = 0.0;  // p, in [0, 1); 0: no dropout in either mode
+    // The masks' random numbers (train seeds them). mutable: drawing a mask changes the
+    // generator, not the network, so a forward pass of a const network may draw one.
+    mutable Rng mask_rng{0};
 
     // MLP model(2, {16, 16, 3}, Activation::Tanh): 2 inputs, two hidden layers of 16
     // neurons, 3 outputs. The seed picks the initial weights.
     MLP(int n_inputs, std::vector<int> sizes, Activation act, uint64_t seed = 1) {
         Rng rng{seed};
-        double gain = act == Activation::ReLU ? std::sqrt(2.0) : 1.0;
+        double gain = initial_gain(act);
         for (size_t l = 0; l < sizes.size(); ++l) {
             int fan_in = l == 0 ? n_inputs : sizes[l - 1];
             Layer layer{{}, act, l + 1 == sizes.size()};
@@ -482,8 +513,13 @@ struct MLP {
         }
     }
 
+    // The output layer is never dropped: its outputs are the logits the loss reads.
     std::vector<Value> operator()(std::vector<Value> x) const {
-        for (const Layer& layer : layers) x = layer(x);
+        for (const Layer& layer : layers) {
+            x = layer(x);
+            if (!training || dropout_rate == 0 || layer.linear) continue;
+            for (Value& unit : x) unit = dropout(unit, dropout_rate, mask_rng);
+        }
         return x;
     }
 
@@ -637,12 +673,23 @@ int argmax(const std::vector<double>& v) {
     return int(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
+// Where a single output's prediction turns from class 0 to class 1: 0 for a logit or a
+// score, whose sign decides; 0.5 for squared error, whose targets are 0 and 1.
+double decision_threshold(Loss loss) {
+    switch (loss) {
+    case Loss::SoftmaxCrossEntropy: return 0.0;  // not used: it has an output per class
+    case Loss::BinaryCrossEntropy: return 0.0;
+    case Loss::Hinge: return 0.0;
+    case Loss::MeanSquaredError: return 0.5;
+    }
+    return 0.0;
+}
+
 // The class the network predicts: the largest of several outputs; for a single output,
-// class 1 when it is above 0 (above 0.5 for squared error, whose targets are 0 and 1).
+// class 1 when it is above the loss's threshold.
 int predicted_class(const std::vector<double>& out, Loss loss) {
     if (out.size() > 1) return argmax(out);
-    double threshold = loss == Loss::MeanSquaredError ? 0.5 : 0.0;
-    return out[0] > threshold ? 1 : 0;
+    return out[0] > decision_threshold(loss) ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -795,21 +842,24 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 // ---------------------------------------------------------------------------------------
 // The gradient g = d(loss)/dw says which way is uphill for the loss; an optimiser decides
 // how far to step the other way. The simplest, plain gradient descent, is w <- w - lr * g,
-// lr being the learning rate. Both optimisers below improve on it by keeping running
-// numbers per parameter from one step to the next.
+// lr being the learning rate. The three optimisers below improve on it by keeping running
+// numbers per parameter from one step to the next: momentum a running sum of its steps,
+// RMSprop a running mean of g^2 that scales each weight's step, and Adam both.
 
 // SGD, stochastic gradient descent, is gradient descent on a random batch of points at a
 // time (section 10): each step's gradient is a noisy estimate of the whole set's.
-enum class OptimizerKind { SGD, Adam };
+enum class OptimizerKind { SGD, RMSprop, Adam };
 
 struct Optimizer {
     OptimizerKind kind;
     double learning_rate;  // lr; training may change it between passes over the data
     double momentum;       // mu, SGD only; 0 gives plain gradient descent
-    // Adam's constants, at the values its paper recommends.
+    // Adam's constants, at the values its paper recommends; RMSprop uses the same epsilon
+    // (PyTorch's default for both).
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+    double rho = 0.9;              // RMSprop's decay rate, the value its lecture gives
     std::vector<double> velocity;  // SGD's v, one per parameter
-    std::vector<double> m, v;      // Adam's running means of g and of g^2
+    std::vector<double> m, v;      // Adam's running means of g and of g^2; v is RMSprop's too
     int t = 0;                     // steps taken so far
 
     Optimizer(OptimizerKind kind_, double learning_rate_, double momentum_)
@@ -820,10 +870,16 @@ struct Optimizer {
         if (m.empty()) m.assign(params.size(), 0.0);
         if (v.empty()) v.assign(params.size(), 0.0);
         ++t;
-        if (kind == OptimizerKind::SGD) {
+        switch (kind) {
+        case OptimizerKind::SGD:
             sgd_step(params);
-        } else {
+            break;
+        case OptimizerKind::RMSprop:
+            rmsprop_step(params);
+            break;
+        case OptimizerKind::Adam:
             adam_step(params);
+            break;
         }
     }
 
@@ -841,6 +897,24 @@ struct Optimizer {
             Node& p = params[i].node();
             velocity[i] = momentum * velocity[i] - learning_rate * p.grad;
             p.data += velocity[i];
+        }
+    }
+
+    // RMSprop (Hinton, lecture 6e of his course Neural Networks for Machine Learning, 2012;
+    // never published as a paper), for each parameter w with gradient g:
+    //     v <- rho * v + (1 - rho) * g^2             running mean of g^2
+    //     w <- w - lr * g / (sqrt(v) + epsilon)
+    // with rho = 0.9, the lecture's value (PyTorch's default is 0.99). The problem it
+    // solves: when some weights' gradients are a thousand times larger than others', no
+    // single learning rate suits them all. Dividing each gradient by sqrt(v), its recent
+    // size, makes every weight's step about lr, whatever the scale of its gradient. v
+    // starts at 0 and nothing corrects for that (Adam, below, does), so the first steps are
+    // larger: the first is lr g / (sqrt(1 - rho) |g|), about 3.2 lr.
+    void rmsprop_step(const std::vector<Value>& params) {
+        for (size_t i = 0; i < params.size(); ++i) {
+            Node& p = params[i].node();
+            v[i] = rho * v[i] + (1.0 - rho) * p.grad * p.grad;
+            p.data -= learning_rate * p.grad / (std::sqrt(v[i]) + epsilon);
         }
     }
 
@@ -868,8 +942,24 @@ struct Optimizer {
     }
 };
 
+// The name --optimizer takes and results.csv writes.
 const char* optimizer_name(OptimizerKind kind) {
-    return kind == OptimizerKind::SGD ? "sgd" : "adam";
+    switch (kind) {
+    case OptimizerKind::SGD: return "sgd";
+    case OptimizerKind::RMSprop: return "rmsprop";
+    case OptimizerKind::Adam: return "adam";
+    }
+    return nullptr;  // not an optimiser: where the command line's walk stops (section 18)
+}
+
+// The name as its authors write it, for the text a run prints.
+const char* optimizer_title(OptimizerKind kind) {
+    switch (kind) {
+    case OptimizerKind::SGD: return "SGD";
+    case OptimizerKind::RMSprop: return "RMSprop";
+    case OptimizerKind::Adam: return "Adam";
+    }
+    return "?";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1030,13 +1120,15 @@ std::vector<Value> forward(const MLP& model, const Point& p) {
 // One step on one batch (indices into data). The weights were made before `keep`;
 // everything this step builds (each point's forward pass and loss, then the batch's total,
 // its mean and any L2 penalty) comes after it and is dropped at the end, so the next step
-// reuses the same memory.
-double train_step(const MLP& model, const std::vector<Value>& params, const Dataset& data,
+// reuses the same memory. Its forward pass is the one that runs in training mode.
+double train_step(MLP& model, const std::vector<Value>& params, const Dataset& data,
                   const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
     size_t keep = graph.nodes.size();
+    model.training = true;  // dropout on: PyTorch's model.train()
     Value total = 0.0;
     for (int i : batch)
         total = total + point_loss(forward(model, data[i]), data[i].label, loss);
+    model.training = false;  // and off again for what comes next: model.eval()
     Value objective = total / double(batch.size());  // the mean loss over the batch
     if (l2 > 0) objective = objective + l2_penalty(params, l2);
     model.zero_grad();
@@ -1052,7 +1144,9 @@ struct Evaluation {
     double accuracy;  // share of points whose predicted class is right, 0..1
 };
 
+// In evaluation mode: the network as it is, nothing dropped.
 Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
+    assert(!model.training && "evaluate runs the network in evaluation mode");
     if (data.empty()) return {NAN, NAN};
     double total = 0.0;
     int correct = 0;
@@ -1077,6 +1171,7 @@ struct TrainConfig {
     double final_learning_rate = -1;  // if >= 0: fall in a straight line to this by the last
     double momentum = 0.9;            // SGD only
     double l2 = 0.0;                  // alpha of the L2 penalty added to the loss (section 6)
+    double dropout = 0.0;             // p of dropout (section 5), in [0, 1); 0: none
     int batch_size = 8;               // 0 means the whole training set
     int max_epochs = 400;
     int patience = 60;                // early stopping: epochs without a new best, then stop
@@ -1160,7 +1255,7 @@ std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batc
 // One epoch: the training points in a new order, one optimiser step per batch. Returns
 // false as soon as a step's loss is not finite: the steps were too large, and no later
 // step can repair that. A request to stop ends the epoch early (train then forgets it).
-bool train_epoch(const MLP& model, const std::vector<Value>& params, const Dataset& data,
+bool train_epoch(MLP& model, const std::vector<Value>& params, const Dataset& data,
                  const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng) {
     shuffle(order, rng);
     for (const std::vector<int>& batch : batches_of(order, cfg.batch_size)) {
@@ -1195,11 +1290,13 @@ struct TrainResult {
 // Called after every epoch (and once for epoch 0) with the history so far.
 using EpochHook = std::function<void(const std::vector<EpochStats>&)>;
 
-TrainResult train(const MLP& model, const Dataset& train_set, const Dataset& val_set,
+TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
                   const TrainConfig& cfg, const EpochHook& on_epoch = nullptr) {
     std::vector<Value> params = model.parameters();
     Optimizer opt{cfg.optimizer, cfg.learning_rate, cfg.momentum};
     Rng rng{cfg.seed ^ 0x5EED};  // the batch order: independent of the initial weights
+    model.dropout_rate = cfg.dropout;
+    model.mask_rng = Rng{cfg.seed ^ 0xD0D0};  // dropout's masks: independent of both
     std::vector<int> order(train_set.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
     bool has_val = !val_set.empty();
@@ -1401,7 +1498,7 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
     return d.count();
 }
 
-double graph_epoch_ms(const MLP& model, const Dataset& data) {
+double graph_epoch_ms(MLP& model, const Dataset& data) {
     std::vector<Value> params = model.parameters();
     Optimizer opt{OptimizerKind::SGD, 0.01, 0.9};
     auto start = std::chrono::steady_clock::now();
@@ -2312,13 +2409,24 @@ PlaneView view_of(const Dataset& data, int width, int height) {
     return {(x0 + x1 - span) / 2, (y0 + y1 - span) / 2, span, width, height};
 }
 
+// A single output as a score whose sign decides: squared error's output is moved to put
+// its threshold of 0.5 at 0, and stretched, as its targets are only 1 apart.
+double single_output_score(double out, Loss loss) {
+    switch (loss) {
+    case Loss::MeanSquaredError: return 4 * (out - 0.5);
+    case Loss::SoftmaxCrossEntropy: return out;  // not used: it has an output per class
+    case Loss::BinaryCrossEntropy: return out;
+    case Loss::Hinge: return out;
+    }
+    return out;
+}
+
 // Class probabilities for one point of the plane, from the network's outputs. A single
 // output is a score whose sign decides; sigmoid turns it into a confidence.
 std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, double y) {
     const std::vector<double>& out = dense_forward(net, {x, y});
     if (out.size() == 1) {
-        double score = loss == Loss::MeanSquaredError ? 4 * (out[0] - 0.5) : out[0];
-        double p1 = sigmoid_of(score);
+        double p1 = sigmoid_of(single_output_score(out[0], loss));
         return {1 - p1, p1};
     }
     return softmax(out);
@@ -2733,6 +2841,14 @@ void draw_live(const MLP& model, Loss loss, const Dataset& train_set,
 // Progress lines, a run's outcome, a word when it diverged, a few predictions, the
 // boundary in letters, a row of the XOR table: printing only, no training.
 
+// ", dropout 0.2" for the line that states a run's settings; nothing without dropout.
+std::string dropout_words(const TrainConfig& cfg) {
+    if (cfg.dropout == 0) return "";
+    char words[32];
+    std::snprintf(words, sizeof words, ", dropout %g", cfg.dropout);
+    return words;
+}
+
 void print_progress(const EpochStats& s) {
     std::printf("  epoch %4d  train loss %.4f acc %5.1f%%", s.epoch, s.train_loss,
                 100 * s.train_acc);
@@ -2856,7 +2972,7 @@ struct Flags {
     std::string command = "all";
     std::optional<uint64_t> seed;
     std::optional<int> epochs, batch, patience;
-    std::optional<double> learning_rate, momentum;
+    std::optional<double> learning_rate, momentum, dropout;
     std::optional<std::vector<int>> hidden;
     std::optional<Activation> act;
     std::optional<OptimizerKind> optimizer;
@@ -2878,6 +2994,7 @@ TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
     if (f.hidden) cfg.hidden = *f.hidden;
     if (f.act) cfg.act = *f.act;
     if (f.optimizer) cfg.optimizer = *f.optimizer;
+    if (f.dropout) cfg.dropout = *f.dropout;
     return cfg;
 }
 
@@ -2891,7 +3008,7 @@ struct RecordedRun {
 // Trains one model and records it: a row in results.csv, and a CSV log of every epoch
 // unless log_name is empty.
 RecordedRun train_and_record(Output& out, const std::string& experiment,
-                             const std::string& log_name, const MLP& model,
+                             const std::string& log_name, MLP& model,
                              const TrainConfig& cfg, const Split& data,
                              const EpochHook& on_epoch) {
     RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
@@ -2918,7 +3035,12 @@ std::string failure_cause(const MLP& model, const Dataset& data) {
         }
     }
     if (std::count(stuck.begin(), stuck.end(), true) == 0) return "plateau";
-    return net.act == Activation::ReLU ? "dead relu unit" : "saturated unit";
+    switch (net.act) {
+    case Activation::Tanh: return "saturated unit";
+    case Activation::Sigmoid: return "saturated unit";
+    case Activation::ReLU: return "dead relu unit";
+    }
+    return "?";
 }
 
 void add_xor_run(XorRow& row, const TrainResult& r, const MLP& model, uint64_t seed) {
@@ -3036,11 +3158,12 @@ void run_xor_study(const Flags& flags, Output& out) {
     if (flags.hidden) hiddens = {*flags.hidden};
     std::vector<Activation> acts = xor_activations;
     if (flags.act) acts = {*flags.act};
-    std::printf("XOR: %d seeds per row; %s, %s, lr %g, momentum %g; stop at loss < %g or %d "
-                "epochs\n",
+    std::printf("XOR: %d seeds per row; %s, %s, lr %g, momentum %g%s; stop at loss < %g or "
+                "%d epochs\n",
                 xor_seeds, loss_name(base.loss),
                 base.batch_size == 0 ? "full batch" : "mini-batch",
-                base.learning_rate, base.momentum, base.target_loss, base.max_epochs);
+                base.learning_rate, base.momentum, dropout_words(base).c_str(),
+                base.target_loss, base.max_epochs);
     std::printf("  %-8s %-8s %8s %15s %18s  %s\n", "network", "act", "solved",
                 "median epochs", "median final loss", "failures (cause)");
     std::printf("  (median epochs: of the seeds that solved it; median final loss: of all "
@@ -3110,9 +3233,10 @@ void run_spiral(const Flags& flags, Output& out) {
     Split data = spiral_data(cfg.seed);
     MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
     std::string arch = architecture(cfg, 3);
-    std::printf("Spiral: %zu training, %zu validation, %zu test points; %s %s, %s\n",
+    std::printf("Spiral: %zu training, %zu validation, %zu test points; %s %s, %s%s\n",
                 data.train.size(), data.val.size(), data.test.size(), arch.c_str(),
-                activation_name(cfg.act), cfg.optimizer == OptimizerKind::SGD ? "SGD" : "Adam");
+                activation_name(cfg.act), optimizer_title(cfg.optimizer),
+                dropout_words(cfg).c_str());
     std::vector<Value> params = model.parameters();
     Snapshots snapshots(cfg.max_epochs, 12);
     bool live = flags.live && live_view_possible(isatty(1) != 0, std::getenv("TERM"),
@@ -3140,8 +3264,8 @@ void run_momentum(const Flags& flags, Output& out) {
     TrainConfig base = with_flags(momentum_comparison_settings(), flags);
     base.patience = base.max_epochs;
     Split data = spiral_data(base.seed);
-    std::printf("Momentum against plain SGD on the spiral: lr %g, %d epochs, same seed\n",
-                base.learning_rate, base.max_epochs);
+    std::printf("Momentum against plain SGD on the spiral: lr %g, %d epochs%s, same seed\n",
+                base.learning_rate, base.max_epochs, dropout_words(base).c_str());
     std::vector<Series> curves;
     for (bool with_momentum : {true, false}) {
         if (stop_requested) break;
@@ -3171,9 +3295,10 @@ void run_moons(const Flags& flags, Output& out) {
     MLP model(2, layer_sizes(cfg, 1), cfg.act, cfg.seed);
     std::string arch = architecture(cfg, 1);
     std::printf("Moons: %zu points; %s %s, hinge loss + %g L2, lr %g -> %g, %d full-batch "
-                "steps\n",
+                "steps%s\n",
                 data.train.size(), arch.c_str(), activation_name(cfg.act), cfg.l2,
-                cfg.learning_rate, cfg.final_learning_rate, cfg.max_epochs);
+                cfg.learning_rate, cfg.final_learning_rate, cfg.max_epochs,
+                dropout_words(cfg).c_str());
     auto on_epoch = [](const std::vector<EpochStats>& history) {
         if (history.back().epoch % 20 == 0) print_progress(history.back());
     };
@@ -3235,19 +3360,19 @@ struct Experiment {
 
 const Experiment experiments[] = {
     {"xor", run_xor_study,
-     "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
+     "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --dropout --out",
      "XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each", xor_settings,
      xor_split, 1},
     {"spiral", run_spiral,
-     "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer --out "
-     "--live",
+     "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
+     "--dropout --out --live",
      "the three-armed spiral, with early stopping on a validation set", spiral_settings,
      spiral_data, 3},
     {"momentum", run_momentum,
-     "--seed --epochs --lr --momentum --batch --hidden --act --out",
+     "--seed --epochs --lr --momentum --batch --hidden --act --dropout --out",
      "momentum against plain SGD on the spiral", momentum_comparison_settings, spiral_data, 3},
     {"moons", run_moons,
-     "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --out",
+     "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --dropout --out",
      "micrograd's two moons demo", moons_settings, moons_data, 1},
     {"graph", graph_command, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
@@ -3256,12 +3381,28 @@ const Experiment experiments[] = {
      nullptr, nullptr, 0},
 };
 
+// The names the command line takes for activations and optimisers come from the switches
+// that name them (activation_name, optimizer_name), so that a new kind needs no word here.
+// To list them, k walks 0, 1, 2, ... through the enum's values: the number after the last
+// kind names none (nullptr), and the walk stops there.
+const char* activation_at(int k) { return activation_name(Activation(k)); }
+const char* optimizer_at(int k) { return optimizer_name(OptimizerKind(k)); }
+
+// "tanh, sigmoid or relu"
+std::string names_of(const char* (*name_at)(int)) {
+    std::string names = name_at(0);
+    for (int k = 1; name_at(k); ++k)
+        names += std::string(name_at(k + 1) ? ", " : " or ") + name_at(k);
+    return names;
+}
+
 struct FlagInfo {
     const char* name;
     const char* value;  // what the help shows after the name: N an integer, X a number
-    const char* takes;  // what the help and the error messages say it accepts
+    std::string takes;  // what the help and the error messages say it accepts
     double lo = 0, hi = 0;    // the range of N and X, and of each of --hidden's sizes
     bool lo_refused = false;  // (lo, hi] rather than [lo, hi]
+    bool hi_refused = false;  // [lo, hi) rather than [lo, hi]
 };
 
 const FlagInfo flag_infos[] = {
@@ -3272,8 +3413,10 @@ const FlagInfo flag_infos[] = {
     {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)", 0, 1e5},
     {"--patience", "N", "an integer 1 to 100000", 1, 1e5},
     {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)", 1, 256},
-    {"--act", "NAME", "tanh, sigmoid or relu"},
-    {"--optimizer", "NAME", "sgd or adam"},
+    {"--act", "NAME", names_of(activation_at)},
+    {"--optimizer", "NAME", names_of(optimizer_at)},
+    {"--dropout", "X", "a number in [0, 1), the share of hidden units dropped in training",
+     0, 1, false, true},
     {"--out", "DIR", "a directory name (default plots)"},
     {"--live", "", "(no value) redraw the spiral's boundary in the terminal as it trains"},
 };
@@ -3311,7 +3454,7 @@ void print_usage() {
                 "flag\nthat does not apply to it: graph takes only --out, bench none):\n");
     for (const FlagInfo& f : flag_infos) {
         std::string name = std::string(f.name) + " " + f.value;
-        std::printf("  %-17s %s\n", name.c_str(), f.takes);
+        std::printf("  %-17s %s\n", name.c_str(), f.takes.c_str());
     }
     std::printf("  %-17s %s\n", "--help", "this text");
     std::string falling;  // the experiments whose learning rate falls over the epochs
@@ -3364,8 +3507,9 @@ double parse_number(const FlagInfo& f, const std::string& text) {
     char* end = nullptr;
     double v = plain ? std::strtod(begin, &end) : NAN;
     if (end != begin + text.size()) v = NAN;
-    bool in_range = (f.lo_refused ? v > f.lo : v >= f.lo) && v <= f.hi;
-    if (!std::isfinite(v) || !in_range) bad_value(f.name, text);
+    bool above_lo = f.lo_refused ? v > f.lo : v >= f.lo;
+    bool below_hi = f.hi_refused ? v < f.hi : v <= f.hi;
+    if (!std::isfinite(v) || !above_lo || !below_hi) bad_value(f.name, text);
     return v;
 }
 
@@ -3383,6 +3527,14 @@ std::vector<int> parse_hidden(const FlagInfo& f, const std::string& text) {
     return sizes;
 }
 
+// The k whose name is `text`, walking the kinds as names_of does.
+int kind_named(const FlagInfo& f, const std::string& text, const char* (*name_at)(int)) {
+    for (int k = 0; name_at(k); ++k) {
+        if (text == name_at(k)) return k;
+    }
+    bad_value(f.name, text);
+}
+
 void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     std::string flag = info.name;
     if (flag == "--seed") f.seed = uint64_t(parse_number(info, text));
@@ -3394,16 +3546,10 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--hidden") f.hidden = parse_hidden(info, text);
     if (flag == "--out" && text.empty()) bad_value(flag, text);
     if (flag == "--out") f.out_dir = text;
-    if (flag == "--act") {
-        for (Activation a : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU})
-            if (text == activation_name(a)) f.act = a;
-        if (!f.act) bad_value(flag, text);
-    }
-    if (flag == "--optimizer") {
-        for (OptimizerKind k : {OptimizerKind::SGD, OptimizerKind::Adam})
-            if (text == optimizer_name(k)) f.optimizer = k;
-        if (!f.optimizer) bad_value(flag, text);
-    }
+    if (flag == "--dropout") f.dropout = parse_number(info, text);
+    if (flag == "--act") f.act = Activation(kind_named(info, text, activation_at));
+    if (flag == "--optimizer")
+        f.optimizer = OptimizerKind(kind_named(info, text, optimizer_at));
 }
 
 Flags parse_command_line(int argc, char** argv) {
@@ -3467,15 +3613,16 @@ const char* stop_signal_name() {
 
 // The bytes of the graph one training step builds: per point, a layer of n neurons with
 // fan_in inputs adds n weighted sums of 2 fan_in + 1 edges and, if hidden, n activations
-// of one edge each; the loss adds about four nodes and five edges per output. L2 adds a
-// square and a sum per parameter.
+// of one edge each, and with dropout n dropout nodes of one edge each; the loss adds about
+// four nodes and five edges per output. L2 adds a square and a sum per parameter.
 double step_graph_bytes(const TrainConfig& cfg, int n_outputs, int points) {
     double nodes = 2, edges = 0, params = 0, fan_in = 2;
     std::vector<int> sizes = layer_sizes(cfg, n_outputs);
     for (size_t l = 0; l < sizes.size(); ++l) {
         double hidden = l + 1 < sizes.size() ? 1 : 0;
-        nodes += sizes[l] * (1 + hidden);
-        edges += sizes[l] * (2 * fan_in + 1 + hidden);
+        double dropped = cfg.dropout > 0 ? hidden : 0;
+        nodes += sizes[l] * (1 + hidden + dropped);
+        edges += sizes[l] * (2 * fan_in + 1 + hidden + dropped);
         params += sizes[l] * (fan_in + 1);
         fan_in = sizes[l];
     }

@@ -488,13 +488,29 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
         for (const Point& p : data) {
             size_t before = graph.nodes.size();
             model.zero_grad();
-            Value loss = softmax_cross_entropy(forward(model, p), p.label);
+            std::vector<Value> logits = forward(model, p);
+            Value loss = softmax_cross_entropy(logits, p.label);
             loss.backward();
+            // First the loss and g = d(loss)/d(logits), against the graph's: dense_backward
+            // starts from g, and is not to be blamed for it.
             std::vector<double> g;
             double hand_loss =
                 dense_softmax_cross_entropy(dense_forward(net, {p.x, p.y}), p.label, g);
+            int failed_before = checks_failed_in_test;
+            check_close(hand_loss, loss.data(), 1e-12,
+                        "dense_softmax_cross_entropy's loss (got) against the graph's (want)");
+            check(g.size() == logits.size(),
+                  fmt("dense_softmax_cross_entropy left g with %g entries, want %g, one per logit",
+                      g.size(), logits.size()));
+            for (size_t k = 0; k < g.size() && k < logits.size(); ++k)
+                check_close(g[k], logits[k].grad(), 1e-12,
+                            fmt("dense_softmax_cross_entropy's g[%g] (got) against the graph's "
+                                "d(loss)/dz[%g] (want)", k, k));
+            if (checks_failed_in_test > failed_before) {
+                graph_truncate(before);
+                continue;
+            }
             dense_backward(net, g);
-            check_close(hand_loss, loss.data(), 1e-12, "the same loss");
             size_t k = 0;  // params are ordered layer, neuron, weights then bias
             for (size_t l = 0; l < net.layers.size(); ++l) {
                 const DenseLayer& L = net.layers[l];
@@ -595,11 +611,34 @@ void test_hand_written_softmax_is_finite_and_right_at_logits_of_1000() {
     std::vector<double> g;
     double loss = dense_softmax_cross_entropy({1000.0, -1000.0, 0.0}, 0, g);
     check_close(loss, 0.0, 1e-15, "a confident right answer costs nothing");
-    check(std::isfinite(g[0]) && std::isfinite(g[1]) && std::isfinite(g[2]), "a finite gradient");
+    check(g.size() == 3 && std::isfinite(g[0]) && std::isfinite(g[1]) && std::isfinite(g[2]),
+          fmt("dense_softmax_cross_entropy: a finite gradient, one entry per logit (%g entries)",
+              g.size()));
     std::vector<double> q = softmax({1.0, 2.0, 3.0});
     double sum = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
     for (int k = 0; k < 3; ++k)
         check_close(q[size_t(k)], std::exp(k + 1.0) / sum, 1e-15, fmt("softmax(1, 2, 3)[%g]", k));
+}
+
+// Logits (0, ln 3, ln 6) and label 1, worked by hand: e^z = (1, 3, 6), which sum to 10, so
+// the probabilities are (0.1, 0.3, 0.6); the loss is -ln 0.3 = 1.2039728043259361 and
+// its gradient (0.1, 0.3 - 1, 0.6) = (0.1, -0.7, 0.6). Adding 50 to every logit changes
+// none of these (e^50 cancels). Exercise 11's function alone, before the whole-network
+// comparison leans on it.
+void test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand() {
+    for (double shift : {0.0, 50.0}) {
+        std::vector<double> z = {shift, shift + std::log(3.0), shift + std::log(6.0)};
+        std::vector<double> g;
+        double loss = dense_softmax_cross_entropy(z, 1, g);
+        std::string what = fmt("dense_softmax_cross_entropy of (%g, %g + ln 3, %g + ln 6), label 1",
+                               shift, shift, shift);
+        check_close(loss, 1.2039728043259361, 1e-13, what + ": the loss");
+        check(g.size() == 3, what + fmt(": g has %g entries, want 3, one per logit", g.size()));
+        if (g.size() != 3) continue;
+        const double want[] = {0.1, -0.7, 0.6};
+        for (int k = 0; k < 3; ++k)
+            check_close(g[size_t(k)], want[k], 1e-13, what + fmt(": g[%g] = d(loss)/dz[%g]", k, k));
+    }
 }
 
 void test_binary_cross_entropy_is_stable_and_matches_the_formula() {
@@ -671,21 +710,31 @@ void test_predicted_class_and_evaluate_on_a_hand_made_three_class_case() {
 
 // ---- Optimisers ----------------------------------------------------------------------------
 
+// Momentum at lr 0.1, mu 0.9, from w = 1, worked by hand. Step 1, g = 0.5: the velocity
+// is 0.9 * 0 - 0.1 * 0.5 = -0.05 and w = 1 - 0.05 = 0.95. Step 2, g = 0.2: the velocity
+// is 0.9 * -0.05 - 0.1 * 0.2 = -0.065 and w = 0.95 - 0.065 = 0.885. The messages name
+// the quantity only: a student who writes the update must not find it in them.
 void test_momentum_update_matches_two_steps_by_hand() {
     size_t keep = graph.nodes.size();
     Value w = 1.0;
     Optimizer opt(OptimizerKind::SGD, 0.1, 0.9);
     w.grad() = 0.5;
     opt.step({w});
-    check_close(opt.velocity[0], -0.05, 1e-15, "step 1: v = 0.9 * 0 - 0.1 * 0.5");
-    check_close(w.data(), 0.95, 1e-15, "step 1: w = 1 + v");
+    check_close(opt.velocity[0], -0.05, 1e-15, "step 1: the velocity");
+    check_close(w.data(), 0.95, 1e-15, "step 1: w");
     w.grad() = 0.2;
     opt.step({w});
-    check_close(opt.velocity[0], -0.065, 1e-15, "step 2: v = 0.9 * -0.05 - 0.1 * 0.2");
-    check_close(w.data(), 0.885, 1e-15, "step 2: w = 0.95 + v");
+    check_close(opt.velocity[0], -0.065, 1e-15, "step 2: the velocity");
+    check_close(w.data(), 0.885, 1e-15, "step 2: w");
     graph_truncate(keep);
 }
 
+// Adam at lr 0.01 from w = 1, worked by hand. Step 1 (t = 1), g = 0.5: m = 0.9 * 0 + 0.1
+// * 0.5 = 0.05, v = 0.999 * 0 + 0.001 * 0.25 = 0.00025, m_hat = 0.05 / (1 - 0.9) = 0.5,
+// v_hat = 0.00025 / (1 - 0.999) = 0.25, w = 1 - 0.01 * 0.5 / (sqrt(0.25) + 1e-8). Step 2
+// (t = 2), g = -0.2: m = 0.9 * 0.05 + 0.1 * -0.2 = 0.025, v = 0.999 * 0.00025 + 0.001 *
+// 0.04 = 0.00028975, m_hat = 0.025 / (1 - 0.9^2), v_hat = 0.00028975 / (1 - 0.999^2), and
+// w moves by 0.01 * m_hat / (sqrt(v_hat) + 1e-8). The messages name the quantity only.
 void test_adam_first_steps_match_hand_computed_values() {
     size_t keep = graph.nodes.size();
     Value w = 1.0;
@@ -693,20 +742,179 @@ void test_adam_first_steps_match_hand_computed_values() {
     w.grad() = 0.5;
     opt.step({w});
     check(opt.t == 1, fmt("step 1: t = 1 (step() counts it before adam_step; got %g)", opt.t));
-    check_close(opt.m[0], 0.05, 1e-15, "step 1: m = 0.9 * 0 + 0.1 * 0.5");
-    check_close(opt.v[0], 0.00025, 1e-15, "step 1: v = 0.999 * 0 + 0.001 * 0.5^2");
-    // m_hat = 0.05 / (1 - 0.9) = 0.5, v_hat = 0.00025 / (1 - 0.999) = 0.25
+    check_close(opt.m[0], 0.05, 1e-15, "step 1: m");
+    check_close(opt.v[0], 0.00025, 1e-15, "step 1: v");
     double w1 = 1.0 - 0.01 * 0.5 / (std::sqrt(0.25) + 1e-8);
-    check_close(w.data(), w1, 1e-15, "step 1: w = 1 - 0.01 * m_hat / (sqrt(v_hat) + eps), m_hat 0.5, v_hat 0.25");
+    check_close(w.data(), w1, 1e-15, "step 1: w");
     w.grad() = -0.2;
     opt.step({w});
-    check_close(opt.m[0], 0.025, 1e-15, "step 2: m = 0.9 * 0.05 + 0.1 * -0.2");
-    check_close(opt.v[0], 0.00028975, 1e-15, "step 2: v = 0.999 * 0.00025 + 0.001 * 0.04");
+    check_close(opt.m[0], 0.025, 1e-15, "step 2: m");
+    check_close(opt.v[0], 0.00028975, 1e-15, "step 2: v");
     double m_hat = 0.025 / (1 - 0.9 * 0.9), v_hat = 0.00028975 / (1 - 0.999 * 0.999);
     double w2 = w1 - 0.01 * m_hat / (std::sqrt(v_hat) + 1e-8);
-    check_close(w.data(), w2, 1e-14,
-                fmt("step 2: t = 2, m_hat = m / (1 - 0.9^2) = %.6g, v_hat = v / (1 - 0.999^2) = %.6g",
-                    m_hat, v_hat));
+    check_close(w.data(), w2, 1e-14, "step 2: w");
+    graph_truncate(keep);
+}
+
+// RMSprop at lr 0.01 (rho 0.9, epsilon 1e-8) from w = 1, worked by hand with a 40-digit
+// calculator. Step 1, g = 0.5: v = 0.9 * 0 + 0.1 * 0.25 = 0.025, sqrt(v) =
+// 0.15811388300841897, w = 1 - 0.01 * 0.5 / (sqrt(v) + 1e-8) = 0.96837722539831608. Step
+// 2, g = -0.2: v = 0.9 * 0.025 + 0.1 * 0.04 = 0.0265, sqrt(v) = 0.16278820596099706, w =
+// 0.96837722539831608 + 0.01 * 0.2 / (sqrt(v) + 1e-8) = 0.98066312698027817. A weight whose
+// gradient is 1000 times larger, 500, moves as far in step 1: 0.01 / sqrt(0.1) =
+// 0.031622776601683793, less 2e-12 for epsilon. The messages name the quantity only: a
+// student who writes rmsprop_step must not find the update in them.
+void test_rmsprop_first_steps_match_hand_computed_values() {
+    size_t keep = graph.nodes.size();
+    Value w = 1.0, big = 1.0;
+    Optimizer opt(OptimizerKind::RMSprop, 0.01, 0.0);
+    w.grad() = 0.5;
+    big.grad() = 500;
+    opt.step({w, big});
+    check_close(opt.v[0], 0.025, 1e-15, "step 1: v");
+    check_close(w.data(), 0.96837722539831608, 1e-15, "step 1: w");
+    check_close(1 - big.data(), 0.031622776601683793, 1e-11,
+                "step 1: how far a weight with a gradient of 500 moved");
+    w.grad() = -0.2;
+    big.grad() = 0;
+    opt.step({w, big});
+    check_close(opt.v[0], 0.0265, 1e-15, "step 2: v");
+    check_close(w.data(), 0.98066312698027817, 1e-15, "step 2: w");
+    graph_truncate(keep);
+}
+
+// ---- Dropout -------------------------------------------------------------------------------
+
+// dropout(x, p) on 100,000 units one at a time, at p = 0.3. Each unit is dropped with
+// probability p, on its own, so the number dropped is binomial: mean n p = 30,000 and
+// standard deviation sqrt(n p (1 - p)) = 145. The tolerance, 5 of those, fails a right
+// dropout once in about 1.7 million seeds. A kept unit comes out x / (1 - p) and passes
+// the gradient 1 / (1 - p) back to x; a dropped one comes out 0 and passes 0.
+void check_dropout_on_many_units() {
+    const int n = 100000;
+    const double p = 0.3, scale = 1 / (1 - p);
+    Rng masks{11}, inputs{12};
+    int dropped = 0, wrong_kept = 0, wrong_dropped = 0;
+    std::string first_wrong;
+    for (int i = 0; i < n; ++i) {
+        size_t keep = graph.nodes.size();
+        Value x = 0.5 + inputs.uniform();  // never 0: an output of 0 means dropped
+        Value y = dropout(x, p, masks);
+        y.backward();
+        bool is_dropped = y.data() == 0;
+        dropped += is_dropped;
+        bool ok = is_dropped ? x.grad() == 0
+                             : std::fabs(y.data() - x.data() * scale) <= 1e-15 * y.data() &&
+                                   std::fabs(x.grad() - scale) <= 1e-15 * scale;
+        if (!ok && first_wrong.empty())
+            first_wrong = fmt("x = %.6g came out %.17g with gradient %.17g; a kept unit's "
+                              "gradient is %.17g, a dropped one's 0", x.data(), y.data(),
+                              x.grad(), scale);
+        (is_dropped ? wrong_dropped : wrong_kept) += !ok;
+        graph_truncate(keep);
+    }
+    double sd = std::sqrt(n * p * (1 - p));
+    check(std::fabs(dropped - n * p) <= 5 * sd,
+          fmt("p = 0.3: %g of %g units dropped, want %g +- %g", dropped, n, n * p, 5 * sd));
+    check(wrong_kept == 0, fmt("%g kept units not scaled by 1 / (1 - p), or with a gradient "
+                               "other than 1 / (1 - p); the first: ", wrong_kept) + first_wrong);
+    check(wrong_dropped == 0, fmt("%g dropped units passed a gradient other than 0; the first: ",
+                                  wrong_dropped) + first_wrong);
+}
+
+// The mode. A 2-8-8-3 tanh network with dropout_rate 0.5: in evaluation mode (the default)
+// it is the same network without dropout, value for value and node for node, and draws
+// no random numbers; in training mode each of its 16 hidden units, and only those, goes
+// through one dropout node after its activation, which is 0 or twice the unit.
+void check_dropout_modes() {
+    size_t keep = graph.nodes.size();
+    MLP model(2, {8, 8, 3}, Activation::Tanh, 3);
+    MLP plain = model;  // the same weights (the same leaves), without dropout
+    model.dropout_rate = 0.5;
+    model.mask_rng = Rng{5};
+    uint64_t untouched = model.mask_rng.state;
+    const Point point = {0.3, -0.2, 0};
+    size_t start = graph.nodes.size();
+    std::vector<double> plain_out = data_of(forward(plain, point));
+    size_t plain_nodes = graph.nodes.size() - start;
+    check(!model.training, "a network starts in evaluation mode");
+    std::vector<double> eval_out = data_of(forward(model, point));
+    size_t eval_nodes = graph.nodes.size() - start - plain_nodes;
+    check(eval_out == plain_out, "evaluation mode: the outputs are those without dropout");
+    check(eval_nodes == plain_nodes, fmt("evaluation mode: %g nodes, want %g as without dropout",
+                                         eval_nodes, plain_nodes));
+    check(model.mask_rng.state == untouched, "evaluation mode draws no random number");
+    model.training = true;
+    size_t before = graph.nodes.size();
+    forward(model, point);
+    model.training = false;
+    int dropouts = 0, misplaced = 0, wrong = 0;
+    for (size_t i = before; i < graph.nodes.size(); ++i) {
+        const Node& n = graph.nodes[i];
+        if (std::strcmp(n.op, "dropout") != 0) continue;
+        ++dropouts;
+        if (n.edge_count != 1) {
+            ++misplaced;
+            continue;
+        }
+        const Node& unit = graph.nodes[size_t(graph.edges[size_t(n.first_edge)].input)];
+        misplaced += std::strcmp(unit.op, "tanh") != 0;
+        wrong += n.data != 0 && n.data != 2 * unit.data;
+    }
+    check(graph.nodes.size() - before == plain_nodes + 16,
+          fmt("training mode: %g nodes, want %g: one more per hidden unit",
+              graph.nodes.size() - before, plain_nodes + 16));
+    check(dropouts == 16, fmt("training mode: %g dropout nodes, want 16, one per hidden unit",
+                              dropouts));
+    check(misplaced == 0, fmt("%g dropout nodes do not take a hidden unit's output (its tanh)",
+                              misplaced));
+    check(wrong == 0, fmt("%g dropout nodes are neither 0 nor twice their unit at p = 0.5", wrong));
+    graph_truncate(keep);
+}
+
+void test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation() {
+    check_dropout_on_many_units();
+    check_dropout_modes();
+}
+
+// train_step's forward pass runs in training mode (it draws masks) and leaves the network
+// in evaluation mode; evaluate, and so train's measurement of every epoch, runs in
+// evaluation mode. So two runs from the same seed, with and without dropout, measure the
+// same epoch 0 and then part ways.
+void test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode() {
+    size_t keep = graph.nodes.size();
+    MLP model(2, {8, 3}, Activation::Tanh, 3);
+    MLP plain = model;
+    model.dropout_rate = 0.5;
+    model.mask_rng = Rng{5};
+    uint64_t untouched = model.mask_rng.state;
+    Dataset data = spiral(5, 3, 0.2, 1);
+    std::vector<Value> params = model.parameters();
+    Optimizer opt(OptimizerKind::SGD, 0.0, 0.0);  // lr 0: the weights stay as they are
+    train_step(model, params, data, {0, 1, 2}, Loss::SoftmaxCrossEntropy, 0.0, opt);
+    check(model.mask_rng.state != untouched, "train_step's forward pass draws dropout masks");
+    check(!model.training, "train_step leaves the network in evaluation mode");
+    if (model.training) return;  // evaluate would stop the program on its assert
+    uint64_t state = model.mask_rng.state;
+    Evaluation e = evaluate(model, data, Loss::SoftmaxCrossEntropy);
+    Evaluation without = evaluate(plain, data, Loss::SoftmaxCrossEntropy);
+    check(e.loss == without.loss && model.mask_rng.state == state,
+          fmt("evaluate: loss %.17g, want %.17g as without dropout, and no mask drawn", e.loss,
+              without.loss));
+    TrainConfig cfg = spiral_settings();
+    cfg.hidden = {8};
+    cfg.optimizer = OptimizerKind::SGD;  // a test of the mode, not of Adam
+    cfg.max_epochs = 2;
+    std::vector<TrainResult> runs;
+    for (double rate : {0.0, 0.5}) {
+        cfg.dropout = rate;
+        MLP net(2, layer_sizes(cfg, 3), cfg.act, 1);
+        runs.push_back(train(net, data, {}, cfg));
+    }
+    check(runs[0].history[0].train_loss == runs[1].history[0].train_loss,
+          "train measures epoch 0 in evaluation mode: the same with and without dropout");
+    check(runs[0].history[1].train_loss != runs[1].history[1].train_loss,
+          "train trains with cfg.dropout: epoch 1 differs from the run without it");
     graph_truncate(keep);
 }
 
@@ -1460,6 +1668,10 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         {"--lr 1-2", "got '1-2'"},
         {"--lr .", "got '.'"},
         {"--act 'tanh\n'", "got 'tanh\\x0a'"},
+        {"--dropout 1", "--dropout takes a number in [0, 1), the share of hidden units dropped "
+                        "in training, got '1'"},  // 1 itself is out: it would drop every unit
+        {"--optimizer Adam", "--optimizer takes sgd, rmsprop or adam, got 'Adam'"},
+        {"graph --dropout 0.2", "graph does not take --dropout"},
     };
     for (auto& c : cases) {
         std::filesystem::remove_all("test_output_bad");
@@ -1485,7 +1697,8 @@ void test_every_flag_against_every_bad_value() {
     const std::vector<Flag> flags = {
         {"--seed", {"0"}},  {"--epochs", {}},   {"--lr", {}},          {"--momentum", {"0"}},
         {"--batch", {"0"}}, {"--patience", {}}, {"--hidden", {}},      {"--act", {}},
-        {"--optimizer", {}}, {"--out", {"-1", "0", "1e400", "abc", "3x", "16,,16", "0,16"}},
+        {"--optimizer", {}}, {"--dropout", {"0"}},
+        {"--out", {"-1", "0", "1e400", "abc", "3x", "16,,16", "0,16"}},
     };
     int cases = 0;
     for (const Flag& flag : flags) {
@@ -1513,7 +1726,33 @@ void test_every_flag_against_every_bad_value() {
             check(!std::filesystem::exists("test_output_flags"), what + ": no file written");
         }
     }
-    check(cases == 80, fmt("80 cases, ran %g", cases));
+    check(cases == 88, fmt("88 cases, ran %g", cases));
+}
+
+// The names --act and --optimizer take, in the help, each accepted; RMSprop trains and is
+// named in results.csv; a run with dropout says so in the line that states its settings,
+// and one without says nothing of it.
+void test_the_help_names_every_kind_and_rmsprop_and_dropout_run_from_the_command_line() {
+    std::string out, err;
+    run_nn("--help", out, err);
+    check(out.find("  --act NAME        tanh, sigmoid or relu\n") != std::string::npos &&
+              out.find("  --optimizer NAME  sgd, rmsprop or adam\n") != std::string::npos &&
+              out.find("  --dropout X       a number in [0, 1)") != std::string::npos,
+          "the help lists every activation, every optimiser and --dropout: " + out);
+    for (const char* act : {"tanh", "sigmoid", "relu"}) {
+        int status = run_nn(std::string("moons --epochs 1 --act ") + act + " --out test_output_kinds");
+        check(status == 0, std::string("--act ") + act + fmt(": exit status 0, got %g", status));
+    }
+    const std::string dir = "test_output_kinds";
+    int status = run_nn("spiral --epochs 2 --optimizer rmsprop --dropout 0.2 --out " + dir, out, err);
+    check(status == 0 && err.empty(), fmt("spiral with rmsprop and dropout: exit status %g ", status) + err);
+    check(out.find("2-32-32-3 relu, RMSprop, dropout 0.2\n") != std::string::npos,
+          "the spiral's settings name RMSprop and the dropout: " + out.substr(0, 200));
+    check(read_file(dir + "/results.csv").find("\nspiral,2-32-32-3,relu,rmsprop,1,") != std::string::npos,
+          "results.csv names rmsprop");
+    run_nn("spiral --epochs 1 --out " + dir, out, err);
+    check(out.find("relu, Adam\n") != std::string::npos, "without dropout, no word of it: " + out.substr(0, 200));
+    std::filesystem::remove_all(dir);
 }
 
 void test_an_output_directory_that_cannot_be_made_is_reported_before_training() {
@@ -1650,25 +1889,86 @@ void test_the_evolution_snapshots_are_bounded_and_include_the_last_and_kept_epoc
     check(sorted, "in order of epoch, each with its own weights");
 }
 
-// The memory check: the estimate agrees with the graph a step really builds, and a run
+// Fresh storage for the vector with room for exactly `room` more elements; its capacity.
+size_t with_room(std::vector<Node>& v, size_t room) {
+    std::vector<Node> fresh;
+    fresh.reserve(v.size() + room);
+    fresh.insert(fresh.end(), v.begin(), v.end());  // within the capacity: no move
+    v.swap(fresh);
+    return v.capacity();
+}
+
+size_t with_room(std::vector<Edge>& v, size_t room) {
+    std::vector<Edge> fresh;
+    fresh.reserve(v.size() + room);
+    fresh.insert(fresh.end(), v.begin(), v.end());
+    v.swap(fresh);
+    return v.capacity();
+}
+
+// How many nodes and edges `step` adds to the graph at its peak, though it truncates them
+// again before it returns. A vector moves to new storage only when it must grow past its
+// capacity, and its capacity then grows (the standard guarantees both). So: give graph.nodes
+// room for exactly r more nodes, run the step, and see whether its capacity changed; a
+// binary search on r finds the peak, and the same for edges. `step` must build the same
+// graph every time.
+std::pair<size_t, size_t> peak_growth(const std::function<void()>& step) {
+    const size_t ample = size_t(1) << 20;
+    size_t peak[2];
+    for (int edges = 0; edges < 2; ++edges) {
+        size_t lo = 0, hi = ample;  // the peak is in [lo, hi]
+        while (lo < hi) {
+            size_t r = lo + (hi - lo) / 2;
+            size_t node_capacity = with_room(graph.nodes, edges ? ample : r);
+            size_t edge_capacity = with_room(graph.edges, edges ? r : ample);
+            step();
+            bool moved = edges ? graph.edges.capacity() != edge_capacity
+                               : graph.nodes.capacity() != node_capacity;
+            if (moved) {
+                lo = r + 1;  // r was too little room
+            } else {
+                hi = r;
+            }
+        }
+        peak[edges] = lo;
+    }
+    return {peak[0], peak[1]};
+}
+
+// The memory check: the estimate agrees with the graph train_step really builds, with and
+// without dropout (the probe itself checked first on a graph counted by hand), and a run
 // over the limit is refused before anything is written.
 void test_a_run_whose_step_graph_is_too_big_is_refused_before_training() {
-    TrainConfig cfg = spiral_settings();
-    cfg.hidden = {16, 16};
-    cfg.batch_size = 5;
-    cfg.l2 = 1e-3;
-    MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
-    Dataset data = spiral(10, 3, 0.2, 1);
-    size_t nodes = graph.nodes.size(), edges = graph.edges.size();
-    Value total = 0.0;
-    for (int i = 0; i < 5; ++i) total = total + point_loss(forward(model, data[i]), data[i].label, cfg.loss);
-    (total / 5.0 + l2_penalty(model.parameters(), cfg.l2)).backward();  // what train_step builds
-    double built = double(graph.nodes.size() - nodes) * sizeof(Node) +
-                   double(graph.edges.size() - edges) * sizeof(Edge);
-    double estimate = step_graph_bytes(cfg, 3, 5);
-    check(std::fabs(estimate - built) < 0.05 * built,
-          fmt("the estimate %g bytes is within 5%% of the %g bytes a step built", estimate, built));
-    graph_truncate(nodes);
+    auto chain = [] {  // a leaf and 500 negations of it: 501 nodes, 500 edges
+        size_t keep = graph.nodes.size();
+        Value a = 1.0;
+        for (int i = 0; i < 500; ++i) a = -a;
+        graph_truncate(keep);
+    };
+    auto counted = peak_growth(chain);
+    check(counted.first == 501 && counted.second == 500,
+          fmt("the probe: %g nodes and %g edges, want 501 and 500", counted.first, counted.second));
+    for (double dropout : {0.0, 0.2}) {
+        TrainConfig cfg = spiral_settings();
+        cfg.hidden = {16, 16};
+        cfg.batch_size = 5;
+        cfg.l2 = 1e-3;
+        cfg.dropout = dropout;
+        size_t keep = graph.nodes.size();
+        MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
+        model.dropout_rate = dropout;
+        std::vector<Value> params = model.parameters();
+        Dataset data = spiral(10, 3, 0.2, 1);
+        Optimizer opt(cfg.optimizer, cfg.learning_rate, cfg.momentum);
+        auto step = [&] { train_step(model, params, data, {0, 3, 5, 7, 9}, cfg.loss, cfg.l2, opt); };
+        auto [nodes, edges] = peak_growth(step);
+        double built = double(nodes) * sizeof(Node) + double(edges) * sizeof(Edge);
+        double estimate = step_graph_bytes(cfg, 3, 5);
+        check(std::fabs(estimate - built) < 0.02 * built,
+              fmt("dropout %g: the estimate %g bytes is within 2%% of the %g bytes train_step built",
+                  dropout, estimate, built) + fmt(" (%g nodes, %g edges)", nodes, edges));
+        graph_truncate(keep);
+    }
     std::filesystem::remove_all("test_output_mem");
     std::string out, err;
     int status = run_nn("spiral --hidden 256,256 --batch 0 --out test_output_mem", out, err);
@@ -2238,12 +2538,16 @@ int main(int argc, char** argv) {
         TEST(test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000),
         TEST(test_softmax_cross_entropy_and_its_gradient_match_the_textbook_formulas),
         TEST(test_hand_written_softmax_is_finite_and_right_at_logits_of_1000),
+        TEST(test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand),
         TEST(test_binary_cross_entropy_is_stable_and_matches_the_formula),
         TEST(test_hinge_and_squared_error_match_their_definitions),
         TEST(test_l2_penalty_is_alpha_times_sum_of_squares_with_gradient_2_alpha_w),
         TEST(test_predicted_class_and_evaluate_on_a_hand_made_three_class_case),
         TEST(test_momentum_update_matches_two_steps_by_hand),
         TEST(test_adam_first_steps_match_hand_computed_values),
+        TEST(test_rmsprop_first_steps_match_hand_computed_values),
+        TEST(test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation),
+        TEST(test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode),
         TEST(test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate),
         TEST(test_rng_uniform_gaussian_and_below_have_the_documented_distributions),
         TEST(test_shuffle_returns_a_permutation_and_reaches_every_order),
@@ -2271,6 +2575,7 @@ int main(int argc, char** argv) {
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
+        TEST(test_the_help_names_every_kind_and_rmsprop_and_dropout_run_from_the_command_line),
         TEST(test_an_output_directory_that_cannot_be_made_is_reported_before_training),
         TEST(test_a_diverging_experiment_says_where_and_exits_1),
         TEST(test_the_full_lesson_goes_on_after_a_divergence),
