@@ -284,37 +284,54 @@ void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
     graph_truncate(keep);
 }
 
+// A neuron, tanh(w . x + b), three ways: with the fused weighted_sum node, with
+// weighted_sum_literal's chain of + and *, and on plain doubles. The two graphs must agree to
+// the last bit (the same sums in the same order), and, so that they cannot agree by being
+// wrong the same way, the value must equal the plain one and every gradient the finite
+// difference of the plain one.
+double plain_neuron(const std::vector<double>& in) {  // in: w0 w1 w2 x0 x1 x2 b
+    return std::tanh(in[6] + in[0] * in[3] + in[1] * in[4] + in[2] * in[5]);
+}
+
 void test_weighted_sum_node_equals_the_chain_of_adds_and_muls() {
     size_t keep = graph.nodes.size();
-    std::vector<Value> w = {0.3, -1.1, 2.0}, x = {1.5, 0.25, -0.75};
-    Value b = 0.4;
+    const std::vector<double> in = {0.3, -1.1, 2.0, 1.5, 0.25, -0.75, 0.4};
+    std::vector<Value> w = {in[0], in[1], in[2]}, x = {in[3], in[4], in[5]};
+    Value b = in[6];
     std::vector<Value> all = {w[0], w[1], w[2], x[0], x[1], x[2], b};
     Value fused = tanh(weighted_sum(w, x, b));
     fused.backward();
     std::vector<double> fused_grads;
     for (Value v : all) fused_grads.push_back(v.grad());
     for (Value v : all) v.grad() = 0;
-    Value chain = tanh(b + w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
+    Value chain = tanh(weighted_sum_literal(w, x, b));
     chain.backward();
-    check_close(fused.data(), chain.data(), 1e-15, "same value");
+    check_close(fused.data(), plain_neuron(in), 1e-15, "the fused node's value, against doubles");
+    check_close(chain.data(), fused.data(), 0, "the chain's value, against the fused node's");
     const char* names[] = {"w0", "w1", "w2", "x0", "x1", "x2", "b"};
-    for (size_t k = 0; k < all.size(); ++k)
-        check_close(all[k].grad(), fused_grads[k], 1e-15, std::string("same gradient for ") + names[k]);
+    for (size_t k = 0; k < all.size(); ++k) {
+        std::vector<double> up = in, down = in;
+        up[k] += 1e-6;
+        down[k] -= 1e-6;
+        double numeric = (plain_neuron(up) - plain_neuron(down)) / 2e-6;
+        std::string name = names[k];
+        check_close(fused_grads[k], numeric, 1e-6, "fused: d/d" + name + ", finite difference");
+        check_close(all[k].grad(), fused_grads[k], 0, "chain: d/d" + name + ", as fused");
+    }
     graph_truncate(keep);
 }
 
 // Builds one point's graph through the network, neurons made either as one weighted_sum
-// node or as the chain b + w0*x0 + w1*x1 + ..., and the softmax cross-entropy on top;
-// returns how many nodes and edges that added.
+// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ..., and the softmax
+// cross-entropy on top; returns how many nodes and edges that added.
 std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     std::vector<Value> x = {0.3, -0.2};
     for (const Layer& layer : model.layers) {
         std::vector<Value> out;
         for (const Neuron& n : layer.neurons) {
-            Value s = n.bias;
-            if (fused) s = weighted_sum(n.weights, x, n.bias);
-            for (size_t i = 0; !fused && i < x.size(); ++i) s = s + n.weights[i] * x[i];
+            Value s = fused ? weighted_sum(n.weights, x, n.bias)
+                            : weighted_sum_literal(n.weights, x, n.bias);
             out.push_back(layer.linear ? s : activate(s, layer.act));
         }
         x = out;
@@ -325,9 +342,11 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
     return added;
 }
 
-// The counts nn.cpp's comments give, worked out by hand. A neuron with n inputs: 1 node and
+// The counts of exercises 2 and 24, worked out by hand from section 5's counts for one
+// neuron and from the ops section 6's loss is made of. A neuron with n inputs: 1 node and
 // 2n + 1 edges fused, 2n nodes and 4n edges as a chain; an activation: 1 node, 1 edge.
-// Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges. Two inputs are leaves.
+// Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each
+// of its K + 1 uses). Two inputs are leaves.
 void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
     size_t keep = graph.nodes.size();
     MLP model(2, {16, 16, 3}, Activation::Tanh);
@@ -336,7 +355,7 @@ void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
     size_t chain_nodes = 2 + 16 * (4 + 1) + 16 * (32 + 1) + 3 * 32 + (4 * 3 + 5);
     size_t chain_edges = 16 * (8 + 1) + 16 * (64 + 1) + 3 * 64 + (5 * 3 + 5);
     check(fused_nodes == 86 && fused_edges == 759 && chain_nodes == 723 && chain_edges == 1396,
-          "the hand counts are 86, 759, 723 and 1396, as nn.cpp's comments say");
+          "the hand counts are 86, 759, 723 and 1396");
     auto fused = graph_size_of_one_point(model, true), chain = graph_size_of_one_point(model, false);
     check(fused.first == fused_nodes, fmt("fused: %g nodes, want %g", fused.first, fused_nodes));
     check(fused.second == fused_edges, fmt("fused: %g edges, want %g", fused.second, fused_edges));
@@ -1048,6 +1067,7 @@ void test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode() {
               without.loss));
     TrainConfig cfg = spiral_settings();
     cfg.hidden = {8};
+    cfg.optimizer = OptimizerKind::SGD;  // a test of the mode, not of Adam
     cfg.max_epochs = 2;
     std::vector<TrainResult> runs;
     for (double rate : {0.0, 0.5}) {
@@ -2199,6 +2219,446 @@ void test_progress_shows_the_learning_rate_and_lr_scales_the_schedule() {
     std::filesystem::remove_all("test_output_lr");
 }
 
+// ---- Reading gzip and IDX: against the real gzip, by hand, corrupt, and made IDX files -----
+
+std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+// A new directory of its own under the system's temporary directory, for one test's files.
+std::string make_temporary_directory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "nn_test_XXXXXX").string();
+    std::vector<char> name(pattern.begin(), pattern.end());
+    name.push_back('\0');
+    check(mkdtemp(name.data()) != nullptr, "cannot make a temporary directory " + pattern);
+    return name.data();
+}
+
+// Runs `gzip ARGS` through the shell. The streams these tests read are made by the real
+// gzip, so without it they fail, saying so, rather than pass having checked nothing.
+bool run_gzip(const std::string& args) {
+    int status = std::system(("gzip " + args + " 2> /dev/null").c_str());
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    check(code != 127, "the gzip program is not installed, and these tests need it to make "
+                       "their streams (apt-get install gzip)");
+    check(code == 0 || code == 127, "gzip " + args + fmt(" exited with status %g", code));
+    return code == 0;
+}
+
+// gunzip(gz) gives `want` byte for byte, with no error.
+void check_gunzip(const std::string& what, const std::vector<uint8_t>& gz,
+                  const std::vector<uint8_t>& want) {
+    std::vector<uint8_t> got;
+    std::string error = gunzip(gz, got);
+    check(error.empty(), what + ": " + error);
+    if (!error.empty()) return;
+    size_t same = size_t(std::mismatch(got.begin(), got.end(), want.begin(), want.end()).first -
+                         got.begin());
+    check(got == want, what + fmt(": %g bytes out for %g in, the first difference at byte %g",
+                                  double(got.size()), double(want.size()), double(same)));
+}
+
+// gunzip(gz) fails with an error that contains `fault`.
+void check_gunzip_fails(const std::string& what, const std::vector<uint8_t>& gz,
+                        const std::string& fault) {
+    std::vector<uint8_t> got;
+    std::string error = gunzip(gz, got);
+    check(error.find(fault) != std::string::npos,
+          what + ": want an error with '" + fault + "', got '" + error + "'");
+}
+
+// The type of a gzip stream's first block (0 stored, 1 fixed codes, 2 dynamic codes),
+// read from its bits 1-2, past the 10-byte header and the file name if there is one.
+int first_block_type(const std::vector<uint8_t>& gz) {
+    size_t at = 10;
+    if (gz[3] & 8) at = size_t(std::find(gz.begin() + 10, gz.end(), 0) - gz.begin()) + 1;
+    return (gz[at] >> 1) & 3;
+}
+
+// Text of words in a random order: compressible, but not trivially.
+std::vector<uint8_t> words_text(uint64_t seed, int n_words) {
+    const char* words[] = {"the", "graph", "remembers", "how", "each", "value", "was",
+                           "computed", "so", "backward", "walks", "it", "in", "reverse",
+                           "and", "applies", "chain", "rule", "on", "every", "edge"};
+    Rng rng{seed};
+    std::string text;
+    for (int i = 0; i < n_words; ++i) {
+        text += words[rng.next() % 21];
+        text += i % 12 == 11 ? "\n" : " ";
+    }
+    return bytes_of(text);
+}
+
+std::vector<uint8_t> random_bytes(uint64_t seed, size_t n) {
+    Rng rng{seed};
+    std::vector<uint8_t> bytes(n);
+    for (uint8_t& b : bytes) b = uint8_t(rng.next() >> 56);
+    return bytes;
+}
+
+// CRC-32 of the ASCII digits 1-9 is 0xCBF43926, the check value every CRC-32 publishes.
+void test_crc32_of_123456789_is_the_published_check_value() {
+    std::vector<uint8_t> digits = bytes_of("123456789");
+    char got[60];
+    std::snprintf(got, sizeof got, "crc32(\"123456789\") = %08x, want cbf43926",
+                  unsigned(crc32(digits.data(), digits.size())));
+    check(crc32(digits.data(), digits.size()) == 0xCBF43926u, got);
+    check(crc32(digits.data(), 0) == 0, "the CRC-32 of nothing is 0");
+}
+
+// Streams made by the real gzip at levels 1, 6 and 9, with and without the file's name in
+// the header, decompress to their input byte for byte: short text (which gzip writes in
+// a block of fixed codes), long text (blocks of dynamic codes), random bytes (stored
+// blocks, as they do not compress), nothing at all, and long runs (back-references that
+// overlap what they copy). Each kind of block begins at least one of the streams.
+void test_gunzip_gives_back_what_gzip_1_6_and_9_compressed_byte_for_byte() {
+    std::string dir = make_temporary_directory();
+    std::vector<uint8_t> runs(70000, 'a');
+    for (size_t i = 30000; i < runs.size(); ++i) runs[i] = "xyz"[i % 3];
+    const struct { const char* name; std::vector<uint8_t> bytes; } inputs[] = {
+        {"short_text", bytes_of("Hello, gzip. Hello, gzip. Hello again.\n")},
+        {"long_text", words_text(1, 40000)},
+        {"random_bytes", random_bytes(2, 100000)},
+        {"empty", {}},
+        {"long_runs", runs},
+    };
+    bool block_type_seen[3] = {};
+    for (const auto& input : inputs) {
+        std::string path = dir + "/" + input.name;
+        write_bytes(path, input.bytes);
+        for (const char* level : {"-1", "-6", "-9"}) {
+            for (bool with_name : {true, false}) {
+                std::string gz_path = path + level + (with_name ? ".gz" : ".n.gz");
+                std::string args = with_name ? " -c " + path : " -n -c < " + path;
+                if (!run_gzip(level + args + " > " + gz_path)) continue;
+                std::vector<uint8_t> gz = bytes_of(read_file(gz_path));
+                std::string what = std::string("gzip ") + level + (with_name ? "" : " -n") +
+                                   " of " + input.name;
+                check(gz.size() > 10 && bool(gz[3] & 8) == with_name,
+                      what + ": the header holds the file name exactly when asked");
+                check_gunzip(what, gz, input.bytes);
+                if (gz.size() > 10) block_type_seen[first_block_type(gz)] = true;
+            }
+        }
+    }
+    check(block_type_seen[0], "no stream began with a stored block: those are untested");
+    check(block_type_seen[1], "no stream began with a fixed-code block: those are untested");
+    check(block_type_seen[2], "no stream began with a dynamic block: those are untested");
+    std::filesystem::remove_all(dir);
+}
+
+// Bits packed as DEFLATE packs them, to make streams by hand: fields lowest bit first,
+// Huffman codes first bit (the code's highest) first.
+struct BitWriter {
+    std::vector<uint8_t> bytes;
+    int used = 8;  // bits used in the last byte
+
+    void bit(uint32_t b) {
+        if (used == 8) {
+            bytes.push_back(0);
+            used = 0;
+        }
+        bytes.back() = uint8_t(bytes.back() | b << used++);
+    }
+    void field(uint32_t value, int n) {
+        for (int i = 0; i < n; ++i) bit((value >> i) & 1);
+    }
+    void code(uint32_t code, int n) {
+        for (int i = n - 1; i >= 0; --i) bit((code >> i) & 1);
+    }
+    // A literal/length symbol in block type 1's fixed code, from RFC 1951's table (3.2.6).
+    void fixed(int symbol) {
+        if (symbol < 144) code(uint32_t(0x30 + symbol), 8);
+        else if (symbol < 256) code(uint32_t(0x190 + symbol - 144), 9);
+        else if (symbol < 280) code(uint32_t(symbol - 256), 7);
+        else code(uint32_t(0xC0 + symbol - 280), 8);
+    }
+};
+
+// A gzip file around a raw DEFLATE stream, with the CRC-32 and length of `original`.
+std::vector<uint8_t> gzip_around(const std::vector<uint8_t>& deflate,
+                                 const std::vector<uint8_t>& original) {
+    std::vector<uint8_t> gz = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    gz.insert(gz.end(), deflate.begin(), deflate.end());
+    uint32_t crc = crc32(original.data(), original.size());
+    uint32_t size = uint32_t(original.size());
+    for (uint32_t word : {crc, size}) {
+        for (int i = 0; i < 4; ++i) gz.push_back(uint8_t(word >> (8 * i)));
+    }
+    return gz;
+}
+
+// A last block of fixed codes holding these literal/length symbols and distance fields
+// (a symbol >= 1000 stands for the 5-bit distance code symbol - 1000), then end-of-block.
+std::vector<uint8_t> fixed_block(std::initializer_list<int> symbols) {
+    BitWriter w;
+    w.field(1, 1);  // the last block
+    w.field(1, 2);  // of type 1: fixed codes
+    for (int s : symbols) {
+        if (s >= 1000) w.code(uint32_t(s - 1000), 5);
+        else w.fixed(s);
+    }
+    w.fixed(256);
+    return w.bytes;
+}
+
+// Blocks made by hand: fixed codes with lengths and distances that need extra bits and a
+// copy that overlaps itself, a stored block, two members one after the other, and every
+// optional header field; then one fault of each kind the decoder names.
+void test_hand_made_deflate_blocks_and_each_fault_they_can_have() {
+    // 'a', then length 9 (symbol 263) from distance 1 (code 0): ten a's.
+    check_gunzip("fixed block, overlapping copy", gzip_around(fixed_block({'a', 263, 1000}),
+                 bytes_of("aaaaaaaaaa")), bytes_of("aaaaaaaaaa"));
+    // "abcde", then length 12 (symbol 265 = 11 + 1 extra bit, 1) from distance 5 (code 4
+    // = 5 + 1 extra bit, 0), then length 258 (symbol 285) from distance 3.
+    BitWriter w;
+    w.field(1, 1);
+    w.field(1, 2);
+    for (char c : std::string("abcde")) w.fixed(c);
+    w.fixed(265);
+    w.field(1, 1);
+    w.code(4, 5);
+    w.field(0, 1);
+    w.fixed(285);
+    w.code(2, 5);
+    w.fixed(256);
+    std::string want = "abcdeabcdeabcdeab";
+    for (int i = 0; i < 258; ++i) want += want[want.size() - 3];
+    check_gunzip("fixed block, extra bits", gzip_around(w.bytes, bytes_of(want)),
+                 bytes_of(want));
+
+    // A stored block: last, type 0, to the byte boundary, LEN 3, NLEN ~3, three bytes.
+    std::vector<uint8_t> stored = {1, 3, 0, 0xFC, 0xFF, 'x', 'y', 'z'};
+    check_gunzip("stored block", gzip_around(stored, bytes_of("xyz")), bytes_of("xyz"));
+    std::vector<uint8_t> two = gzip_around(stored, bytes_of("xyz"));
+    std::vector<uint8_t> second =
+        gzip_around(fixed_block({'a', 263, 1000}), bytes_of("aaaaaaaaaa"));
+    two.insert(two.end(), second.begin(), second.end());
+    check_gunzip("two members", two, bytes_of("xyzaaaaaaaaaa"));
+
+    // FTEXT, FEXTRA (2 bytes), FNAME, FCOMMENT and FHCRC, the CRC-32 of the header so far.
+    std::vector<uint8_t> header = {0x1f, 0x8b, 8, 1 | 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, 3,
+                                   2,    0,    'e', 'x', 'n', 0, 'c', 0};
+    uint32_t header_crc = crc32(header.data(), header.size());
+    std::vector<uint8_t> full = header;
+    full.push_back(uint8_t(header_crc));
+    full.push_back(uint8_t(header_crc >> 8));
+    std::vector<uint8_t> body = gzip_around(stored, bytes_of("xyz"));
+    full.insert(full.end(), body.begin() + 10, body.end());
+    check_gunzip("every header field", full, bytes_of("xyz"));
+    full[header.size()] ^= 1;
+    check_gunzip_fails("a wrong header CRC", full, "the gzip header's CRC is wrong");
+
+    std::vector<uint8_t> gz = gzip_around(stored, bytes_of("xyz"));
+    gz[3] = 0x20;
+    check_gunzip_fails("a reserved flag", gz, "reserved flag bits");
+    gz = gzip_around(stored, bytes_of("xyz"));
+    gz[2] = 7;
+    check_gunzip_fails("method 7", gz, "gzip method 7, not DEFLATE");
+    stored[3] = 0xFD;
+    check_gunzip_fails("NLEN not ~LEN", gzip_around(stored, bytes_of("xyz")),
+                       "length check (NLEN) does not match");
+    check_gunzip_fails("distance 2 after one byte",
+                       gzip_around(fixed_block({'a', 257, 1001}), bytes_of("aaaa")),
+                       "a distance of 2 reaches back past the start of the data");
+    check_gunzip_fails("literal/length symbol 286", gzip_around(fixed_block({'a', 286}), {}),
+                       "invalid literal/length code");
+    check_gunzip_fails("distance symbol 30", gzip_around(fixed_block({'a', 257, 1030}), {}),
+                       "invalid distance code");
+    check_gunzip_fails("block type 3", gzip_around({1 | 3 << 1, 0}, {}), "reserved type 3");
+
+    // Dynamic blocks whose code-length code is wrong: 19 codes of 1 bit (over-subscribed);
+    // symbol 0 alone with 1 bit (incomplete, and a code-length code must be complete).
+    auto dynamic_header = [](BitWriter& w, uint32_t n_code_length_codes) {
+        w.field(1, 1);                         // the last block
+        w.field(2, 2);                         // of type 2: dynamic codes
+        w.field(0, 5);                         // 257 literal/length codes
+        w.field(0, 5);                         // 1 distance code
+        w.field(n_code_length_codes - 4, 4);  // how many code-length code lengths follow
+    };
+    BitWriter over, incomplete;
+    dynamic_header(over, 19);
+    for (int i = 0; i < 19; ++i) over.field(1, 3);
+    check_gunzip_fails("over-subscribed", gzip_around(over.bytes, {}),
+                       "the code-length code is over-subscribed");
+    dynamic_header(incomplete, 4);
+    for (int length : {0, 0, 0, 1}) incomplete.field(uint32_t(length), 3);  // 16, 17, 18, 0
+    incomplete.field(0, 8);
+    check_gunzip_fails("incomplete", gzip_around(incomplete.bytes, {}),
+                       "the code-length code is incomplete");
+}
+
+// Corrupt copies of streams gzip made: each fault gives its own error. Cut anywhere, a
+// stream gives "truncated", never a crash, a hang or bytes; with any one bit flipped,
+// gunzip gives an error or the right bytes, never wrong bytes without an error.
+void test_corrupt_gzip_streams_each_name_their_fault() {
+    // A decoder that reads zeros past the end without stopping can decode them for ever.
+    std::signal(SIGALRM, [](int) {
+        const char message[] = "\n    failed: still decoding after 60 s: gunzip hangs";
+        ssize_t ignored = write(1, message, sizeof message - 1);
+        (void)ignored;
+        _exit(1);
+    });
+    alarm(60);
+    std::string dir = make_temporary_directory();
+    std::vector<uint8_t> text = words_text(3, 300);
+    write_bytes(dir + "/text", text);
+    write_bytes(dir + "/short", bytes_of("Hello, gzip. Hello, gzip.\n"));
+    bool ran = run_gzip("-9 -n -c < " + dir + "/text > " + dir + "/text.gz") &&
+               run_gzip("-9 -n -c < " + dir + "/short > " + dir + "/short.gz");
+    std::vector<uint8_t> good = bytes_of(read_file(dir + "/text.gz"));
+    std::vector<uint8_t> short_gz = bytes_of(read_file(dir + "/short.gz"));
+    std::filesystem::remove_all(dir);
+    if (!ran) return;
+    std::vector<uint8_t> bad = good;
+    bad[good.size() - 6] ^= 0x40;  // a byte of the trailer's CRC-32
+    check_gunzip_fails("a flipped CRC byte", bad, "CRC-32 mismatch");
+    bad = good;
+    bad[good.size() - 4] ^= 1;  // the lowest byte of ISIZE
+    check_gunzip_fails("a wrong ISIZE", bad, "length mismatch");
+    bad = good;
+    bad[1] = 0x8c;
+    check_gunzip_fails("bad magic", bad, "not gzip: no 1f 8b magic");
+    bad = good;
+    bad[10] |= 3 << 1;  // the first block's type bits
+    check_gunzip_fails("a block of type 3", bad, "a block of the reserved type 3");
+    check_gunzip_fails("an empty file", {}, "truncated");
+    for (const std::vector<uint8_t>& gz : {good, short_gz}) {
+        for (size_t cut = 0; cut < gz.size(); ++cut) {
+            check_gunzip_fails(fmt("a stream of %g bytes cut to %g", double(gz.size()),
+                                   double(cut)),
+                               std::vector<uint8_t>(gz.begin(), gz.begin() + long(cut)),
+                               "truncated: the file ends inside the gzip stream");
+        }
+    }
+    for (size_t bit = 0; bit < 8 * good.size(); ++bit) {
+        bad = good;
+        bad[bit / 8] ^= uint8_t(1 << (bit % 8));
+        std::vector<uint8_t> got;
+        std::string error = gunzip(bad, got);
+        check(!error.empty() || got == text, fmt("bit %g flipped: wrong bytes, no error",
+                                                 double(bit)));
+    }
+}
+
+// An IDX file: the magic number and the sizes, big-endian, then the bytes.
+std::vector<uint8_t> idx_file(uint32_t magic, std::vector<uint32_t> sizes,
+                              const std::vector<uint8_t>& data) {
+    std::vector<uint8_t> bytes;
+    sizes.insert(sizes.begin(), magic);
+    for (uint32_t word : sizes) {
+        for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(uint8_t(word >> shift));
+    }
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    return bytes;
+}
+
+// Three images of 2 x 4 pixels, each pixel's value its index, and their labels 7, 0, 9.
+std::vector<uint8_t> three_images() {
+    std::vector<uint8_t> pixels(24);
+    for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = uint8_t(10 * i);
+    return idx_file(0x803, {3, 2, 4}, pixels);
+}
+
+std::vector<uint8_t> three_labels() { return idx_file(0x801, {3}, {7, 0, 9}); }
+
+// IDX files the test writes, plain ("train") and compressed by gzip ("t10k", under the
+// names as distributed, .gz), read back: the sizes, every pixel and every label.
+void test_idx_files_plain_and_gzip_compressed_read_back_exactly() {
+    std::string dir = make_temporary_directory();
+    write_bytes(dir + "/train-images-idx3-ubyte", three_images());
+    write_bytes(dir + "/train-labels-idx1-ubyte", three_labels());
+    write_bytes(dir + "/t10k-images-idx3-ubyte", three_images());
+    write_bytes(dir + "/t10k-labels-idx1-ubyte", three_labels());
+    // gzip replaces each t10k file by its .gz, so only the compressed files are left.
+    bool ran = run_gzip(dir + "/t10k-images-idx3-ubyte " + dir + "/t10k-labels-idx1-ubyte");
+    check(!ran || !std::filesystem::exists(dir + "/t10k-images-idx3-ubyte"),
+          "gzip left the plain t10k file behind");
+    for (const char* part : {"train", "t10k"}) {
+        LabelledImages set;
+        std::string error = load_labelled_images(dir, part, set);
+        std::string what = part + std::string(": ");
+        check(error.empty(), what + error);
+        check(set.count == 3 && set.rows == 2 && set.cols == 4,
+              what + fmt("%g images of %g x %g, want 3 of 2 x 4", set.count, set.rows,
+                         set.cols));
+        std::vector<uint8_t> file = three_images(), pixels(file.begin() + 16, file.end());
+        check(set.pixels == pixels, what + "the pixels read back as written");
+        check(set.labels == std::vector<uint8_t>({7, 0, 9}), what + "the labels are 7, 0, 9");
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// Every fault of a data set's files gives one line that names the file and the fault; a
+// missing file's also says how to get the data.
+void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
+    std::string dir = make_temporary_directory();
+    std::string images = dir + "/train-images-idx3-ubyte";
+    std::string labels = dir + "/train-labels-idx1-ubyte";
+    std::vector<uint8_t> file = three_images(), good_pixels(file.begin() + 16, file.end());
+    std::vector<uint8_t> long_pixels = good_pixels, short_pixels = good_pixels;
+    long_pixels.push_back(0);
+    short_pixels.pop_back();
+    const struct {
+        const char* what;
+        std::vector<uint8_t> images, labels;
+        std::string file, fault;
+    } cases[] = {
+        {"bad magic", idx_file(0x903, {3, 2, 4}, good_pixels), three_labels(), images,
+         "not an IDX file of bytes (magic 00000903, not 00000803)"},
+        {"two dimensions", idx_file(0x802, {3, 8}, good_pixels), three_labels(), images,
+         "wrong number of dimensions: 2, not 3"},
+        {"labels of three dimensions", three_images(), idx_file(0x803, {3, 1, 1}, {7, 0, 9}),
+         labels, "wrong number of dimensions: 3, not 1"},
+        {"truncated", idx_file(0x803, {3, 2, 4}, short_pixels), three_labels(), images,
+         "truncated: its sizes say 24 bytes of data, it has 23"},
+        {"trailing bytes", idx_file(0x803, {3, 2, 4}, long_pixels), three_labels(), images,
+         "trailing bytes: its sizes say 24 bytes of data, it has 25"},
+        {"a short header", {0, 0, 8, 3, 0, 0}, three_labels(), images,
+         "too short for an IDX header"},
+        {"label 10", three_images(), idx_file(0x801, {3}, {7, 10, 9}), labels,
+         "label 10 at item 1 (labels are 0-9)"},
+        {"two labels", three_images(), idx_file(0x801, {2}, {7, 0}), labels,
+         "2 labels for the 3 images of " + images},
+    };
+    for (const auto& c : cases) {
+        write_bytes(images, c.images);
+        write_bytes(labels, c.labels);
+        LabelledImages set;
+        std::string error = load_labelled_images(dir, "train", set);
+        std::string want = c.file + ": " + c.fault;
+        check(error == want, c.what + (": want '" + want + "', got '" + error + "'"));
+    }
+    // The same files compressed, with a byte of the images' CRC-32 flipped.
+    write_bytes(labels, three_labels());
+    write_bytes(images, three_images());
+    if (run_gzip(images)) {
+        std::vector<uint8_t> gz = bytes_of(read_file(images + ".gz"));
+        gz[gz.size() - 8] ^= 1;
+        write_bytes(images + ".gz", gz);
+        LabelledImages set;
+        std::string error = load_labelled_images(dir, "train", set);
+        check(error.find(images + ".gz: CRC-32 mismatch") == 0 &&
+                  error.find('\n') == std::string::npos,
+              "a corrupt .gz: " + error);
+    }
+    // A missing file: named, with the two ways to get the data.
+    std::filesystem::remove(images + ".gz");
+    write_bytes(images, three_images());
+    std::filesystem::remove(labels);
+    LabelledImages set;
+    std::string error = load_labelled_images(dir, "train", set);
+    check(error.find(labels + ".gz: no such file") == 0, "a missing file is named: " + error);
+    check(error.find("apt-get install dataset-fashion-mnist") != std::string::npos &&
+              error.find("--data DIR") != std::string::npos,
+          "and the message says how to get the data: " + error);
+    check(error.find('\n') == std::string::npos, "in one line: " + error);
+    std::filesystem::remove_all(dir);
+}
+
 #endif  // LESSON_ONLY
 
 // ---- Runner --------------------------------------------------------------------------------
@@ -2297,6 +2757,12 @@ int main(int argc, char** argv) {
         TEST(test_a_failed_write_to_stdout_exits_1),
         TEST(test_the_live_view_needs_a_colour_terminal),
         TEST(test_progress_shows_the_learning_rate_and_lr_scales_the_schedule),
+        TEST(test_crc32_of_123456789_is_the_published_check_value),
+        TEST(test_gunzip_gives_back_what_gzip_1_6_and_9_compressed_byte_for_byte),
+        TEST(test_hand_made_deflate_blocks_and_each_fault_they_can_have),
+        TEST(test_corrupt_gzip_streams_each_name_their_fault),
+        TEST(test_idx_files_plain_and_gzip_compressed_read_back_exactly),
+        TEST(test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
