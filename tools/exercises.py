@@ -102,6 +102,9 @@ WRITE_IT = [
              "    double t = std::tanh(0.7 * -1.3);  // by hand: dy/dx = w (1 + 1 - tanh(xw)^2)\n"
              "    check_close(gx, -1.3 * (2 - t * t), 1e-15, \"dy/dx by hand\");\n",
              "    check_close(gx, -1.9239587537693355, 1e-15, \"dy/dx by hand\");\n"),
+            ("README.md",
+             "of the output t (section 7 does it too: try it before you read that far)",
+             "of the output t (section 7 leaves it to you too)"),
         ],
         "telltales": ["1 - out^2", "1 - tanh(x)^2", "1 - tanh(xw)^2", "1 - t^2", "1 - y^2",
                       "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
