@@ -1965,7 +1965,10 @@ void test_the_full_lesson_goes_on_after_a_divergence() {
 // goes to test_stdout.txt.
 int run_nn_and_signal(const std::string& args, const std::string& wait_for,
                       const std::vector<std::string>& kills, double settle = 0) {
-    std::string script = program + " --nn " + args + " > test_stdout.txt 2> test_stderr.txt & pid=$!; ";
+    // The old stdout goes first: the background job truncates it only once it starts, and
+    // a wait that read the previous run's lines would signal a program not yet started.
+    std::string script = "rm -f test_stdout.txt; " + program + " --nn " + args +
+                         " > test_stdout.txt 2> test_stderr.txt & pid=$!; ";
     if (!wait_for.empty())
         script += "for i in $(seq 600); do grep -q \"" + wait_for +
                   "\" test_stdout.txt 2>/dev/null && break; sleep 0.05; done; ";
@@ -1980,6 +1983,7 @@ int run_nn_and_signal(const std::string& args, const std::string& wait_for,
 
 std::vector<std::string> temporary_files_in(const std::string& dir) {
     std::vector<std::string> found;
+    if (!std::filesystem::is_directory(dir)) return found;
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
         if (e.path().extension() == ".tmp") found.push_back(e.path().string());
     return found;
