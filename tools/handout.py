@@ -543,9 +543,12 @@ def option(args, name):
 
 def main(args):
     known = {"--exercises", "--out", "--answer-key", "--check", "--telltales", "--measure"}
-    for a in args:
-        if a.startswith("--") and a not in known:
-            fail(f"unknown option {a}; see the top of tools/handout.py")
+    valued = {"--exercises", "--out", "--check", "--telltales"}
+    for i, a in enumerate(args):
+        value = i > 0 and args[i - 1] in valued and not a.startswith("--")
+        if a not in known and not value:
+            fail(f"unknown argument {a!r}; options: {', '.join(sorted(known))} "
+                 "(see the top of tools/handout.py)")
     if "--check" in args:
         folder = option(args, "--check")
         problems = check(folder)
