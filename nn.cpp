@@ -124,9 +124,8 @@ struct Value {
     }
 };
 
-// A leaf has no edges. Its empty run of them is put at the end of graph.edges, where the
-// next node's will start, so that the runs still follow one another (graph_truncate,
-// below, relies on that).
+// A leaf has no edges: edge_count 0. Its first_edge is where the next node's edges will
+// start, so that every node's edges begin where the node before it ended.
 Value::Value(double x) : id(int(graph.nodes.size())) {
     graph.nodes.push_back({x, 0.0, "leaf", int(graph.edges.size()), 0});
 }
@@ -269,8 +268,8 @@ Value relu(Value x) {
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
 // (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
 // one only to tensors that ask for it.) Computed nodes start from zero on every call. The
-// output's own grad gets 1 added, not set, since the output may itself be a leaf (backward
-// called on a weight), and a leaf's grad accumulates.
+// output gets d(out)/d(out) = 1 added to its grad rather than set: backward may be called
+// on a leaf (a weight, say), and a leaf's grad accumulates like any other leaf's.
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
@@ -437,7 +436,8 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
 // of inputs. With fan_in inputs of variance 1, w . x then has variance gain^2, so signals
 // neither fade nor blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's
 // scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme: relu zeroes
-// half its inputs, halving the variance, so each layer doubles it back). Biases start at 0.
+// about half its inputs, halving their mean square, so each layer doubles it back).
+// Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
     Value bias;
@@ -477,12 +477,13 @@ struct Layer {
 };
 
 // Dropout (Srivastava et al. 2014) fights overfitting: a network that learns its training
-// points by heart does it with units that count on each other being exactly right. Zeroing
-// hidden units at random while training, others at every forward pass, makes each unit
-// useful on its own. Each unit is zeroed with probability p and the ones kept are scaled by
-// 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's expected output is
-// what it is without dropout, and the network is evaluated as it is, nothing dropped or
-// scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is the local derivative.
+// points by heart does it with units that count on each other being exactly right. So, in
+// training only, every forward pass zeroes a fresh random choice of hidden units, and each
+// unit must be useful on its own. Each unit is zeroed with probability p and the ones kept
+// are scaled by 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's
+// expected output is what it is without dropout, and the network is evaluated as it is,
+// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is
+// the local derivative.
 Value dropout(Value x, double p, Rng& rng) {
     double mask = rng.uniform() < p ? 0.0 : 1.0 / (1.0 - p);  // 0 with probability p
     return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
@@ -826,9 +827,10 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
     }
 }
 
-// Softmax cross-entropy by hand: returns -log p[label] and sets g = d(loss)/d(logits)
-// = softmax(z) - onehot(label), as derived above. p[label] underflows to 0 only when the
-// right logit trails the largest by more than about 745; section 6's version never does.
+// Softmax cross-entropy by hand: returns the loss for logits z and the right class `label`
+// (section 6), and sets g = d(loss)/d(logits), both as derived above. Computed on plain
+// numbers, the loss may only overflow where the right logit trails the largest by more
+// than about 745; section 6's version never does.
 double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
                                    std::vector<double>& g) {
     g = softmax(z);
@@ -887,7 +889,8 @@ struct Optimizer {
     // parameter w with gradient g:
     //     v <- mu * v - lr * g
     //     w <- w + v
-    // v is a running sum of past steps, each older one weighted by one more factor mu.
+    // v (the field `velocity`; Adam's and RMSprop's v below is another quantity) is a
+    // running sum of past steps, each older one weighted by one more factor mu.
     // Where successive gradients agree, the steps add up, to as much as 1 / (1 - mu) times
     // a plain step (10x at mu = 0.9); where they zig-zag, they cancel. (PyTorch writes
     // v <- mu * v + g, w <- w - lr * v: the same steps while lr is constant; they differ
@@ -1023,7 +1026,8 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
 // whatever c is. So P(arm c | point) is P(point | arm c), called the likelihood of arm c,
 // divided by the sum of all the arms' likelihoods.
 //
-// The likelihood. The angle a = atan2(x, y) fixes 2.5 t only up to whole turns: t is one
+// The likelihood. The angle a = atan2(x, y) (x first: the points sit at (r sin, r cos),
+// so the angle is measured from the y axis) fixes 2.5 t only up to whole turns: t is one
 // of (a + 2 pi j) / 2.5 for some whole number j. Each j is one way arm c could have put
 // the point there: with g = z, where z = (t - 4c - 4r) / noise. So the likelihood is the
 // sum over j of the normal density of z, e^(-z^2 / 2), times a factor that is the same for
@@ -1208,8 +1212,10 @@ EpochStats measure(const MLP& model, const Dataset& train_set, const Dataset& va
 // the epoch is the new best and its weights are copied. Otherwise it is one more epoch
 // without a new best, and once there have been `patience` of those in a row, should_stop
 // says to stop. It only remembers the best weights: train (below) puts them back into the
-// network at the end. (Rounding: best_loss - val_loss > min_delta is not quite the same
-// test, as 1.3 - 1.2 is 0.10000000000000009 in doubles while 1.3 - 0.1 is exactly 1.2.)
+// network at the end. (Write the test as val_loss < best_loss - min_delta: in doubles,
+// best_loss - val_loss > min_delta can decide otherwise. With best 1.3, loss 1.2 and
+// min_delta 0.1, the first is false, 1.2 < 1.2, while the second is true, as 1.3 - 1.2
+// is 0.10000000000000009.)
 struct EarlyStopping {
     double min_delta;
     int patience;
@@ -1396,8 +1402,6 @@ Split xor_split(uint64_t) { return {xor_data(), {}, {}}; }
 // is a fresh spiral of 3 x 1000 points from another seed. An accuracy p measured on n
 // points is off from the one endless fresh points would give by about its standard
 // error, sqrt(p (1 - p) / n): at p = 0.88, 1.1 points with 900 test points, 0.6 with 3000.
-// With 100 points an arm no method generalises well: a nearest-neighbour vote on them
-// scores about 79% on fresh data.
 const int spiral_points_per_arm = 300;
 const int spiral_test_points_per_arm = 1000;
 const double spiral_noise = 0.2;
