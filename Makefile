@@ -58,4 +58,4 @@ pictures: nn
 
 clean:
 	rm -f nn tests tests_lesson tests_sanitized nn_sanitized
-	find plots -type f ! -name README.md -delete
+	rm -rf plots plots_l2 plots_dropout

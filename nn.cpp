@@ -267,9 +267,9 @@ Value relu(Value x) {
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
 // (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
-// one only to tensors that ask for it.) Computed nodes start from zero on every call. The
-// output gets d(out)/d(out) = 1 added to its grad rather than set: backward may be called
-// on a leaf (a weight, say), and a leaf's grad accumulates like any other leaf's.
+// one only to tensors that ask for it.) Computed nodes start from zero on every call.
+// Then the walk starts with d(out)/d(out) = 1. It is added to out's grad, not set, in
+// case out is itself a leaf (backward called on a weight): a leaf's grad accumulates.
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
@@ -435,8 +435,9 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
 // standard deviation gain / sqrt(fan_in), fan_in (the fan-in) being the neuron's number
 // of inputs. With fan_in inputs of variance 1, w . x then has variance gain^2, so signals
 // neither fade nor blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's
-// scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme: relu zeroes
-// about half its inputs, halving their mean square, so each layer doubles it back).
+// scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme: relu turns
+// about half of the sums it is given into 0, halving their mean square, so each layer
+// doubles it back).
 // Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
@@ -476,7 +477,8 @@ struct Layer {
     }
 };
 
-// Dropout (Srivastava et al. 2014) fights overfitting: a network that learns its training
+// Dropout (a first read can leave it until section 10, which trains with it). Dropout
+// (Srivastava et al. 2014) fights overfitting: a network that learns its training
 // points by heart does it with units that count on each other being exactly right. So, in
 // training only, every forward pass zeroes a fresh random choice of hidden units, and each
 // unit must be useful on its own. Each unit is zeroed with probability p and the ones kept
@@ -514,7 +516,7 @@ struct MLP {
         }
     }
 
-    // The output layer is never dropped: its outputs are the logits the loss reads.
+    // The output layer is never dropped: its outputs are the raw scores the loss reads.
     std::vector<Value> operator()(std::vector<Value> x) const {
         for (const Layer& layer : layers) {
             x = layer(x);
@@ -569,7 +571,8 @@ void set_data(const std::vector<Value>& values, const std::vector<double>& data)
 // somewhere useful everywhere, since that gradient is all training ever sees.
 
 // Mean squared error: the average of (prediction - target)^2. Squaring makes every miss
-// count positively and big misses count more; its gradient 2 (p - t) shrinks as p nears t.
+// count positively and big misses count more; its gradient with respect to each of the n
+// predictions, 2 (p - t) / n, shrinks as p nears t.
 Value mean_squared_error(const std::vector<Value>& predictions,
                          const std::vector<double>& targets) {
     Value sum = 0.0;
@@ -848,8 +851,9 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 // numbers per parameter from one step to the next: momentum a running sum of its steps,
 // RMSprop a running mean of g^2 that scales each weight's step, and Adam both.
 
-// SGD, stochastic gradient descent, is gradient descent on a random batch of points at a
-// time (section 10): each step's gradient is a noisy estimate of the whole set's.
+// SGD, stochastic gradient descent, is gradient descent on a random batch (a few of the
+// training points) at a time, section 10: each step's gradient is a noisy estimate of the
+// whole set's. With every point in one batch (XOR's case) it is plain gradient descent.
 enum class OptimizerKind { SGD, RMSprop, Adam };
 
 struct Optimizer {
@@ -1008,7 +1012,8 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
     return points;
 }
 
-// The best any classifier can do on this spiral follows from how its points are made.
+// The best any classifier can do on this spiral (skim it on a first read: no later section
+// needs it but the spiral's report) follows from how its points are made.
 //
 // Only the angle tells the arms apart. Every arm uses the same radii k / (n - 1), so a
 // point's radius r says nothing about its arm. Arm c puts a point at angle 2.5 t, with
