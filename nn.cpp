@@ -437,7 +437,7 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
 // neither fade nor blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's
 // scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme: relu turns
 // about half of the sums it is given into 0, halving their mean square, so each layer
-// doubles it back).
+// doubles it back: gain^2 = 2).
 // Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
@@ -571,8 +571,8 @@ void set_data(const std::vector<Value>& values, const std::vector<double>& data)
 // somewhere useful everywhere, since that gradient is all training ever sees.
 
 // Mean squared error: the average of (prediction - target)^2. Squaring makes every miss
-// count positively and big misses count more; its gradient with respect to each of the n
-// predictions, 2 (p - t) / n, shrinks as p nears t.
+// count positively and big misses count more; with n outputs p for one point (XOR has
+// one), its gradient with respect to each is 2 (p - t) / n, which shrinks as p nears t.
 Value mean_squared_error(const std::vector<Value>& predictions,
                          const std::vector<double>& targets) {
     Value sum = 0.0;
@@ -832,7 +832,7 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
 
 // Softmax cross-entropy by hand: returns the loss for logits z and the right class `label`
 // (section 6), and sets g = d(loss)/d(logits), both as derived above. Computed on plain
-// numbers, the loss may only overflow where the right logit trails the largest by more
+// numbers, the loss may become inf where the right logit trails the largest by more
 // than about 745; section 6's version never does.
 double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
                                    std::vector<double>& g) {
@@ -1484,7 +1484,8 @@ TrainConfig moons_settings() {
 // and the next reuses, so after the first step the graph's storage stops growing. Three
 // choices in the lesson are there for speed only. Each was measured by undoing it alone and
 // running `make bench` six times in turns with the unchanged program; the figures are
-// medians of the ratio to the hand-written loop, which the machine's busy spells move
+// medians of the ratio of the graph's epoch to the hand-written loop's (every figure below
+// is such a ratio), which the machine's busy spells move
 // less than the times (they still moved it by up to 15%). The unchanged program: 3.7 in
 // those runs. The ratio also moves from day to day with the machine's load (other runs of
 // the same program gave 3.9 to 4.3), which is why each figure was taken in turns with it.

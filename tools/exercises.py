@@ -146,7 +146,9 @@ WRITE_IT = [
         "title": "Backward from scratch: Value::backward",
         "stubs": [
             ("void Value::backward() const",
-             "// TODO exercise 12: the two loops described above this function\n"),
+             "// TODO exercise 12: as described above this function: first set the grad of every\n"
+             "// computed node up to this one to 0, then add 1 to this node's grad, then walk\n"
+             "// from this node back to node 0 applying the chain rule on every edge\n"),
         ],
         "tests": ["test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion"],
         "points": 15,

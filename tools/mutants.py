@@ -5,7 +5,8 @@
     python3 tools/mutants.py NAME ...   only these mutants
     python3 tools/mutants.py --stubs    the teacher's table: each exercise's bodies in
                                         tools/exercises.py replaced by their stubs, then
-                                        each other body there, and the tests that fail
+                                        each other body there, and the lesson's tests
+                                        (make check's) that then fail
     python3 tools/mutants.py --stubs --check-readme
                                         the same, compared with the table in the file
                                         exercises.TEACHERS_TABLE names (CI)
@@ -78,7 +79,7 @@ def stub_source(source, signature, body):
             + source[close_brace + 1:])
 
 
-def run_tests(source, every_test=False):
+def run_tests(source, every_test=False, lesson_only=False):
     """Builds tests.cpp against `source` as nn.cpp and runs it: (outcome, failed tests).
     Unless every_test, the run stops at the first test that fails."""
     with tempfile.TemporaryDirectory(prefix="mutant_") as work:
@@ -87,7 +88,9 @@ def run_tests(source, every_test=False):
         with open(os.path.join(ROOT, "tests.cpp")) as src, \
                 open(os.path.join(work, "tests.cpp"), "w") as f:
             f.write(src.read())
-        build = subprocess.run(["g++", "-std=c++17", "-O2", "-o", "tests", "tests.cpp"],
+        # The lesson's tests alone, as `make check` builds them, for the teacher's table.
+        flags = ["-Og", "-DLESSON_ONLY"] if lesson_only else ["-O2"]
+        build = subprocess.run(["g++", "-std=c++17", *flags, "-o", "tests", "tests.cpp"],
                                cwd=work, capture_output=True, text=True)
         if build.returncode != 0:
             return "build error", []
@@ -172,7 +175,7 @@ def run_stubs(check_readme):
         stubbed = source
         for signature, body in row[1]:
             stubbed = stub_source(stubbed, signature, body)
-        return run_tests(stubbed, every_test=True)
+        return run_tests(stubbed, every_test=True, lesson_only=True)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, STUBS))
