@@ -415,7 +415,8 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
 // once, d/dw[i] = x[i], d/dx[i] = w[i], d/db = 1, and the chain rule does not care how
 // many inputs a node has: one node with 2n + 1 edges does what the 2n nodes and 4n edges
 // above do, and backward walks about half as many edges. The neurons use this one because
-// it is faster: an epoch of section 12's benchmark takes about a third of the time. It
+// it is faster: an epoch (a pass over the data) of section 12's benchmark takes about a
+// third of the time. It
 // pushes its own edges, as there are too many to write out as a list.
 Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
     assert(w.size() == x.size());
@@ -831,9 +832,7 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
 }
 
 // Softmax cross-entropy by hand: returns the loss for logits z and the right class `label`
-// (section 6), and sets g = d(loss)/d(logits), both as derived above. Computed on plain
-// numbers, the loss may become inf where the right logit trails the largest by more
-// than about 745; section 6's version never does.
+// (section 6), and sets g = d(loss)/d(logits), both as derived above.
 double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
                                    std::vector<double>& g) {
     g = softmax(z);
@@ -893,8 +892,8 @@ struct Optimizer {
     // parameter w with gradient g:
     //     v <- mu * v - lr * g
     //     w <- w + v
-    // v (the field `velocity`; Adam's and RMSprop's v below is another quantity) is a
-    // running sum of past steps, each older one weighted by one more factor mu.
+    // v (the field `velocity`; Adam's and RMSprop's v below is another quantity) is the sum
+    // of the past plain steps -lr * g, each older one weighted by one more factor mu.
     // Where successive gradients agree, the steps add up, to as much as 1 / (1 - mu) times
     // a plain step (10x at mu = 0.9); where they zig-zag, they cancel. (PyTorch writes
     // v <- mu * v + g, w <- w - lr * v: the same steps while lr is constant; they differ
