@@ -578,15 +578,21 @@ void test_mlp_parameter_gradients_match_finite_differences() {
     }
 }
 
+// Biases start at 0, where a wrong use of the bias in a gradient could go unseen: the
+// gradient tests give them random values first.
+void randomise_biases(MLP& model, uint64_t seed) {
+    Rng rng{seed};
+    for (Layer& layer : model.layers) {
+        for (Neuron& n : layer.neurons) n.bias.data() = 0.5 * rng.gaussian();
+    }
+}
+
 void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
     Dataset data = spiral(10, 3, 0.2, 5);
     for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
         size_t keep = graph.nodes.size();
         MLP model(2, {16, 16, 3}, act, 4);
-        Rng rng{8};
-        for (Layer& layer : model.layers) {  // biases start at 0; make them count
-            for (Neuron& n : layer.neurons) n.bias.data() = 0.5 * rng.gaussian();
-        }
+        randomise_biases(model, 8);
         DenseMLP net = dense_copy(model);
         std::vector<Value> params = model.parameters();
         for (const Point& p : data) {
@@ -660,10 +666,7 @@ void test_hand_written_backprop_matches_finite_differences_of_dense_forward() {
     for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
         size_t keep = graph.nodes.size();
         MLP model(2, {5, 4, 3}, act, 6);
-        Rng rng{2};
-        for (Layer& layer : model.layers) {  // biases start at 0; make them count
-            for (Neuron& n : layer.neurons) n.bias.data() = 0.5 * rng.gaussian();
-        }
+        randomise_biases(model, 2);
         DenseMLP net = dense_copy(model);
         graph_truncate(keep);
         auto loss = [&]() {
