@@ -416,8 +416,7 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
 // many inputs a node has: one node with 2n + 1 edges does what the 2n nodes and 4n edges
 // above do, and backward walks about half as many edges. The neurons use this one because
 // it is faster: an epoch (a pass over the data) of section 12's benchmark takes about a
-// third of the time. It
-// pushes its own edges, as there are too many to write out as a list.
+// third of the time. It pushes its own edges, as there are too many to write as a list.
 Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
     assert(w.size() == x.size());
     size_t first_edge = graph.edges.size();
@@ -847,7 +846,7 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 // The gradient g = d(loss)/dw says which way is uphill for the loss; an optimiser decides
 // how far to step the other way. The simplest, plain gradient descent, is w <- w - lr * g,
 // lr being the learning rate. The three optimisers below improve on it by keeping running
-// numbers per parameter from one step to the next: momentum a running sum of its steps,
+// numbers per parameter from one step to the next: momentum a running sum of past steps,
 // RMSprop a running mean of g^2 that scales each weight's step, and Adam both.
 
 // SGD, stochastic gradient descent, is gradient descent on a random batch (a few of the
