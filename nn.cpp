@@ -430,6 +430,25 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
     return Value(sum, "w.x+b", first_edge);
 }
 
+// Data needs no gradient. A first layer's inputs are the data (a point's coordinates, an
+// image's pixels), and nothing ever changes the data: a gradient for it would be computed
+// and never used. So here x is plain numbers, not Values, and the node records edges to
+// its weights and bias alone, n + 1 instead of 2n + 1, with no leaf per input. (PyTorch
+// does the same: data tensors have requires_grad=False, and no edge leads to them.) For a
+// 28 x 28 image read by 64 neurons, that is 50,240 edges instead of 100,416, and 784
+// leaves fewer.
+Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Value b) {
+    assert(w.size() == x.size());
+    size_t first_edge = graph.edges.size();
+    double sum = b.data();
+    for (size_t i = 0; i < w.size(); ++i) {
+        sum += w[i].data() * x[i];
+        graph.edges.emplace_back(w[i].id, x[i]);  // d(sum)/dw[i] = x[i]
+    }
+    graph.edges.emplace_back(b.id, 1.0);  // d(sum)/db = 1
+    return Value(sum, "w.x+b", first_edge);
+}
+
 // Initial weights: random, so that the neurons of a layer differ (with equal weights they
 // would compute the same thing and receive the same gradient forever); normal with
 // standard deviation gain / sqrt(fan_in), fan_in (the fan-in) being the neuron's number
@@ -449,9 +468,14 @@ struct Neuron {
     }
 
     // w . x + b, before the activation, as one node (weighted_sum_literal would give the
-    // same gradients, more slowly).
+    // same gradients, more slowly), from the layer before's outputs...
     Value operator()(const std::vector<Value>& x) const {
         return weighted_sum(weights, x, bias);
+    }
+
+    // ... or, in a first layer, from the data.
+    Value operator()(const std::vector<double>& data) const {
+        return weighted_sum(weights, data, bias);
     }
 };
 
@@ -470,9 +494,19 @@ struct Layer {
     Activation act;
     bool linear;  // the output layer has no activation: each loss adds its own (section 6)
 
+    Value output(Value sum) const { return linear ? sum : activate(sum, act); }
+
+    // The layer's outputs, from the layer before's outputs...
     std::vector<Value> operator()(const std::vector<Value>& x) const {
         std::vector<Value> out;
-        for (const Neuron& n : neurons) out.push_back(linear ? n(x) : activate(n(x), act));
+        for (const Neuron& n : neurons) out.push_back(output(n(x)));
+        return out;
+    }
+
+    // ... or, for the first layer, from the data.
+    std::vector<Value> operator()(const std::vector<double>& data) const {
+        std::vector<Value> out;
+        for (const Neuron& n : neurons) out.push_back(output(n(data)));
         return out;
     }
 };
@@ -516,13 +550,19 @@ struct MLP {
         }
     }
 
-    // The output layer is never dropped: its outputs are the raw scores the loss reads.
-    std::vector<Value> operator()(std::vector<Value> x) const {
-        for (const Layer& layer : layers) {
-            x = layer(x);
-            if (!training || dropout_rate == 0 || layer.linear) continue;
-            for (Value& unit : x) unit = dropout(unit, dropout_rate, mask_rng);
-        }
+    // In training mode, a hidden layer's outputs go through dropout. The output layer is
+    // never dropped: its outputs are the raw scores the loss reads.
+    std::vector<Value> dropped(std::vector<Value> x, const Layer& layer) const {
+        if (!training || dropout_rate == 0 || layer.linear) return x;
+        for (Value& unit : x) unit = dropout(unit, dropout_rate, mask_rng);
+        return x;
+    }
+
+    // The network's outputs for one example's features: the first layer reads the data,
+    // each layer after it the outputs of the one before.
+    std::vector<Value> operator()(const std::vector<double>& features) const {
+        std::vector<Value> x = dropped(layers[0](features), layers[0]);
+        for (size_t l = 1; l < layers.size(); ++l) x = dropped(layers[l](x), layers[l]);
         return x;
     }
 
@@ -980,17 +1020,79 @@ const char* optimizer_title(OptimizerKind kind) {
 // training data is set aside as the validation set, which guides training but is never
 // trained on.
 
+// A point in the plane and its class: what the three data sets are made of, and what the
+// pictures draw.
 struct Point {
     double x, y;
     int label;  // the class, 0, 1, ...
 };
 
-using Dataset = std::vector<Point>;
+// A data set: each example's features (the numbers the network reads) and its class. A
+// point in the plane has 2 features, its coordinates; a 28 x 28 image (section 17's
+// Fashion-MNIST) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
+// 255, an eighth of the memory of doubles (47 MB, not 376 MB, for 60,000 images), and
+// turned into numbers in [0, 1] only when the network reads them.
+struct Dataset {
+    int dims = 2;                // features per example
+    std::vector<double> values;  // points: each one's features, dims after dims
+    std::vector<uint8_t> bytes;  // images: each one's pixels, dims after dims
+    std::vector<int> labels;     // each example's class, 0, 1, ...
+
+    size_t size() const { return labels.size(); }
+    bool empty() const { return labels.empty(); }
+
+    // Example i's features, as the network reads them: a pixel as byte / 255.
+    std::vector<double> features(size_t i) const {
+        size_t n = size_t(dims), start = i * n;
+        std::vector<double> x(n);
+        for (size_t k = 0; k < n; ++k)
+            x[k] = bytes.empty() ? values[start + k] : bytes[start + k] / 255.0;
+        return x;
+    }
+
+    Point point(size_t i) const {
+        assert(dims == 2 && bytes.empty() && "point: a data set of points in the plane");
+        return {values[2 * i], values[2 * i + 1], labels[i]};
+    }
+
+    std::vector<Point> points() const {
+        std::vector<Point> all;
+        for (size_t i = 0; i < size(); ++i) all.push_back(point(i));
+        return all;
+    }
+
+    void add(Point p) {
+        values.push_back(p.x);
+        values.push_back(p.y);
+        labels.push_back(p.label);
+    }
+
+    // The examples at these indices, in this order.
+    Dataset subset(const std::vector<int>& indices) const {
+        Dataset out;
+        out.dims = dims;
+        for (int i : indices) {
+            size_t from = size_t(i) * size_t(dims), to = from + size_t(dims);
+            for (size_t k = from; k < to; ++k) {
+                if (bytes.empty()) out.values.push_back(values[k]);
+                else out.bytes.push_back(bytes[k]);
+            }
+            out.labels.push_back(labels[size_t(i)]);
+        }
+        return out;
+    }
+};
+
+Dataset dataset_of(const std::vector<Point>& points) {
+    Dataset data;
+    for (const Point& p : points) data.add(p);
+    return data;
+}
 
 // XOR: the label is 1 when exactly one input is 1. No straight line separates the classes,
 // so a network without a hidden layer cannot learn it.
 Dataset xor_data() {
-    return {{0, 0, 0}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}};
+    return dataset_of({{0, 0, 0}, {0, 1, 1}, {1, 0, 1}, {1, 1, 0}});
 }
 
 // The spiral from the book "Neural Networks from Scratch" (nnfs), generated the same way:
@@ -1004,7 +1106,7 @@ Dataset spiral(int per_class, int classes, double noise, uint64_t seed) {
         for (int k = 0; k < per_class; ++k) {
             double r = double(k) / (per_class - 1);
             double t = 4.0 * c + 4.0 * k / (per_class - 1) + noise * rng.gaussian();
-            points.push_back({r * std::sin(2.5 * t), r * std::cos(2.5 * t), c});
+            points.add({r * std::sin(2.5 * t), r * std::cos(2.5 * t), c});
         }
     }
     return points;
@@ -1055,7 +1157,7 @@ std::vector<double> spiral_arm_probabilities(double x, double y, int classes, do
 // The share of `data` that the best possible classifier gets right.
 double spiral_best_accuracy(const Dataset& data, int classes, double noise) {
     int right = 0;
-    for (const Point& p : data)
+    for (const Point& p : data.points())
         right += argmax(spiral_arm_probabilities(p.x, p.y, classes, noise)) == p.label;
     return double(right) / double(data.size());
 }
@@ -1074,15 +1176,14 @@ Dataset moons(int n, double noise, uint64_t seed) {
         double a = pi * index / (count - 1);
         double x = is_upper ? std::cos(a) : 1.0 - std::cos(a);
         double y = is_upper ? std::sin(a) : 0.5 - std::sin(a);
-        points.push_back(
-            {x + noise * rng.gaussian(), y + noise * rng.gaussian(), is_upper ? 0 : 1});
+        points.add({x + noise * rng.gaussian(), y + noise * rng.gaussian(), is_upper ? 0 : 1});
     }
     return points;
 }
 
 int class_count(const Dataset& data) {
     int most = 0;
-    for (const Point& p : data) most = std::max(most, p.label);
+    for (int label : data.labels) most = std::max(most, label);
     return most + 1;
 }
 
@@ -1092,23 +1193,24 @@ int class_count(const Dataset& data) {
 // can leave one class a dozen points short in a validation set of 180.
 Dataset split_off(Dataset& data, double fraction, Rng& rng) {
     std::vector<int> quota(size_t(class_count(data)), 0);  // points to take from each class
-    for (const Point& p : data) ++quota[size_t(p.label)];
+    for (int label : data.labels) ++quota[size_t(label)];
     for (int& q : quota) q = int(std::lround(fraction * q));
     std::vector<int> order(data.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
     shuffle(order, rng);
-    Dataset taken, kept;
+    std::vector<int> taken, kept;
     for (int i : order) {
-        int& left = quota[size_t(data[i].label)];
+        int& left = quota[size_t(data.labels[size_t(i)])];
         if (left > 0) {
-            taken.push_back(data[i]);
+            taken.push_back(i);
             --left;
         } else {
-            kept.push_back(data[i]);
+            kept.push_back(i);
         }
     }
-    data = kept;
-    return taken;
+    Dataset val = data.subset(taken);
+    data = data.subset(kept);
+    return val;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1120,8 +1222,8 @@ Dataset split_off(Dataset& data, double fraction, Rng& rng) {
 // epoch we measure loss and accuracy on the training and validation sets, and decide
 // whether to go on.
 
-std::vector<Value> forward(const MLP& model, const Point& p) {
-    return model({p.x, p.y});
+std::vector<Value> forward(const MLP& model, const Dataset& data, int i) {
+    return model(data.features(size_t(i)));
 }
 
 // One step on one batch (indices into data). The weights were made before `keep`;
@@ -1134,7 +1236,7 @@ double train_step(MLP& model, const std::vector<Value>& params, const Dataset& d
     model.training = true;  // dropout on: PyTorch's model.train()
     Value total = 0.0;
     for (int i : batch)
-        total = total + point_loss(forward(model, data[i]), data[i].label, loss);
+        total = total + point_loss(forward(model, data, i), data.labels[size_t(i)], loss);
     model.training = false;  // and off again for what comes next: model.eval()
     Value objective = total / double(batch.size());  // the mean loss over the batch
     if (l2 > 0) objective = objective + l2_penalty(params, l2);
@@ -1157,11 +1259,12 @@ Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
     if (data.empty()) return {NAN, NAN};
     double total = 0.0;
     int correct = 0;
-    for (const Point& p : data) {
+    for (int i = 0; i < int(data.size()); ++i) {
         size_t keep = graph.nodes.size();
-        std::vector<Value> out = forward(model, p);
-        total += point_loss(out, p.label, loss).data();
-        correct += predicted_class(data_of(out), loss) == p.label;
+        std::vector<Value> out = forward(model, data, i);
+        int label = data.labels[size_t(i)];
+        total += point_loss(out, label, loss).data();
+        correct += predicted_class(data_of(out), loss) == label;
         graph_truncate(keep);  // no backward: the nodes were only needed for their values
     }
     return {total / double(data.size()), double(correct) / double(data.size())};
@@ -1525,8 +1628,8 @@ double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
     }
     std::vector<double> g;
     auto start = std::chrono::steady_clock::now();
-    for (const Point& p : data) {
-        dense_softmax_cross_entropy(dense_forward(net, {p.x, p.y}), p.label, g);
+    for (size_t i = 0; i < data.size(); ++i) {
+        dense_softmax_cross_entropy(dense_forward(net, data.features(i)), data.labels[i], g);
         dense_backward(net, g);
         for (size_t l = 0; l < net.layers.size(); ++l) {
             DenseLayer& L = net.layers[l];
@@ -1557,7 +1660,7 @@ void run_bench() {
         dense_ms = std::min(dense_ms, dense_epoch_ms(net, data));
     }
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
-    point_loss(forward(model, data[0]), data[0].label, Loss::SoftmaxCrossEntropy);
+    point_loss(forward(model, data, 0), data.labels[0], Loss::SoftmaxCrossEntropy);
     std::printf("bench spiral_epoch_ms=%.3f dense_epoch_ms=%.3f ratio=%.2f "
                 "nodes_per_sample=%zu edges_per_sample=%zu\n",
                 graph_ms, dense_ms, graph_ms / dense_ms, graph.nodes.size() - nodes,
@@ -2409,7 +2512,7 @@ struct PlaneView {
 // The data plus a margin, on a grid of width x height.
 PlaneView view_of(const Dataset& data, int width, int height) {
     double x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
-    for (const Point& p : data) {
+    for (const Point& p : data.points()) {
         x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
         y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
     }
@@ -2481,9 +2584,9 @@ Image draw_boundary(const ProbabilitiesAt& probabilities, const Dataset& train_s
         }
     }
     int r = std::max(2, view.width / 130);  // the points' radius
-    for (const Point& p : test_set)
+    for (const Point& p : test_set.points())
         draw_disc(image, view.px_of(p.x), view.py_of(p.y), r, white, class_colors[p.label]);
-    for (const Point& p : train_set)
+    for (const Point& p : train_set.points())
         draw_disc(image, view.px_of(p.x), view.py_of(p.y), r, class_colors[p.label], black);
     return image;
 }
@@ -2651,7 +2754,7 @@ void save_history_charts(const std::string& path, const std::string& title,
 Image save_boundary(const std::string& path, const ProbabilitiesAt& probabilities,
                     const Split& data, bool quick = true) {
     Dataset all = data.train;
-    all.insert(all.end(), data.test.begin(), data.test.end());
+    for (const Point& p : data.test.points()) all.add(p);
     PlaneView view = view_of(all, 400, 400);
     Image image = draw_boundary(probabilities, data.train, data.test, view, quick);
     if (image.width > 0) save_ppm(image, path);
@@ -2901,9 +3004,9 @@ void print_outcome(const char* name, const TrainResult& r, const Evaluation& tes
 void print_sample_predictions(const MLP& model, const Dataset& test_set) {
     std::printf("Sample predictions on test points (class probabilities from softmax):\n");
     for (size_t i = test_set.size() / 12; i < test_set.size(); i += test_set.size() / 6) {
-        const Point& p = test_set[i];
+        Point p = test_set.point(i);
         size_t keep = graph.nodes.size();
-        std::vector<double> prob = softmax(data_of(forward(model, p)));
+        std::vector<double> prob = softmax(data_of(forward(model, test_set, int(i))));
         graph_truncate(keep);
         std::printf("  (% .3f, % .3f) class %d -> predicted %d  p = [", p.x, p.y, p.label,
                     argmax(prob));
@@ -2926,7 +3029,7 @@ void print_ascii_boundary(const MLP& model, Loss loss, const Dataset& train_set)
             lines[r][c] = char('a' + argmax(p));
         }
     }
-    for (const Point& p : train_set) {
+    for (const Point& p : train_set.points()) {
         int c = view.px_of(p.x), r = view.py_of(p.y);
         if (r >= 0 && r < view.height && c >= 0 && c < view.width)
             lines[r][c] = char('A' + p.label);
@@ -3036,8 +3139,8 @@ RecordedRun train_and_record(Output& out, const std::string& experiment,
 std::string failure_cause(const MLP& model, const Dataset& data) {
     DenseMLP net = dense_copy(model);
     std::vector<bool> stuck(size_t(net.layers[0].n_out), true);
-    for (const Point& p : data) {
-        dense_forward(net, {p.x, p.y});
+    for (size_t i = 0; i < data.size(); ++i) {
+        dense_forward(net, data.features(i));
         for (int j = 0; j < net.layers[0].n_out; ++j) {
             if (dense_slope(net.layers[0].out[j], net.act) > 0.02) stuck[j] = false;
         }
@@ -3620,17 +3723,19 @@ const char* stop_signal_name() {
 }
 
 // The bytes of the graph one training step builds: per point, a layer of n neurons with
-// fan_in inputs adds n weighted sums of 2 fan_in + 1 edges and, if hidden, n activations
-// of one edge each, and with dropout n dropout nodes of one edge each; the loss adds about
-// four nodes and five edges per output. L2 adds a square and a sum per parameter.
-double step_graph_bytes(const TrainConfig& cfg, int n_outputs, int points) {
-    double nodes = 2, edges = 0, params = 0, fan_in = 2;
+// fan_in inputs adds n weighted sums of 2 fan_in + 1 edges (fan_in + 1 in the first layer,
+// whose inputs are data) and, if hidden, n activations of one edge each, and with dropout
+// n dropout nodes of one edge each; the loss adds about four nodes and five edges per
+// output. L2 adds a square and a sum per parameter.
+double step_graph_bytes(const TrainConfig& cfg, int n_inputs, int n_outputs, int points) {
+    double nodes = 0, edges = 0, params = 0, fan_in = n_inputs;
     std::vector<int> sizes = layer_sizes(cfg, n_outputs);
     for (size_t l = 0; l < sizes.size(); ++l) {
         double hidden = l + 1 < sizes.size() ? 1 : 0;
         double dropped = cfg.dropout > 0 ? hidden : 0;
+        double inputs_with_edges = l == 0 ? 0 : fan_in;
         nodes += sizes[l] * (1 + hidden + dropped);
-        edges += sizes[l] * (2 * fan_in + 1 + hidden + dropped);
+        edges += sizes[l] * (fan_in + inputs_with_edges + 1 + hidden + dropped);
         params += sizes[l] * (fan_in + 1);
         fan_in = sizes[l];
     }
@@ -3651,7 +3756,7 @@ void check_memory(const Flags& flags) {
         TrainConfig cfg = with_flags(e.settings(), flags);
         int n_train = int(e.data(cfg.seed).train.size());
         int points = cfg.batch_size > 0 ? std::min(cfg.batch_size, n_train) : n_train;
-        double gb = step_graph_bytes(cfg, e.n_outputs, points) / 1e9;
+        double gb = step_graph_bytes(cfg, 2, e.n_outputs, points) / 1e9;
         if (gb <= 0.2) continue;
         char message[300];
         std::snprintf(message, sizeof message,

@@ -46,6 +46,12 @@ void check_close(double got, double want, double tol, const std::string& what) {
     check(ok, what + fmt(": got %.15g, want %.15g", got, want));
 }
 
+// The network's outputs for one point in the plane (nn.cpp's forward takes an example of a
+// Dataset by index).
+std::vector<Value> forward(const MLP& model, const Point& p) {
+    return model({p.x, p.y});
+}
+
 // ---- Ops: values against plain doubles, derivatives against finite differences -------------
 
 using GraphFn = Value (*)(Value);
@@ -321,13 +327,18 @@ void test_weighted_sum_node_equals_the_chain_of_adds_and_muls() {
     graph_truncate(keep);
 }
 
-// Builds one point's graph through the network, neurons made either as one weighted_sum
-// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ..., and the softmax
-// cross-entropy on top; returns how many nodes and edges that added.
+// Builds one point's graph through the network and the softmax cross-entropy on top;
+// returns how many nodes and edges that added. The first layer reads the point as data
+// (weighted_sum's data form); the neurons after it are made either as one weighted_sum
+// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ... (exercise 24's swap).
 std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
-    std::vector<Value> x = {0.3, -0.2};
-    for (const Layer& layer : model.layers) {
+    const std::vector<double> data = {0.3, -0.2};
+    std::vector<Value> x;
+    for (const Neuron& n : model.layers[0].neurons)
+        x.push_back(activate(weighted_sum(n.weights, data, n.bias), model.layers[0].act));
+    for (size_t l = 1; l < model.layers.size(); ++l) {
+        const Layer& layer = model.layers[l];
         std::vector<Value> out;
         for (const Neuron& n : layer.neurons) {
             Value s = fused ? weighted_sum(n.weights, x, n.bias)
@@ -344,28 +355,66 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
 
 // The counts of exercises 2 and 24, worked out by hand from section 5's counts for one
 // neuron and from the ops section 6's loss is made of. A neuron with n inputs: 1 node and
-// 2n + 1 edges fused, 2n nodes and 4n edges as a chain; an activation: 1 node, 1 edge.
-// Softmax cross-entropy over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each
-// of its K + 1 uses). Two inputs are leaves.
-void test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point() {
+// 2n + 1 edges fused, 2n nodes and 4n edges as a chain; reading data, 1 node and n + 1
+// edges, and the data makes no node; an activation: 1 node, 1 edge. Softmax cross-entropy
+// over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each of its K + 1 uses).
+void test_a_2_16_16_3_network_makes_84_nodes_and_727_edges_a_point() {
     size_t keep = graph.nodes.size();
     MLP model(2, {16, 16, 3}, Activation::Tanh);
-    size_t fused_nodes = 2 + 16 * 2 + 16 * 2 + 3 + (4 * 3 + 5);
-    size_t fused_edges = 16 * (5 + 1) + 16 * (33 + 1) + 3 * 33 + (5 * 3 + 5);
-    size_t chain_nodes = 2 + 16 * (4 + 1) + 16 * (32 + 1) + 3 * 32 + (4 * 3 + 5);
-    size_t chain_edges = 16 * (8 + 1) + 16 * (64 + 1) + 3 * 64 + (5 * 3 + 5);
-    check(fused_nodes == 86 && fused_edges == 759 && chain_nodes == 723 && chain_edges == 1396,
-          "the hand counts are 86, 759, 723 and 1396");
+    size_t fused_nodes = 16 * 2 + 16 * 2 + 3 + (4 * 3 + 5);
+    size_t fused_edges = 16 * (3 + 1) + 16 * (33 + 1) + 3 * 33 + (5 * 3 + 5);
+    size_t chain_nodes = 16 * 2 + 16 * (32 + 1) + 3 * 32 + (4 * 3 + 5);
+    size_t chain_edges = 16 * (3 + 1) + 16 * (64 + 1) + 3 * 64 + (5 * 3 + 5);
+    check(fused_nodes == 84 && fused_edges == 727 && chain_nodes == 673 && chain_edges == 1316,
+          "the hand counts are 84, 727, 673 and 1316");
     auto fused = graph_size_of_one_point(model, true), chain = graph_size_of_one_point(model, false);
     check(fused.first == fused_nodes, fmt("fused: %g nodes, want %g", fused.first, fused_nodes));
     check(fused.second == fused_edges, fmt("fused: %g edges, want %g", fused.second, fused_edges));
     check(chain.first == chain_nodes, fmt("chain: %g nodes, want %g", chain.first, chain_nodes));
     check(chain.second == chain_edges, fmt("chain: %g edges, want %g", chain.second, chain_edges));
-    size_t before = graph.nodes.size();
-    point_loss(forward(model, {0.3, -0.2, 0}), 0, Loss::SoftmaxCrossEntropy);
+    size_t before = graph.nodes.size(), before_edges = graph.edges.size();
+    point_loss(model({0.3, -0.2}), 0, Loss::SoftmaxCrossEntropy);
     check(graph.nodes.size() - before == fused_nodes,
           fmt("forward + point_loss (the network's own forward) make %g nodes, want %g",
               graph.nodes.size() - before, fused_nodes));
+    check(graph.edges.size() - before_edges == fused_edges,
+          fmt("forward + point_loss (the network's own forward) make %g edges, want %g",
+              graph.edges.size() - before_edges, fused_edges));
+    graph_truncate(keep);
+}
+
+// Data is not a parameter: a neuron reading plain numbers makes its one node with edges to
+// the weights and the bias only, no leaf for the inputs, and its weights' and bias's
+// gradients are the finite differences of the same neuron on plain doubles.
+void test_data_inputs_make_no_nodes_or_edges_and_the_weights_grads_match_finite_differences() {
+    size_t keep = graph.nodes.size();
+    const std::vector<double> in = {0.3, -1.1, 2.0, 1.5, 0.25, -0.75, 0.4};
+    std::vector<Value> w = {in[0], in[1], in[2]};
+    Value b = in[6];
+    const std::vector<double> x = {in[3], in[4], in[5]};
+    size_t nodes = graph.nodes.size(), edges = graph.edges.size();
+    Value out = tanh(weighted_sum(w, x, b));
+    check(graph.nodes.size() - nodes == 2, fmt("made %g nodes, want 2: the sum and tanh", graph.nodes.size() - nodes));
+    check(graph.edges.size() - edges == 3 + 1 + 1,
+          fmt("made %g edges, want 5: 3 weights and the bias, then tanh's", graph.edges.size() - edges));
+    const Node& sum = graph.nodes[size_t(out.id) - 1];
+    for (int e = sum.first_edge; e < sum.first_edge + sum.edge_count; ++e) {
+        int input = graph.edges[size_t(e)].input;
+        bool is_parameter = input == b.id || input == w[0].id || input == w[1].id || input == w[2].id;
+        check(is_parameter, fmt("the sum has an edge to node %g, which is not a weight or the bias", input));
+    }
+    check_close(out.data(), plain_neuron(in), 1e-15, "the value, against doubles");
+    out.backward();
+    const size_t parameters[] = {0, 1, 2, 6};  // w0 w1 w2 b in `in`
+    const Value values[] = {w[0], w[1], w[2], b};
+    const char* names[] = {"w0", "w1", "w2", "b"};
+    for (size_t k = 0; k < 4; ++k) {
+        std::vector<double> up = in, down = in;
+        up[parameters[k]] += 1e-6;
+        down[parameters[k]] -= 1e-6;
+        double numeric = (plain_neuron(up) - plain_neuron(down)) / 2e-6;
+        check_close(values[k].grad(), numeric, 1e-6, std::string("d/d") + names[k] + ", finite difference");
+    }
     graph_truncate(keep);
 }
 
@@ -529,7 +578,7 @@ void test_initial_weights_have_mean_0_and_std_gain_over_sqrt_fan_in() {
 double mean_loss(const MLP& model, const Dataset& data) {
     size_t keep = graph.nodes.size();
     double total = 0;
-    for (const Point& p : data)
+    for (const Point& p : data.points())
         total += point_loss(forward(model, p), p.label, Loss::SoftmaxCrossEntropy).data();
     graph_truncate(keep);
     return total / double(data.size());
@@ -558,7 +607,7 @@ void test_mlp_parameter_gradients_match_finite_differences() {
         std::vector<Value> params = model.parameters();
         size_t after_model = graph.nodes.size();
         Value total = 0.0;
-        for (const Point& p : data)
+        for (const Point& p : data.points())
             total = total + point_loss(forward(model, p), p.label, Loss::SoftmaxCrossEntropy);
         (total / double(data.size())).backward();
         std::vector<double> grads;
@@ -595,7 +644,7 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
         randomise_biases(model, 8);
         DenseMLP net = dense_copy(model);
         std::vector<Value> params = model.parameters();
-        for (const Point& p : data) {
+        for (const Point& p : data.points()) {
             size_t before = graph.nodes.size();
             model.zero_grad();
             std::vector<Value> logits = forward(model, p);
@@ -867,7 +916,7 @@ void test_predicted_class_and_evaluate_on_a_hand_made_three_class_case() {
         model.layers[0].neurons[size_t(j)].weights[0].data() = w[j][0];
         model.layers[0].neurons[size_t(j)].weights[1].data() = w[j][1];
     }
-    Dataset data = {{2, 0, 0}, {0, 2, 1}, {2, 0, 2}};  // logits (2,0,-2), (0,2,-2), (2,0,-2)
+    Dataset data = dataset_of({{2, 0, 0}, {0, 2, 1}, {2, 0, 2}});  // logits (2,0,-2), (0,2,-2), (2,0,-2)
     Evaluation e = evaluate(model, data, Loss::SoftmaxCrossEntropy);
     double right = std::log(1 + std::exp(-2.0) + std::exp(-4.0));  // -log p of the top logit
     double wrong = 4 + right;                                        // the logit 4 below it
@@ -1152,24 +1201,24 @@ void test_shuffle_returns_a_permutation_and_reaches_every_order() {
 
 void test_split_off_is_the_right_size_disjoint_complete_and_keeps_the_class_mix() {
     Dataset data;
-    for (int i = 0; i < 300; ++i) data.push_back({double(i), 0, i < 150 ? 0 : i < 250 ? 1 : 2});
+    for (int i = 0; i < 300; ++i) data.add({double(i), 0, i < 150 ? 0 : i < 250 ? 1 : 2});
     Dataset all = data;
     Rng rng{9};
     Dataset val = split_off(data, 0.2, rng);
     check(val.size() == 60 && data.size() == 240, fmt("60 + 240 points, got %g + %g", val.size(), data.size()));
     std::vector<int> owner(300, 0);  // how often each point (its x) appears in either set
-    for (const Point& p : val) ++owner[size_t(p.x)];
-    for (const Point& p : data) ++owner[size_t(p.x)];
+    for (const Point& p : val.points()) ++owner[size_t(p.x)];
+    for (const Point& p : data.points()) ++owner[size_t(p.x)];
     check(std::count(owner.begin(), owner.end(), 1) == 300, "every point in exactly one set");
     int per_class[3] = {};
-    for (const Point& p : val) ++per_class[p.label];
+    for (const Point& p : val.points()) ++per_class[p.label];
     check(per_class[0] == 30 && per_class[1] == 20 && per_class[2] == 10,
           fmt("a fifth of each class: %g, %g, %g, want 30, 20, 10", per_class[0], per_class[1], per_class[2]));
     bool labels_kept = true;
-    for (const Point& p : val) labels_kept = labels_kept && p.label == all[size_t(p.x)].label;
+    for (const Point& p : val.points()) labels_kept = labels_kept && p.label == all.point(size_t(p.x)).label;
     check(labels_kept, "points keep their labels");
     bool mixed = false;
-    for (size_t i = 1; i < val.size(); ++i) mixed = mixed || val[i].x < val[i - 1].x;
+    for (size_t i = 1; i < val.size(); ++i) mixed = mixed || val.point(i).x < val.point(i - 1).x;
     check(mixed, "the validation points are a random draw, not the first ones");
 }
 
@@ -1181,7 +1230,7 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
     double worst = 0;
     for (int c = 0; c < 3; ++c) {
         for (int k = 0; k < 50; ++k) {
-            const Point& p = s[size_t(c * 50 + k)];
+            const Point p = s.point(size_t(c * 50 + k));
             double r = k / 49.0, t = 4.0 * c + 4.0 * k / 49.0;
             worst = std::max({worst, std::fabs(std::hypot(p.x, p.y) - r),
                               std::fabs(p.x - r * std::sin(2.5 * t)), std::fabs(p.y - r * std::cos(2.5 * t))});
@@ -1192,7 +1241,7 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
     Dataset m = moons(100, 0.0, 1);
     check(m.size() == 100 && class_count(m) == 2, "moons: 100 points, 2 classes");
     double off_arc = 0;
-    for (const Point& p : m) {
+    for (const Point& p : m.points()) {
         bool upper = p.label == 0;  // upper: unit circle around (0, 0), y >= 0
         double r = upper ? std::hypot(p.x, p.y) : std::hypot(p.x - 1, p.y - 0.5);
         off_arc = std::max(off_arc, std::fabs(r - 1));
@@ -1200,8 +1249,8 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
     }
     check(off_arc < 1e-12, fmt("moons: on their arcs, off by %g", off_arc));
     Dataset again = spiral(100, 3, 0.2, 1), other = spiral(100, 3, 0.2, 2), same = spiral(100, 3, 0.2, 1);
-    check(again[50].x == same[50].x && again[250].y == same[250].y, "same seed, same points");
-    check(other[50].x != again[50].x, "another seed, other points");
+    check(again.point(50).x == same.point(50).x && again.point(250).y == same.point(250).y, "same seed, same points");
+    check(other.point(50).x != again.point(50).x, "another seed, other points");
     check(xor_data().size() == 4, "xor: 4 points");
 }
 
@@ -1213,13 +1262,13 @@ void test_spiral_and_moons_points_lie_where_their_formulas_put_them() {
 // are right, counted by hand.
 void test_the_best_possible_spiral_classifier_on_points_placed_by_hand() {
     auto at = [](double angle, int label) { return Point{0.5 * std::sin(angle), 0.5 * std::cos(angle), label}; };
-    Dataset points = {at(5, 0), at(15, 1), at(25, 2), at(5 + 0.9, 0), at(25 - 0.9, 2), at(15 + 0.5, 1)};
+    std::vector<Point> points = {at(5, 0), at(15, 1), at(25, 2), at(5 + 0.9, 0), at(25 - 0.9, 2), at(15 + 0.5, 1)};
     const int want[] = {0, 1, 2, 2, 0, 1};
     for (size_t i = 0; i < points.size(); ++i) {
         int got = argmax(spiral_arm_probabilities(points[i].x, points[i].y, 3, 0.2));
         check(got == want[i], fmt("point %g: arm %g, want %g", i, got, want[i]));
     }
-    check_close(spiral_best_accuracy(points, 3, 0.2), 4.0 / 6, 1e-15, "4 of the 6 right");
+    check_close(spiral_best_accuracy(dataset_of(points), 3, 0.2), 4.0 / 6, 1e-15, "4 of the 6 right");
     std::vector<double> p = spiral_arm_probabilities(at(15, 1).x, at(15, 1).y, 3, 0.2);
     check(p[1] > 0.9999, fmt("on arm 1's line, 5 noise widths from the others: p = %g", p[1]));
     double middle = 5 + 0.5 * (20 - 6 * 3.14159265358979323846);  // halfway from arm 0 to arm 2
@@ -1236,14 +1285,14 @@ void test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets()
     check(d.train.size() == 720 && d.val.size() == 180 && d.test.size() == 3000,
           fmt("spiral: 720, 180, 3000 points, got %g, %g, %g", d.train.size(), d.val.size(), d.test.size()));
     int val_per_class[3] = {};
-    for (const Point& p : d.val) ++val_per_class[p.label];
+    for (const Point& p : d.val.points()) ++val_per_class[p.label];
     check(val_per_class[0] == 60 && val_per_class[1] == 60 && val_per_class[2] == 60,
           "spiral: 60 validation points of each class");
     Dataset same_seed = spiral(1000, 3, 0.2, 1);
-    check(d.test[7].x != same_seed[7].x, "spiral: the test set has a seed of its own");
+    check(d.test.point(7).x != same_seed.point(7).x, "spiral: the test set has a seed of its own");
     Split m = moons_data(2);
     check(m.train.size() == 100 && m.val.empty() && m.test.size() == 100, "moons: 100 + 100 points");
-    check(m.test[3].x != moons(100, 0.1, 2)[3].x, "moons: the test set has a seed of its own");
+    check(m.test.point(3).x != moons(100, 0.1, 2).point(3).x, "moons: the test set has a seed of its own");
 }
 
 // ---- Training ------------------------------------------------------------------------------
@@ -1286,7 +1335,7 @@ void test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient() {
     std::vector<Value> params = model.parameters();
     std::vector<double> start = data_of(params);
     std::vector<int> batch = {0, 4, 8, 11};
-    Dataset picked = {data[0], data[4], data[8], data[11]};
+    Dataset picked = data.subset({0, 4, 8, 11});
     double mean = mean_loss(model, picked);
     Optimizer plain(OptimizerKind::SGD, 1.0, 0.0);
     double value = train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, plain);
@@ -2136,7 +2185,7 @@ void test_a_run_whose_step_graph_is_too_big_is_refused_before_training() {
         auto step = [&] { train_step(model, params, data, {0, 3, 5, 7, 9}, cfg.loss, cfg.l2, opt); };
         auto [nodes, edges] = peak_growth(step);
         double built = double(nodes) * sizeof(Node) + double(edges) * sizeof(Edge);
-        double estimate = step_graph_bytes(cfg, 3, 5);
+        double estimate = step_graph_bytes(cfg, 2, 3, 5);
         check(std::fabs(estimate - built) < 0.02 * built,
               fmt("dropout %g: the estimate %g bytes is within 2%% of the %g bytes train_step built",
                   dropout, estimate, built) + fmt(" (%g nodes, %g edges)", nodes, edges));
@@ -2698,7 +2747,8 @@ int main(int argc, char** argv) {
         TEST(test_an_op_check_fails_for_a_stub_and_for_a_wrong_formula),
         TEST(test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias),
         TEST(test_weighted_sum_node_equals_the_chain_of_adds_and_muls),
-        TEST(test_a_2_16_16_3_network_makes_86_nodes_and_759_edges_a_point),
+        TEST(test_a_2_16_16_3_network_makes_84_nodes_and_727_edges_a_point),
+        TEST(test_data_inputs_make_no_nodes_or_edges_and_the_weights_grads_match_finite_differences),
         TEST(test_x_plus_x_and_x_times_x_accumulate_over_both_edges),
         TEST(test_x_times_x_equals_pow_x_2),
         TEST(test_diamond_sums_both_paths),
