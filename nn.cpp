@@ -114,7 +114,7 @@ struct Value {
 
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
-    void backward() const;  // section 3
+    void backward(int first = 0) const;  // section 3
 
     // The node this Value names. A training step drops the nodes it made once it is done
     // (graph_truncate, below); the assert catches a Value kept from such a step.
@@ -270,16 +270,20 @@ Value relu(Value x) {
 // one only to tensors that ask for it.) Computed nodes start from zero on every call.
 // Then the walk starts with d(out)/d(out) = 1. It is added to out's grad, not set, in
 // case out is itself a leaf (backward called on a weight): a leaf's grad accumulates.
+// backward(first) walks only down to node `first`, not to node 0. That is right when every
+// node before `first` that out depends on is a leaf, which has no edges to pass a share
+// down: a training step (section 10) passes the first node it made, so the walk skips the
+// network's weights, made before it (section 12 measures what that saves).
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
-void Value::backward() const {
+void Value::backward(int first) const {
     std::vector<Node>& nodes = graph.nodes;
-    for (int i = 0; i <= id; ++i) {
+    for (int i = first; i <= id; ++i) {
         if (nodes[i].edge_count > 0) nodes[i].grad = 0.0;  // computed nodes start from 0
     }
     nodes[id].grad += 1.0;  // d(out)/d(out) = 1
-    for (int i = id; i >= 0; --i) {
+    for (int i = id; i >= first; --i) {
         const Node& node = nodes[i];
         for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
             const Edge& edge = graph.edges[e];
@@ -783,7 +787,7 @@ struct DenseLayer {
     bool linear = false;
     std::vector<double> w;       // n_out rows of n_in: w[j * n_in + i] is W[j][i]
     std::vector<double> b;       // n_out biases
-    std::vector<double> grad_w;  // d(loss)/dW, same layout as w, filled by dense_backward
+    std::vector<double> grad_w;  // d(loss)/dW, same layout as w, added to by dense_backward
     std::vector<double> grad_b;  // d(loss)/db
     std::vector<double> out;     // this layer's outputs in the last forward pass
 };
@@ -848,8 +852,11 @@ const std::vector<double>& dense_forward(DenseMLP& net, const std::vector<double
     return net.layers.back().out;
 }
 
-// Fills grad_w and grad_b (overwriting them) from g = d(loss)/d(outputs), going from the
-// output layer back to the first.
+// Adds the last forward pass's d(loss)/dW and d(loss)/db to grad_w and grad_b, from
+// g = d(loss)/d(outputs), going from the output layer back to the first. It adds, as
+// backward() adds to the weights' grads, so that a batch's gradient is the sum of its
+// examples'; dense_zero_grad starts the sum. The first layer's inputs are the data: no
+// g_in is needed there (section 5: data needs no gradient).
 void dense_backward(DenseMLP& net, std::vector<double> g) {
     for (int l = int(net.layers.size()) - 1; l >= 0; --l) {
         DenseLayer& L = net.layers[l];
@@ -858,15 +865,23 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
         for (int j = 0; j < L.n_out; ++j) {
             delta[j] = L.linear ? g[j] : g[j] * dense_slope(L.out[j], net.act);
         }
+        for (int j = 0; j < L.n_out; ++j) {
+            for (int i = 0; i < L.n_in; ++i) L.grad_w[j * L.n_in + i] += delta[j] * in[i];
+            L.grad_b[j] += delta[j];
+        }
+        if (l == 0) break;
         std::vector<double> g_in(L.n_in, 0.0);  // d(loss)/d(in): the g of layer l-1
         for (int j = 0; j < L.n_out; ++j) {
-            for (int i = 0; i < L.n_in; ++i) {
-                L.grad_w[j * L.n_in + i] = delta[j] * in[i];
-                g_in[i] += L.w[j * L.n_in + i] * delta[j];
-            }
-            L.grad_b[j] = delta[j];
+            for (int i = 0; i < L.n_in; ++i) g_in[i] += L.w[j * L.n_in + i] * delta[j];
         }
         g = g_in;
+    }
+}
+
+void dense_zero_grad(DenseMLP& net) {
+    for (DenseLayer& L : net.layers) {
+        std::fill(L.grad_w.begin(), L.grad_w.end(), 0.0);
+        std::fill(L.grad_b.begin(), L.grad_b.end(), 0.0);
     }
 }
 
@@ -1226,26 +1241,40 @@ std::vector<Value> forward(const MLP& model, const Dataset& data, int i) {
     return model(data.features(size_t(i)));
 }
 
-// One step on one batch (indices into data). The weights were made before `keep`;
-// everything this step builds (each point's forward pass and loss, then the batch's total,
-// its mean and any L2 penalty) comes after it and is dropped at the end, so the next step
-// reuses the same memory. Its forward pass is the one that runs in training mode.
+// One step on one batch (indices into data). The batch's loss is the mean of its points'
+// losses, and the derivative of a mean is the mean of the derivatives. Leaves add up what
+// each backward() brings them (section 3), so the step need not build one graph for the
+// whole batch: it builds one point's graph, walks it backward with that point's loss
+// divided by the batch's size, drops it, and goes on to the next point. Only one point's
+// graph exists at a time, small enough to stay in the processor's cache (section 12
+// measures what that saves). Everything the step builds comes after `keep`, the weights
+// before it, so backward(keep) need not walk the weights. The penalty goes first and the
+// points from the last to the first: the order in which backward() would reach them in
+// one graph of the batch, mean + penalty, so every gradient is the same sum, added in the
+// same order, to the last bit (a test checks). Its forward passes run in training mode.
 double train_step(MLP& model, const std::vector<Value>& params, const Dataset& data,
                   const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
-    size_t keep = graph.nodes.size();
-    model.training = true;  // dropout on: PyTorch's model.train()
-    Value total = 0.0;
-    for (int i : batch)
-        total = total + point_loss(forward(model, data, i), data.labels[size_t(i)], loss);
-    model.training = false;  // and off again for what comes next: model.eval()
-    Value objective = total / double(batch.size());  // the mean loss over the batch
-    if (l2 > 0) objective = objective + l2_penalty(params, l2);
+    int keep = int(graph.nodes.size());
     model.zero_grad();
-    objective.backward();
+    double objective = 0.0;
+    if (l2 > 0) {
+        Value penalty = l2_penalty(params, l2);
+        penalty.backward(keep);
+        objective = penalty.data();
+        graph_truncate(size_t(keep));
+    }
+    model.training = true;  // dropout on: PyTorch's model.train()
+    for (size_t k = batch.size(); k-- > 0;) {
+        int i = batch[k];
+        Value point = point_loss(forward(model, data, i), data.labels[size_t(i)], loss);
+        Value share = point / double(batch.size());  // its share of the batch's mean loss
+        share.backward(keep);
+        objective += share.data();
+        graph_truncate(size_t(keep));
+    }
+    model.training = false;  // and off again for what comes next: model.eval()
     opt.step(params);
-    double value = objective.data();
-    graph_truncate(keep);
-    return value;
+    return objective;
 }
 
 struct Evaluation {
@@ -1609,63 +1638,121 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
     return d.count();
 }
 
-double graph_epoch_ms(MLP& model, const Dataset& data) {
+// One epoch on the graph: the data in order, one train_step per batch, momentum SGD
+// (lr 0.01, mu 0.9) starting from a velocity of 0.
+void graph_epoch(MLP& model, const Dataset& data, int batch_size) {
     std::vector<Value> params = model.parameters();
     Optimizer opt{OptimizerKind::SGD, 0.01, 0.9};
-    auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < int(data.size()); ++i) {
-        train_step(model, params, data, {i}, Loss::SoftmaxCrossEntropy, 0.0, opt);
-    }
-    return milliseconds_since(start);
+    std::vector<int> order(data.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+    for (const std::vector<int>& batch : batches_of(order, batch_size))
+        train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, opt);
 }
 
-// The same epoch by hand: forward, backward and the momentum step on arrays.
-double dense_epoch_ms(DenseMLP& net, const Dataset& data) {
+// The momentum update of section 8 on plain arrays, for a gradient `grad * scale`.
+void dense_momentum_step(std::vector<double>& w, std::vector<double>& v,
+                         const std::vector<double>& grad, double scale) {
+    for (size_t i = 0; i < w.size(); ++i) {
+        v[i] = 0.9 * v[i] - 0.01 * (grad[i] * scale);
+        w[i] += v[i];
+    }
+}
+
+// The same epoch by hand: a batch's gradient is the sum of its examples' (dense_backward
+// adds), divided by the batch's size as the graph's mean loss divides it, then the step.
+void dense_epoch(DenseMLP& net, const Dataset& data, int batch_size) {
     std::vector<std::vector<double>> vw, vb;  // momentum velocities, per layer
     for (const DenseLayer& L : net.layers) {
         vw.emplace_back(L.w.size(), 0.0);
         vb.emplace_back(L.b.size(), 0.0);
     }
+    std::vector<int> order(data.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
     std::vector<double> g;
-    auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < data.size(); ++i) {
-        dense_softmax_cross_entropy(dense_forward(net, data.features(i)), data.labels[i], g);
-        dense_backward(net, g);
+    for (const std::vector<int>& batch : batches_of(order, batch_size)) {
+        dense_zero_grad(net);
+        for (int i : batch) {
+            const std::vector<double>& out = dense_forward(net, data.features(size_t(i)));
+            dense_softmax_cross_entropy(out, data.labels[size_t(i)], g);
+            dense_backward(net, g);
+        }
+        double mean = 1.0 / double(batch.size());
         for (size_t l = 0; l < net.layers.size(); ++l) {
             DenseLayer& L = net.layers[l];
-            for (size_t i = 0; i < L.w.size(); ++i) {
-                vw[l][i] = 0.9 * vw[l][i] - 0.01 * L.grad_w[i];
-                L.w[i] += vw[l][i];
-            }
-            for (size_t i = 0; i < L.b.size(); ++i) {
-                vb[l][i] = 0.9 * vb[l][i] - 0.01 * L.grad_b[i];
-                L.b[i] += vb[l][i];
-            }
+            dense_momentum_step(L.w, vw[l], L.grad_w, mean);
+            dense_momentum_step(L.b, vb[l], L.grad_b, mean);
         }
     }
-    return milliseconds_since(start);
 }
 
-// Prints the fastest of 500 epochs of each kind, taken in turns (about a second). On a
-// shared machine other work slows every loop, the hand-written one too, for tens of
-// milliseconds at a time (by up to 1.8 times on ours). The fastest epoch is what the
-// code itself costs; a median would partly measure the neighbours.
-void run_bench() {
-    Dataset data = spiral(100, 3, 0.2, 1);
-    MLP model(2, {16, 16, 3}, Activation::Tanh, 1);
-    DenseMLP net = dense_copy(model);
-    double graph_ms = 1e300, dense_ms = 1e300;
-    for (int rep = 0; rep < 500; ++rep) {
-        graph_ms = std::min(graph_ms, graph_epoch_ms(model, data));
-        dense_ms = std::min(dense_ms, dense_epoch_ms(net, data));
+struct BenchTimes {
+    double graph_ms = 1e300, dense_ms = 1e300;  // the fastest epoch of each kind
+};
+
+// `epochs` epochs of each kind, taken in turns. On a shared machine other work slows every
+// loop, the hand-written one too, for tens of milliseconds at a time (by up to 1.8 times on
+// ours); the fastest epoch is what the code itself costs, where a median would partly
+// measure the neighbours. Each kind trains on from where its last epoch ended, so after
+// the run the model and net hold the same weights (a test checks).
+BenchTimes time_epochs(MLP& model, DenseMLP& net, const Dataset& data, int batch_size,
+                       int epochs) {
+    BenchTimes t;
+    for (int rep = 0; rep < epochs; ++rep) {
+        auto start = std::chrono::steady_clock::now();
+        graph_epoch(model, data, batch_size);
+        t.graph_ms = std::min(t.graph_ms, milliseconds_since(start));
+        start = std::chrono::steady_clock::now();
+        dense_epoch(net, data, batch_size);
+        t.dense_ms = std::min(t.dense_ms, milliseconds_since(start));
     }
+    return t;
+}
+
+// Images for the bench's second line, made here so that it runs without a data set: 28 x
+// 28 random bytes, the class of image k being k mod 10. What they show does not change
+// what an epoch costs.
+Dataset bench_images(int count) {
+    Dataset data;
+    data.dims = 28 * 28;
+    Rng rng{7};
+    for (int k = 0; k < count; ++k) {
+        for (int p = 0; p < data.dims; ++p) data.bytes.push_back(uint8_t(rng.below(256)));
+        data.labels.push_back(k % 10);
+    }
+    return data;
+}
+
+// The nodes and edges one example's forward pass and loss add to the graph.
+std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset& data) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     point_loss(forward(model, data, 0), data.labels[0], Loss::SoftmaxCrossEntropy);
+    std::pair<size_t, size_t> added = {graph.nodes.size() - nodes, graph.edges.size() - edges};
+    graph_truncate(nodes);
+    return added;
+}
+
+// Two lines: the spiral's epoch of single-point steps (500 epochs of each kind, about a
+// second), then a 784-64-10 relu network on batches of 32 images (about ... s).
+void run_bench() {
+    Dataset spiral_set = spiral(100, 3, 0.2, 1);
+    MLP small(2, {16, 16, 3}, Activation::Tanh, 1);
+    DenseMLP small_net = dense_copy(small);
+    BenchTimes t = time_epochs(small, small_net, spiral_set, 1, 500);
+    auto [nodes, edges] = graph_size_of_example(small, spiral_set);
     std::printf("bench spiral_epoch_ms=%.3f dense_epoch_ms=%.3f ratio=%.2f "
                 "nodes_per_sample=%zu edges_per_sample=%zu\n",
-                graph_ms, dense_ms, graph_ms / dense_ms, graph.nodes.size() - nodes,
-                graph.edges.size() - edges);
-    graph_truncate(nodes);
+                t.graph_ms, t.dense_ms, t.graph_ms / t.dense_ms, nodes, edges);
+    std::fflush(stdout);
+    Dataset images = bench_images(320);
+    MLP large(28 * 28, {64, 10}, Activation::ReLU, 1);
+    DenseMLP large_net = dense_copy(large);
+    t = time_epochs(large, large_net, images, 32, 10);
+    std::tie(nodes, edges) = graph_size_of_example(large, images);
+    double per_ms = double(images.size());  // images per epoch
+    std::printf("bench images_784_64_10 graph_images_per_s=%.0f dense_images_per_s=%.0f "
+                "ratio=%.2f nodes_per_image=%zu edges_per_image=%zu\n",
+                1000 * per_ms / t.graph_ms, 1000 * per_ms / t.dense_ms, t.graph_ms / t.dense_ms,
+                nodes, edges);
 }
 
 // =======================================================================================
@@ -3722,52 +3809,6 @@ const char* stop_signal_name() {
     }
 }
 
-// The bytes of the graph one training step builds: per point, a layer of n neurons with
-// fan_in inputs adds n weighted sums of 2 fan_in + 1 edges (fan_in + 1 in the first layer,
-// whose inputs are data) and, if hidden, n activations of one edge each, and with dropout
-// n dropout nodes of one edge each; the loss adds about four nodes and five edges per
-// output. L2 adds a square and a sum per parameter.
-double step_graph_bytes(const TrainConfig& cfg, int n_inputs, int n_outputs, int points) {
-    double nodes = 0, edges = 0, params = 0, fan_in = n_inputs;
-    std::vector<int> sizes = layer_sizes(cfg, n_outputs);
-    for (size_t l = 0; l < sizes.size(); ++l) {
-        double hidden = l + 1 < sizes.size() ? 1 : 0;
-        double dropped = cfg.dropout > 0 ? hidden : 0;
-        double inputs_with_edges = l == 0 ? 0 : fan_in;
-        nodes += sizes[l] * (1 + hidden + dropped);
-        edges += sizes[l] * (fan_in + inputs_with_edges + 1 + hidden + dropped);
-        params += sizes[l] * (fan_in + 1);
-        fan_in = sizes[l];
-    }
-    nodes += 4 * n_outputs + 4;
-    edges += 5 * n_outputs + 4;
-    double bytes = points * (nodes * sizeof(Node) + edges * sizeof(Edge));
-    if (cfg.l2 > 0) bytes += params * (2 * sizeof(Node) + 4 * sizeof(Edge));
-    return bytes;
-}
-
-// A run whose training step would build more than 200 MB of graph is refused before
-// anything is trained. Memory is not the only reason: the first step of a run touches
-// all of that memory for the first time, which here takes about 1.6 s for 200 MB, and a
-// Ctrl-C has to wait for the step to end.
-void check_memory(const Flags& flags) {
-    for (const Experiment& e : experiments) {
-        if (!chosen(e, flags.command) || !trains(e)) continue;
-        TrainConfig cfg = with_flags(e.settings(), flags);
-        int n_train = int(e.data(cfg.seed).train.size());
-        int points = cfg.batch_size > 0 ? std::min(cfg.batch_size, n_train) : n_train;
-        double gb = step_graph_bytes(cfg, 2, e.n_outputs, points) / 1e9;
-        if (gb <= 0.2) continue;
-        char message[300];
-        std::snprintf(message, sizeof message,
-                      "%s: a training step of %s on batches of %d points would build a graph "
-                      "of about %.3g GB, over the limit of 0.2 GB; use a smaller --batch or "
-                      "--hidden",
-                      e.name, architecture(cfg, e.n_outputs).c_str(), points, gb);
-        bad_input(message);
-    }
-}
-
 // Makes sure results can be written before any training starts: a run that cannot save
 // what it learned should not start. A file with a name longer than any the program writes
 // is made and removed (that finds a directory that cannot be written, or a path that
@@ -3817,7 +3858,6 @@ int finish(const Output& out, double seconds) {
     Output out{flags.out_dir};
     const Experiment* one = find_experiment(flags.command);  // none for all
     bool writes_files = !one || trains(*one);  // results.csv, logs, pictures
-    check_memory(flags);
     for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
     if (writes_files) prepare_output(out);
     auto start = std::chrono::steady_clock::now();
