@@ -1604,34 +1604,42 @@ TrainConfig moons_settings() {
 // ---------------------------------------------------------------------------------------
 // 12. Making it fast: what an epoch costs, measured
 // ---------------------------------------------------------------------------------------
-// `./nn bench` (or `make bench`) times one epoch of the spiral (3 x 100 points, noise
-// 0.2), 2-16-16-3 tanh, softmax cross-entropy, 300 single-point steps of momentum SGD, on
-// the graph and with section 7's hand-written loops, and prints both with the size of one
-// point's graph.
+// `./nn bench` (or `make bench`) prints two lines. The first times one epoch of the spiral
+// (3 x 100 points, noise 0.2), 2-16-16-3 tanh, softmax cross-entropy, 300 single-point
+// steps of momentum SGD; the second an epoch of 320 images of 28 x 28 pixels (made up, so
+// that it needs no data set) through a 784-64-10 relu network, 10 steps on batches of 32.
+// Each is timed on the graph and with section 7's hand-written loops, which know the
+// network's shape and build nothing, and the line gives their ratio and the size of one
+// example's graph.
 //
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
 // backward visiting each once. Nodes and edges live in two vectors that a step truncates
-// and the next reuses, so after the first step the graph's storage stops growing. Three
-// choices in the lesson are there for speed only. Each was measured by undoing it alone and
-// running `make bench` six times in turns with the unchanged program; the figures are
-// medians of the ratio of the graph's epoch to the hand-written loop's (every figure below
-// is such a ratio), which the machine's busy spells move
-// less than the times (they still moved it by up to 15%). The unchanged program: 3.7 in
-// those runs. The ratio also moves from day to day with the machine's load (other runs of
-// the same program gave 3.9 to 4.3), which is why each figure was taken in turns with it.
+// and the next reuses, so after the first step the graph's storage stops growing. Six
+// choices in the lesson are there for speed. Each was measured by undoing it alone and
+// running `make bench` four or five times in turns with the unchanged program; the figures
+// are medians of the ratio of the graph's epoch to the hand-written loop's, which the
+// machine's busy spells move less than the times (by up to 15% still). The unchanged
+// program: 3.4 on the spiral, 1.5 on the images.
+//   - data makes no edges (section 5): with each pixel a leaf and an edge of every
+//     first-layer neuron's sum, an image's graph has 967 nodes and 101,825 edges instead
+//     of 183 and 51,649; images 2.9;
+//   - one point's graph at a time (section 10): building one graph of the whole batch and
+//     walking it once gives images 3.2 (spiral 3.8). 32 images make 26 MB of edges, about
+//     all of the 32 MB cache this machine's processor has, so backward reads back from main
+//     memory much of what the forward pass wrote; one image's 0.8 MB is still in the cache;
+//   - backward(keep), so that backward does not walk the weights (section 3): walking
+//     every node from 0 gives images 2.4 (spiral 3.7). The 50,890 weights of the 784-64-10
+//     network are 50,890 leaves, visited twice per image for nothing;
 //   - a neuron's weighted sum as one node (section 5; exercise 24 undoes it): built from
-//     + and *, a point's graph has over 8 times the nodes and nearly twice the edges;
-//     ratio 11.0, an epoch about 3x as long;
+//     + and *, a spiral point's graph has 8 times the nodes and nearly twice the edges;
+//     spiral 9.5;
 //   - Edge's constructor (section 1), so that weighted_sum builds each edge in place:
-//     pushing a braced {input, local} without it gave 5.9 (the pair is stored, then copied);
-//   - tanh through exp (section 2), as accurate as std::tanh: std::tanh gave 5.3.
-// The hand-written loops know the network's shape and build nothing.
-//
-// Tried and left out, as they save less than they cost in reading: making each node in
-// place and then filling it in, instead of pushing it whole as Value's constructor does
-// (3.4: Edge's trick again, with a smaller effect); and, on top of that, backward skipping
-// the run of weight leaves at the start of the graph, which both its loops walk on every
-// call for nothing (2.9).
+//     pushing a braced {input, local} without it gives spiral 6.6, images 4.6 (the pair
+//     is stored, then copied);
+//   - tanh through exp (section 2), as accurate as std::tanh: std::tanh gives spiral 4.1.
+// The ratio also moves from day to day with the machine's load (other runs of the same
+// program gave 2.6 to 3.6 on the spiral), which is why each figure was taken in turns with
+// the unchanged program.
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
@@ -1731,8 +1739,8 @@ std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset&
     return added;
 }
 
-// Two lines: the spiral's epoch of single-point steps (500 epochs of each kind, about a
-// second), then a 784-64-10 relu network on batches of 32 images (about ... s).
+// The spiral's epoch of single-point steps, the fastest of 500 of each kind (about a
+// second), then the images' epoch, the fastest of 10 of each kind (about a second).
 void run_bench() {
     Dataset spiral_set = spiral(100, 3, 0.2, 1);
     MLP small(2, {16, 16, 3}, Activation::Tanh, 1);

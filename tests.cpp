@@ -753,6 +753,47 @@ void test_hand_written_backprop_matches_finite_differences_of_dense_forward() {
     }
 }
 
+// Section 12's bench: its graph epoch and its hand-written epoch must do the same work, or
+// their ratio means nothing. From the same weights, `epochs` epochs of each kind must end
+// at the same weights (to rounding), and at those of that many graph epochs run by hand.
+void check_bench_epochs_agree(const char* what, MLP& model, const Dataset& data,
+                              int batch_size, int epochs) {
+    size_t keep = graph.nodes.size();
+    std::vector<Value> params = model.parameters();
+    std::vector<double> start = data_of(params);
+    for (int e = 0; e < epochs; ++e) graph_epoch(model, data, batch_size);
+    std::vector<double> by_hand = data_of(params);
+    set_data(params, start);
+    DenseMLP net = dense_copy(model);
+    BenchTimes t = time_epochs(model, net, data, batch_size, epochs);
+    check(t.graph_ms < 1e300 && t.dense_ms < 1e300, std::string(what) + ": both kinds were timed");
+    std::vector<double> timed = data_of(params);
+    std::vector<double> dense;
+    for (const DenseLayer& L : net.layers) {
+        for (int j = 0; j < L.n_out; ++j) {
+            dense.insert(dense.end(), L.w.begin() + j * L.n_in, L.w.begin() + (j + 1) * L.n_in);
+            dense.push_back(L.b[size_t(j)]);
+        }
+    }
+    double moved = 0;
+    for (size_t k = 0; k < params.size(); ++k) moved = std::max(moved, std::fabs(timed[k] - start[k]));
+    check(moved > 1e-4, std::string(what) + fmt(": the weights moved by at most %g: no training was timed", moved));
+    for (size_t k = 0; k < params.size(); ++k) {
+        std::string name = std::string(what) + ": " + parameter_name(model, k);
+        check(timed[k] == by_hand[k], name + fmt(" after the timed graph epochs %.17g, after %g graph epochs %.17g",
+                                                 timed[k], epochs, by_hand[k]));
+        check_close(dense[k], timed[k], 1e-12, name + ": the hand-written epochs (got) against the graph's (want)");
+    }
+    graph_truncate(keep);
+}
+
+void test_the_benchs_two_kinds_of_epoch_leave_the_same_weights() {
+    MLP small(2, {16, 16, 3}, Activation::Tanh, 1);
+    check_bench_epochs_agree("spiral, single points", small, spiral(20, 3, 0.2, 1), 1, 3);
+    MLP large(28 * 28, {64, 10}, Activation::ReLU, 1);
+    check_bench_epochs_agree("images, batches of 32", large, bench_images(80), 32, 2);
+}
+
 void test_training_memory_stays_flat_over_100000_steps() {
     size_t keep = graph.nodes.size();
     MLP model(2, {3, 1}, Activation::Tanh, 2);
@@ -2790,6 +2831,7 @@ int main(int argc, char** argv) {
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
         TEST(test_hand_written_slopes_match_finite_differences_of_the_activations),
         TEST(test_hand_written_backprop_matches_finite_differences_of_dense_forward),
+        TEST(test_the_benchs_two_kinds_of_epoch_leave_the_same_weights),
         TEST(test_training_memory_stays_flat_over_100000_steps),
         TEST(test_evaluate_and_train_step_leave_the_graph_as_long_as_they_found_it),
         TEST(test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000),

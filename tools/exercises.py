@@ -242,8 +242,8 @@ WRITE_IT = [
         "title": "Backprop by hand: dense_backward",
         "stubs": [
             ("void dense_backward(DenseMLP& net, std::vector<double> g)",
-             "// TODO exercise 17: from g, fill every layer's grad_w and grad_b, from the output\n"
-             "// layer back to the first, as derived above\n"),
+             "// TODO exercise 17: from g, add to every layer's grad_w and grad_b, from the\n"
+             "// output layer back to the first, as derived above\n"),
         ],
         "tests": ["test_hand_written_backprop_matches_finite_differences_of_dense_forward"],
         "points": 20,
