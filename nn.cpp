@@ -266,10 +266,11 @@ Value relu(Value x) {
 // simply receives two shares, hence `+=`.
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
-// (MLP::zero_grad) doubles them. (Here every leaf gets a grad, inputs too; PyTorch gives
-// one only to tensors that ask for it.) Computed nodes start from zero on every call.
-// Then the walk starts with d(out)/d(out) = 1. It is added to out's grad, not set, in
-// case out is itself a leaf (backward called on a weight): a leaf's grad accumulates.
+// (MLP::zero_grad) doubles them. (Here every leaf gets a grad; PyTorch gives one only to
+// tensors that ask for it. A network's data is not a leaf at all, section 5.) Computed
+// nodes start from zero on every call. The walk then starts from d(out)/d(out) = 1, added
+// to out's grad rather than written over it: a computed out was just set to 0, so adding
+// gives 1; a leaf out (backward called on a weight itself) accumulates, like any leaf.
 // backward(first) walks only down to node `first`, not to node 0. That is right when every
 // node before `first` that out depends on is a leaf, which has no edges to pass a share
 // down: a training step (section 10) passes the first node it made, so the walk skips the
@@ -458,10 +459,10 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Va
 // standard deviation gain / sqrt(fan_in), fan_in (the fan-in) being the neuron's number
 // of inputs. With fan_in inputs of variance 1, w . x then has variance gain^2, so signals
 // neither fade nor blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's
-// scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme: relu turns
-// about half of the sums it is given into 0, halving their mean square, so each layer
-// doubles it back: gain^2 = 2).
-// Biases start at 0.
+// scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme). Relu
+// sets about half of the sums it is given to 0, so its outputs have about half the mean
+// square of its inputs; weights with gain^2 = 2 double it back in the next layer, and
+// the signal keeps its size from layer to layer. Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
     Value bias;
@@ -985,9 +986,11 @@ struct Optimizer {
     //     v_hat = v / (1 - beta2^t)                  are too small; for a constant g this
     //                                                makes m_hat = g and v_hat = g^2
     //     w <- w - lr * m_hat / (sqrt(v_hat) + epsilon)
-    // m_hat / sqrt(v_hat) is about +-1 whatever the gradient's scale, so every parameter
-    // moves about lr per step; epsilon only keeps the division finite where g is 0. step()
-    // counts t before it calls adam_step, so the first step uses t = 1.
+    // Where the recent gradients agree in sign, m_hat / sqrt(v_hat) is about +-1 whatever
+    // their scale, so such a parameter moves about lr per step; where they keep changing
+    // sign, m_hat averages towards 0 and the step is smaller. epsilon only keeps the
+    // division finite where g is 0. step() counts t before it calls adam_step, so the first
+    // step uses t = 1.
     void adam_step(const std::vector<Value>& params) {
         double m_correction = 1.0 - std::pow(beta1, t);
         double v_correction = 1.0 - std::pow(beta2, t);
@@ -1025,8 +1028,10 @@ const char* optimizer_title(OptimizerKind kind) {
 // ---------------------------------------------------------------------------------------
 // 9. Datasets: points in the plane, each with a class
 // ---------------------------------------------------------------------------------------
-// All three are two-dimensional so that what the network learned can be drawn. Each is
-// made from a seed, so the same seed always gives the same points.
+// Three data sets are made here, two-dimensional so that what the network learned can be
+// drawn, each from a seed, so the same seed always gives the same points. The fourth,
+// Fashion-MNIST's images of clothes, is read from its files (section 13) into the same
+// Dataset, and goes through the same training code.
 //
 // A network is trained on one set of points, the training set. How well it does on new
 // points is measured on points it never trained on: the test set, used for nothing but
@@ -1317,6 +1322,8 @@ struct TrainConfig {
     double min_delta = 1e-4;          // early stopping: a new best is lower by more than this
     double target_loss = 0.0;         // stop once the training loss is below this (XOR)
     uint64_t seed = 1;                // picks the initial weights and the batch order
+    int measured_points = 0;          // the training set's loss and accuracy are measured
+                                      // on this many of its points; 0: on all of them
 };
 
 // The learning rate for epoch 1, 2, ..., max_epochs, its schedule: the same every epoch,
@@ -1326,6 +1333,17 @@ double learning_rate_at(const TrainConfig& cfg, int epoch) {
     if (cfg.final_learning_rate < 0 || cfg.max_epochs <= 1) return cfg.learning_rate;
     double progress = double(epoch - 1) / (cfg.max_epochs - 1);
     return cfg.learning_rate + progress * (cfg.final_learning_rate - cfg.learning_rate);
+}
+
+// The training points whose loss and accuracy are measured after each epoch: all of them,
+// or `count` of them spread evenly over the set (every k-th), which for a large set tells
+// the same story for a fraction of the time.
+Dataset measured_points(const Dataset& train_set, int count) {
+    if (count <= 0 || size_t(count) >= train_set.size()) return train_set;
+    std::vector<int> every_kth;
+    for (size_t k = 0; k < size_t(count); ++k)
+        every_kth.push_back(int(k * train_set.size() / size_t(count)));
+    return train_set.subset(every_kth);
 }
 
 struct EpochStats {
@@ -1393,16 +1411,24 @@ std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batc
     return batches;
 }
 
+// Called after every step with the number of points the epoch has done so far and the
+// step's loss: an epoch of 54,000 images takes seconds, and its progress can be shown.
+using StepHook = std::function<void(size_t points_done, double loss)>;
+
 // One epoch: the training points in a new order, one optimiser step per batch. Returns
 // false as soon as a step's loss is not finite: the steps were too large, and no later
 // step can repair that. A request to stop ends the epoch early (train then forgets it).
 bool train_epoch(MLP& model, const std::vector<Value>& params, const Dataset& data,
-                 const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng) {
+                 const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng,
+                 const StepHook& on_step) {
     shuffle(order, rng);
+    size_t done = 0;
     for (const std::vector<int>& batch : batches_of(order, cfg.batch_size)) {
         if (stop_requested) break;
         double loss = train_step(model, params, data, batch, cfg.loss, cfg.l2, opt);
         if (!std::isfinite(loss)) return false;
+        done += batch.size();
+        if (on_step) on_step(done, loss);
     }
     return true;
 }
@@ -1432,7 +1458,8 @@ struct TrainResult {
 using EpochHook = std::function<void(const std::vector<EpochStats>&)>;
 
 TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
-                  const TrainConfig& cfg, const EpochHook& on_epoch = nullptr) {
+                  const TrainConfig& cfg, const EpochHook& on_epoch = nullptr,
+                  const StepHook& on_step = nullptr) {
     std::vector<Value> params = model.parameters();
     Optimizer opt{cfg.optimizer, cfg.learning_rate, cfg.momentum};
     Rng rng{cfg.seed ^ 0x5EED};  // the batch order: independent of the initial weights
@@ -1443,7 +1470,8 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
     bool has_val = !val_set.empty();
     EarlyStopping stopping{cfg.min_delta, cfg.patience};
     TrainResult result;
-    EpochStats untrained = measure(model, train_set, val_set, cfg.loss, 0, cfg.learning_rate);
+    Dataset measured = measured_points(train_set, cfg.measured_points);
+    EpochStats untrained = measure(model, measured, val_set, cfg.loss, 0, cfg.learning_rate);
     result.history.push_back(untrained);
     if (on_epoch) on_epoch(result.history);
     if (has_val) stopping.should_stop(0, result.history.back().val_loss, params);
@@ -1452,14 +1480,14 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
         // 1. One pass over the shuffled training set, keeping the weights it started from.
         before_epoch = data_of(params);
         opt.learning_rate = learning_rate_at(cfg, epoch);
-        bool finite = train_epoch(model, params, train_set, cfg, opt, order, rng);
+        bool finite = train_epoch(model, params, train_set, cfg, opt, order, rng, on_step);
         if (stop_requested) {  // asked to stop: drop the unfinished epoch, unmeasured
             set_data(params, before_epoch);
             result.stop = StopReason::Interrupted;
             break;
         }
         // 2. Measure.
-        EpochStats s = measure(model, train_set, val_set, cfg.loss, epoch, opt.learning_rate);
+        EpochStats s = measure(model, measured, val_set, cfg.loss, epoch, opt.learning_rate);
         result.history.push_back(s);
         if (on_epoch) on_epoch(result.history);
         // 3. Decide: a loss that is not finite ends the run; so do early stopping and a
@@ -1600,6 +1628,46 @@ TrainConfig moons_settings() {
     cfg.seed = 2;
     return cfg;
 }
+
+// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28 x 28 grey pictures of clothes, shoes
+// and bags, 10 classes, 60,000 to train on and 10,000 to test on, as many of each class.
+// MNIST's handwritten digits come in the same files and sizes. A stratified tenth of the
+// training images is the validation set; the test images are used once, at the end.
+// `subset`, if above 0, keeps only that many training images (a stratified share) for a
+// quick run; the test set stays whole.
+Split image_split(Dataset train_images, Dataset test_images, uint64_t seed, int subset) {
+    Rng rng{seed + 1};
+    if (subset > 0 && size_t(subset) < train_images.size())
+        train_images = split_off(train_images, double(subset) / train_images.size(), rng);
+    Split d;
+    d.val = split_off(train_images, 0.1, rng);
+    d.train = train_images;
+    d.test = test_images;
+    return d;
+}
+
+// One hidden layer of 64 relu units: 784 x 64 + 64 + 64 x 10 + 10 = 50,890 weights. Adam
+// on batches of 32, its rate falling from 0.001 to 0.0001. An epoch is long (54,000
+// images, about 10 s here), so a few are enough, patience is short, and the training
+// set's loss and accuracy are measured on 6,000 of its images, as many as validation has.
+TrainConfig image_settings() {
+    TrainConfig cfg;
+    cfg.hidden = {64};
+    cfg.act = Activation::ReLU;
+    cfg.optimizer = OptimizerKind::Adam;
+    cfg.learning_rate = 0.001;
+    cfg.final_learning_rate = 0.0001;
+    cfg.batch_size = 32;
+    cfg.max_epochs = 6;
+    cfg.patience = 2;
+    cfg.measured_points = 6000;
+    return cfg;
+}
+
+// The classes' names, as the pictures write them (capitals, the font's letters).
+const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
+                                       "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
+const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
 // ---------------------------------------------------------------------------------------
 // 12. Making it fast: what an epoch costs, measured
@@ -1856,15 +1924,17 @@ struct Output {
 };
 
 // "2-16-16-3": the inputs, then each layer's size.
-std::string architecture(const TrainConfig& cfg, int n_outputs) {
-    std::string name = "2";
+std::string architecture(const TrainConfig& cfg, int n_outputs, int n_inputs = 2) {
+    std::string name = std::to_string(n_inputs);
     for (int n : layer_sizes(cfg, n_outputs)) name += "-" + std::to_string(n);
     return name;
 }
 
 // "spiral_2-32-32-3_relu": a run's log is named by its experiment, network and activation.
-std::string run_name(const std::string& experiment, const TrainConfig& cfg, int n_outputs) {
-    return experiment + "_" + architecture(cfg, n_outputs) + "_" + activation_name(cfg.act);
+std::string run_name(const std::string& experiment, const TrainConfig& cfg, int n_outputs,
+                     int n_inputs = 2) {
+    return experiment + "_" + architecture(cfg, n_outputs, n_inputs) + "_" +
+           activation_name(cfg.act);
 }
 
 // Adds a run's row to results.csv: the figures of the epoch whose weights it kept.
@@ -2332,11 +2402,9 @@ std::string idx_path(const std::string& dir, const std::string& name) {
 
 // One part of a data set from dir, "train" (60,000 images in (Fashion-)MNIST) or "t10k"
 // (10,000): its images and its labels, each file checked, every label 0-9, as many labels
-// as images. Returns "" or "PATH: the fault". [[maybe_unused]]: no experiment reads images
-// yet.
-[[maybe_unused]] std::string load_labelled_images(const std::string& dir,
-                                                  const std::string& part,
-                                                  LabelledImages& set) {
+// as images. Returns "" or "PATH: the fault".
+std::string load_labelled_images(const std::string& dir, const std::string& part,
+                                 LabelledImages& set) {
     std::string images_path = idx_path(dir, part + "-images-idx3-ubyte");
     std::string labels_path = idx_path(dir, part + "-labels-idx1-ubyte");
     std::vector<uint32_t> image_sizes, label_sizes;
@@ -2356,6 +2424,24 @@ std::string idx_path(const std::string& dir, const std::string& name) {
     set.count = int(image_sizes[0]);
     set.rows = int(image_sizes[1]);
     set.cols = int(image_sizes[2]);
+    return "";
+}
+
+// The same part as a Dataset of 28 x 28 images, their pixels kept as bytes (section 9).
+// The pictures are drawn for that size, so other sizes are a fault of the file.
+std::string load_images(const std::string& dir, const std::string& part, Dataset& set) {
+    LabelledImages images;
+    std::string error = load_labelled_images(dir, part, images);
+    if (error.empty() && (images.rows != 28 || images.cols != 28)) {
+        error = idx_path(dir, part + "-images-idx3-ubyte") + ": images of " +
+                std::to_string(images.rows) + " x " + std::to_string(images.cols) +
+                " pixels, not 28 x 28";
+    }
+    if (!error.empty()) return error;
+    set = Dataset{};
+    set.dims = 28 * 28;
+    set.bytes.swap(images.pixels);
+    set.labels.assign(images.labels.begin(), images.labels.end());
     return "";
 }
 
@@ -3064,6 +3150,38 @@ void print_progress(const EpochStats& s) {
     std::fflush(stdout);  // progress is for watching, also through a pipe
 }
 
+// Progress within an epoch, for the long ones: at most every 3 seconds, the images done,
+// how many a second, the time the epoch has left at that pace, and the mean loss of the
+// epoch's steps so far.
+struct StepProgress {
+    size_t total = 0;  // images in an epoch
+    int epoch = 1;
+    std::chrono::steady_clock::time_point epoch_start, last_print;
+    double loss_sum = 0;
+    int steps = 0;
+
+    void start_epoch(int next_epoch) {
+        epoch = next_epoch;
+        epoch_start = last_print = std::chrono::steady_clock::now();
+        loss_sum = 0;
+        steps = 0;
+    }
+
+    void step(size_t done, double loss) {
+        loss_sum += loss;
+        ++steps;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_print < std::chrono::seconds(3) || done == total) return;
+        last_print = now;
+        double seconds = std::chrono::duration<double>(now - epoch_start).count();
+        double per_second = double(done) / seconds;
+        std::printf("    epoch %d: %zu of %zu images, %.0f a second, %.0f s left, loss %.4f\n",
+                    epoch, done, total, per_second, double(total - done) / per_second,
+                    loss_sum / steps);
+        std::fflush(stdout);
+    }
+};
+
 // A diverged run has no results worth reading; say where it went wrong and what to try.
 void report_divergence(const std::string& what, const TrainConfig& cfg, const TrainResult& r) {
     if (r.stop != StopReason::Diverged) return;
@@ -3184,6 +3302,8 @@ struct Flags {
     std::optional<OptimizerKind> optimizer;
     std::string out_dir = "plots";
     bool live = false;
+    std::string data_dir;  // the image experiments' folder of files; "": the default
+    int subset = 0;        // train on this many images; 0: all of them
 };
 
 TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
@@ -3216,13 +3336,15 @@ struct RecordedRun {
 RecordedRun train_and_record(Output& out, const std::string& experiment,
                              const std::string& log_name, MLP& model,
                              const TrainConfig& cfg, const Split& data,
-                             const EpochHook& on_epoch) {
-    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch), {NAN, NAN}};
+                             const EpochHook& on_epoch, const StepHook& on_step = nullptr) {
+    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch, on_step), {NAN, NAN}};
     if (quick_after_stop(model)) r.test = evaluate(model, data.test, cfg.loss);
     if (!log_name.empty())
         save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
-    add_result(out, experiment, architecture(cfg, int(model.layers.back().neurons.size())), cfg,
-               r.train, r.test.accuracy);
+    int n_inputs = int(model.layers[0].neurons[0].weights.size());
+    int n_outputs = int(model.layers.back().neurons.size());
+    add_result(out, experiment, architecture(cfg, n_outputs, n_inputs), cfg, r.train,
+               r.test.accuracy);
     if (r.train.stop == StopReason::Diverged) ++out.diverged_runs;
     return r;
 }
@@ -3513,6 +3635,74 @@ void run_moons(const Flags& flags, Output& out) {
     finish_run(out, "moons", model, cfg, data, r);
 }
 
+// The image experiments: Fashion-MNIST from where its package puts it (or --data), or
+// MNIST's handwritten digits, which need --data.
+struct ImageSet {
+    const char* name;            // the command
+    const char* title;           // as the pictures write it
+    const char* const* classes;  // the 10 classes' names
+};
+
+const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
+const ImageSet mnist = {"mnist", "MNIST", digit_classes};
+
+// The folder's four files, split (section 11); a missing or faulty file is exit 2, named.
+Split read_image_split(const std::string& dir, uint64_t seed, int subset) {
+    Dataset train_images, test_images;
+    std::string error = load_images(dir, "train", train_images);
+    if (error.empty()) error = load_images(dir, "t10k", test_images);
+    if (!error.empty()) bad_input(error);
+    return image_split(std::move(train_images), std::move(test_images), seed, subset);
+}
+
+// Each example's predicted class.
+std::vector<int> predictions(const MLP& model, const Dataset& data) {
+    std::vector<int> predicted;
+    for (int i = 0; i < int(data.size()); ++i) {
+        size_t keep = graph.nodes.size();
+        predicted.push_back(argmax(data_of(forward(model, data, i))));
+        graph_truncate(keep);
+    }
+    return predicted;
+}
+
+void run_images(const Flags& flags, Output& out, const ImageSet& set) {
+    TrainConfig cfg = with_flags(image_settings(), flags);
+    auto start = std::chrono::steady_clock::now();
+    std::string dir = flags.data_dir.empty() ? fashion_mnist_dir : flags.data_dir;
+    Split data = read_image_split(dir, cfg.seed, flags.subset);
+    std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
+                "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
+                milliseconds_since(start) / 1000, architecture(cfg, 10, 784).c_str(),
+                activation_name(cfg.act), optimizer_title(cfg.optimizer),
+                dropout_words(cfg).c_str());
+    MLP model(784, layer_sizes(cfg, 10), cfg.act, cfg.seed);
+    std::vector<Value> params = model.parameters();
+    Snapshots snapshots(cfg.max_epochs, 12);
+    StepProgress progress;
+    progress.total = data.train.size();
+    auto on_epoch = [&](const std::vector<EpochStats>& history) {
+        snapshots.offer(history.back().epoch, data_of(params));
+        print_progress(history.back());
+        progress.start_epoch(history.back().epoch + 1);
+    };
+    auto on_step = [&](size_t done, double loss) { progress.step(done, loss); };
+    std::string log = run_name(set.name, cfg, 10, 784);
+    RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, on_epoch, on_step);
+    print_outcome(set.title, r.train, r.test);
+    report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
+    save_history_charts(out.dir + "/" + set.name + "_loss.ppm", set.title, r.train.history);
+}
+
+void run_fashion(const Flags& flags, Output& out) { run_images(flags, out, fashion_mnist); }
+
+void run_mnist(const Flags& flags, Output& out) {
+    if (flags.data_dir.empty())
+        bad_input("mnist needs --data DIR, a folder with MNIST's four files, such as "
+                  "train-images-idx3-ubyte.gz (Debian has no MNIST package)");
+    run_images(flags, out, mnist);
+}
+
 // ---------------------------------------------------------------------------------------
 // 18. Command line: the experiments and the flags as tables, errors, signals, main
 // ---------------------------------------------------------------------------------------
@@ -3557,34 +3747,41 @@ struct Experiment {
     void (*run)(const Flags&, Output&);
     const char* flags;  // the flags it takes
     const char* help;
-    // An experiment that trains has settings, data and a number of outputs (for the memory
-    // check); graph and bench have none.
+    // An experiment that trains has settings; graph and bench have none.
     TrainConfig (*settings)();
-    Split (*data)(uint64_t seed);
-    int n_outputs;
+    bool in_all;  // run by `./nn` with no command (or `all`)
 };
 
 const Experiment experiments[] = {
     {"xor", run_xor_study,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --dropout --out",
      "XOR: 2-2-1, 2-3-1, 2-2-2-1 x tanh, sigmoid, relu, 50 seeds each", xor_settings,
-     xor_split, 1},
+     true},
     {"spiral", run_spiral,
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
      "--dropout --out --live",
      "the three-armed spiral, with early stopping on a validation set", spiral_settings,
-     spiral_data, 3},
+     true},
     {"momentum", run_momentum,
      "--seed --epochs --lr --momentum --batch --hidden --act --dropout --out",
-     "momentum against plain SGD on the spiral", momentum_comparison_settings, spiral_data, 3},
+     "momentum against plain SGD on the spiral", momentum_comparison_settings, true},
     {"moons", run_moons,
      "--seed --epochs --lr --momentum --batch --hidden --act --optimizer --dropout --out",
-     "micrograd's two moons demo", moons_settings, moons_data, 1},
+     "micrograd's two moons demo", moons_settings, true},
+    {"fashion", run_fashion,
+     "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
+     "--dropout --data --subset --out",
+     "Fashion-MNIST's 28 x 28 images of clothes, 10 classes (not part of all)",
+     image_settings, false},
+    {"mnist", run_mnist,
+     "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
+     "--dropout --data --subset --out",
+     "MNIST's handwritten digits, from --data DIR (not part of all)", image_settings, false},
     {"graph", graph_command, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
-     nullptr, nullptr, 0},
-    {"bench", bench_command, "", "time an epoch on the graph and by hand (prints one line)",
-     nullptr, nullptr, 0},
+     nullptr, false},
+    {"bench", bench_command, "", "time an epoch on the graph and by hand (prints two lines)",
+     nullptr, false},
 };
 
 // The names the command line takes for activations and optimisers come from the switches
@@ -3624,6 +3821,8 @@ const FlagInfo flag_infos[] = {
     {"--dropout", "X", "a number in [0, 1), the share of hidden units dropped in training",
      0, 1, false, true},
     {"--out", "DIR", "a directory name (default plots)"},
+    {"--data", "DIR", "a folder with the four IDX files, gzip-compressed or not"},
+    {"--subset", "N", "an integer 100 to 60000: train on that many images", 100, 60000},
     {"--live", "", "(no value) redraw the spiral's boundary in the terminal as it trains"},
 };
 
@@ -3639,7 +3838,7 @@ const Experiment* find_experiment(const std::string& name) {
 bool trains(const Experiment& e) { return e.settings != nullptr; }
 
 bool chosen(const Experiment& e, const std::string& command) {
-    return command == e.name || (command == "all" && trains(e));
+    return command == e.name || (command == "all" && e.in_all);
 }
 
 // Whether `command` takes `flag`; `all` takes what any of its experiments takes.
@@ -3752,6 +3951,9 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--hidden") f.hidden = parse_hidden(info, text);
     if (flag == "--out" && text.empty()) bad_value(flag, text);
     if (flag == "--out") f.out_dir = text;
+    if (flag == "--data" && text.empty()) bad_value(flag, text);
+    if (flag == "--data") f.data_dir = text;
+    if (flag == "--subset") f.subset = int(parse_number(info, text));
     if (flag == "--dropout") f.dropout = parse_number(info, text);
     if (flag == "--act") f.act = Activation(kind_named(info, text, activation_at));
     if (flag == "--optimizer")

@@ -1362,10 +1362,10 @@ void test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once() {
     std::vector<int> visit(90);
     for (int i = 0; i < 90; ++i) visit[size_t(i)] = i;
     Rng rng{1};
-    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng);
+    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng, nullptr);
     check(opt.t == 6, fmt("90 points in batches of 16: 6 steps, took %g", opt.t));
     std::vector<int> first = visit;
-    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng);
+    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng, nullptr);
     check(visit != first, "the next epoch visits the points in another order");
     graph_truncate(keep);
 }
@@ -2787,6 +2787,75 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
     std::filesystem::remove_all(dir);
 }
 
+// A tiny made data set in Fashion-MNIST's four files: class c is a bright 6 x 6 square at
+// its own place (row c / 5, column c % 5 of a grid of squares) over faint noise, so that
+// even three epochs learn it. `per_class` images of each class, in turn.
+void write_made_images(const std::string& dir, const std::string& part, int per_class) {
+    Rng rng{uint64_t(per_class)};
+    std::vector<uint8_t> pixels, labels;
+    for (int k = 0; k < 10 * per_class; ++k) {
+        int c = k % 10, top = 4 + 10 * (c / 5), left = 2 + 5 * (c % 5);
+        for (int y = 0; y < 28; ++y) {
+            for (int x = 0; x < 28; ++x) {
+                bool in_square = y >= top && y < top + 6 && x >= left && x < left + 6;
+                pixels.push_back(uint8_t(in_square ? 200 + rng.below(56) : rng.below(40)));
+            }
+        }
+        labels.push_back(uint8_t(c));
+    }
+    uint32_t n = uint32_t(10 * per_class);
+    write_bytes(dir + "/" + part + "-images-idx3-ubyte", idx_file(0x803, {n, 28, 28}, pixels));
+    write_bytes(dir + "/" + part + "-labels-idx1-ubyte", idx_file(0x801, {n}, labels));
+}
+
+// `./nn fashion --data DIR` on the made data set: a stratified tenth held out, the test set
+// whole, a network that learns it, a results.csv row and the pictures; faulty files are
+// exit 2 before any training, one line naming the file.
+void test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files() {
+    std::string dir = make_temporary_directory();
+    write_made_images(dir, "train", 30);
+    write_made_images(dir, "t10k", 10);
+    std::filesystem::remove_all("test_output_fashion");
+    std::string out, err;
+    int status = run_nn("fashion --data " + dir + " --epochs 3 --out test_output_fashion", out, err);
+    check(status == 0, fmt("exit status %g, want 0: ", status) + err);
+    check(out.find("FASHION-MNIST: 270 training, 30 validation, 100 test images") != std::string::npos,
+          "the split: 270 training, 30 validation (3 a class), 100 test: " + out.substr(0, 200));
+    std::string results = read_file("test_output_fashion/results.csv");
+    size_t row = results.find("\nfashion,784-64-10,relu,adam,");
+    check(row != std::string::npos, "results.csv has the fashion row: " + results);
+    if (row != std::string::npos) {
+        std::string line = results.substr(row + 1, results.find('\n', row + 1) - row - 1);
+        double test_acc = std::atof(line.substr(line.rfind(',') + 1).c_str());
+        check(test_acc >= 0.9, "the made squares are learnt: test accuracy " + line);
+    }
+    for (const char* file : {"fashion_loss.ppm", "fashion_784-64-10_relu.csv"})
+        check(std::filesystem::exists(std::string("test_output_fashion/") + file),
+              std::string("wrote ") + file);
+    status = run_nn("fashion --data " + dir + " --subset 100 --epochs 1 --out test_output_fashion", out, err);
+    check(status == 0 && out.find("FASHION-MNIST: 90 training, 10 validation, 100 test images") != std::string::npos,
+          "--subset 100 keeps 100 training images, a tenth of them for validation: " + out.substr(0, 200));
+    std::vector<uint8_t> labels = bytes_of(read_file(dir + "/t10k-labels-idx1-ubyte"));
+    labels[8 + 5] = 12;
+    write_bytes(dir + "/t10k-labels-idx1-ubyte", labels);
+    status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
+    check(status == 2 && lines_in(err) == 1 &&
+              err.find(dir + "/t10k-labels-idx1-ubyte: label 12 at item 5 (labels are 0-9)") != std::string::npos,
+          fmt("a label of 12: exit %g, ", status) + err);
+    check(out.find("epoch") == std::string::npos, "nothing trained before the fault: " + out);
+    std::filesystem::remove(dir + "/t10k-labels-idx1-ubyte");
+    status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
+    check(status == 2 && lines_in(err) == 1 &&
+              err.find(dir + "/t10k-labels-idx1-ubyte.gz: no such file") != std::string::npos &&
+              err.find("apt-get install dataset-fashion-mnist") != std::string::npos,
+          fmt("a missing file: exit %g, ", status) + err);
+    status = run_nn("mnist --out test_output_fashion", out, err);
+    check(status == 2 && err.find("mnist needs --data DIR") != std::string::npos,
+          fmt("mnist without --data: exit %g, ", status) + err);
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove_all("test_output_fashion");
+}
+
 #endif  // LESSON_ONLY
 
 // ---- Runner --------------------------------------------------------------------------------
@@ -2894,6 +2963,7 @@ int main(int argc, char** argv) {
         TEST(test_corrupt_gzip_streams_each_name_their_fault),
         TEST(test_idx_files_plain_and_gzip_compressed_read_back_exactly),
         TEST(test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault),
+        TEST(test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
