@@ -6,7 +6,8 @@
 // losses that say how wrong a network is; backpropagation derived by hand; the optimisers
 // that make a network less wrong; and the training loop that stops at the right time. Then
 // the experiments: XOR with three architectures and three activations, a three-armed
-// spiral, momentum against plain SGD, and two moons.
+// spiral, momentum against plain SGD, two moons, and (on their own command) Fashion-MNIST's
+// images of clothes, read from the files as distributed.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
@@ -27,15 +28,15 @@
 //    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
 //    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
 //    8. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
-//    9. Datasets              XOR, the spiral, two moons; the best any classifier can do
+//    9. Datasets              points or images; XOR, the spiral, two moons; the best guess
 //   10. Training              mini-batches, evaluation, early stopping
-//   11. The experiments       every setting each experiment uses, and why
+//   11. The experiments       every setting each experiment uses, Fashion-MNIST's too, and why
 //   12. Making it fast        what an epoch costs, measured against hand-written backprop
 //   13. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
 //   14. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   15. Live view             the boundary redrawn in the terminal while it trains
 //   16. Reports               progress, outcomes, divergence, the XOR table: printing only
-//   17. Running experiments   the XOR study, spiral, momentum, moons, each a page
+//   17. Running experiments   the XOR study, spiral, momentum, moons, images, each a page
 //   18. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
@@ -66,12 +67,13 @@ const double pi = 3.14159265358979323846;
 // weight. We get every such derivative in one sweep by remembering how the loss was
 // computed.
 //
-// The words used from here on. Every number is a node of a graph. A node's inputs are the
-// nodes it was computed from: in c = a * b, a and b are the inputs of c (micrograd calls
-// them c's children; PyTorch, its inputs). A leaf is a node with no inputs: a weight, a
-// coordinate of a data point, a constant. An edge joins a node to one of its inputs and
-// carries the local derivative d(node)/d(input), which the operation knows at the moment
-// it computes the node: d(a * b)/da = b.
+// The words used from here on. Every number computed is a node of a graph. A node's inputs
+// are the nodes it was computed from: in c = a * b, a and b are the inputs of c (micrograd
+// calls them c's children; PyTorch, its inputs). A leaf is a node with no inputs: a
+// weight, a constant. (The data a network reads is not a node at all: section 5 says
+// why.) An edge joins a node to one of its inputs and carries the local derivative
+// d(node)/d(input), which the operation knows at the moment it computes the node:
+// d(a * b)/da = b.
 //
 // Nodes live in one vector, in the order they were made. A node can only be computed from
 // nodes made before it, so walking the vector from the end reaches every node before any
