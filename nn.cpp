@@ -273,10 +273,10 @@ Value relu(Value x) {
 // nodes start from zero on every call. The walk then starts from d(out)/d(out) = 1, added
 // to out's grad rather than written over it: a computed out was just set to 0, so adding
 // gives 1; a leaf out (backward called on a weight itself) accumulates, like any leaf.
-// backward(first) walks only down to node `first`, not to node 0. That is right when every
-// node before `first` that out depends on is a leaf, which has no edges to pass a share
-// down: a training step (section 10) passes the first node it made, so the walk skips the
-// network's weights, made before it (section 12 measures what that saves).
+// backward(first) stops the walk at node `first` instead of node 0, for speed alone (a
+// first read can skip this): a training step passes the first node it made, so that the
+// walk does not visit the network's weights, leaves made before it, which have no edges to
+// pass anything down (section 12 measures what that saves).
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
@@ -296,7 +296,9 @@ void Value::backward(int first) const {
 }
 
 // `./nn graph`: one neuron, out = tanh(x1*w1 + x2*w2 + b), and its squared error against
-// a target, written as err * err so that the node err is used twice. Every node is printed
+// a target, written as err * err so that the node err is used twice. Its inputs x1 and x2
+// are leaves here, so that their gradients can be seen too; in a network, the data is not
+// a node at all (section 5). Every node is printed
 // from the last made to the first, each with its edges: the input, the local derivative,
 // and what backward added to that input's grad (local * this node's grad). err receives
 // two shares; its grad is their sum.
@@ -1249,16 +1251,13 @@ std::vector<Value> forward(const MLP& model, const Dataset& data, int i) {
 }
 
 // One step on one batch (indices into data). The batch's loss is the mean of its points'
-// losses, and the derivative of a mean is the mean of the derivatives. Leaves add up what
-// each backward() brings them (section 3), so the step need not build one graph for the
-// whole batch: it builds one point's graph, walks it backward with that point's loss
-// divided by the batch's size, drops it, and goes on to the next point. Only one point's
-// graph exists at a time, small enough to stay in the processor's cache (section 12
-// measures what that saves). Everything the step builds comes after `keep`, the weights
-// before it, so backward(keep) need not walk the weights. The penalty goes first and the
-// points from the last to the first: the order in which backward() would reach them in
-// one graph of the batch, mean + penalty, so every gradient is the same sum, added in the
-// same order, to the last bit (a test checks). Its forward passes run in training mode.
+// losses, and the derivative of a mean is the mean of the derivatives. The weights are
+// leaves, and leaves add up what each backward() brings them (section 3), so the step
+// takes one point at a time: it builds the point's graph, walks it backward with the
+// point's loss divided by the batch's size, and drops it before the next point. Only one
+// point's graph exists at a time (section 12 says why that is faster; it also says why the
+// points go from the last to the first, which gives the same sums to the last bit). Its
+// forward passes run in training mode.
 double train_step(MLP& model, const std::vector<Value>& params, const Dataset& data,
                   const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
     int keep = int(graph.nodes.size());
@@ -1594,8 +1593,8 @@ TrainConfig spiral_settings() {
 }
 
 // What momentum buys: the spiral's network and seed, trained with SGD for a fixed budget
-// (40 epochs of mini-batches of 16, early stopping off), once with momentum and once
-// without.
+// (40 epochs of mini-batches of 16, which early stopping never cuts short; each run still
+// keeps its lowest validation loss's weights), once with momentum and once without.
 TrainConfig momentum_comparison_settings() {
     TrainConfig cfg = spiral_settings();
     cfg.optimizer = OptimizerKind::SGD;
@@ -1696,7 +1695,11 @@ const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8"
 //   - one point's graph at a time (section 10): building one graph of the whole batch and
 //     walking it once gives images 3.2 (spiral 3.8). 32 images make 26 MB of edges, about
 //     all of the 32 MB cache this machine's processor has, so backward reads back from main
-//     memory much of what the forward pass wrote; one image's 0.8 MB is still in the cache;
+//     memory much of what the forward pass wrote; one image's 0.8 MB is still in the cache.
+//     The step walks the L2 penalty first and the points from the last to the first: the
+//     order in which backward() reaches them in one graph of the batch (mean + penalty), so
+//     every gradient is the same sum added in the same order, to the last bit (a test
+//     checks), and every result is what one graph of the batch gives;
 //   - backward(keep), so that backward does not walk the weights (section 3): walking
 //     every node from 0 gives images 2.4 (spiral 3.7). The 50,890 weights of the 784-64-10
 //     network are 50,890 leaves, visited twice per image for nothing;
@@ -3604,7 +3607,8 @@ void run_momentum(const Flags& flags, Output& out) {
         if (!with_momentum) cfg.momentum = 0.0;
         size_t keep = graph.nodes.size();
         MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
-        std::string name = with_momentum ? "spiral_sgd_momentum" : "spiral_sgd_plain";
+        bool plain = cfg.momentum == 0;  // --momentum 0 makes the first run plain too
+        std::string name = plain ? "spiral_sgd_plain" : "spiral_sgd_momentum";
         RecordedRun r = train_and_record(out, name, name, model, cfg, data, nullptr);
         report_divergence(name, cfg, r.train);
         std::printf("  momentum %-4g train loss %.4f, train %.1f%%, validation %.1f%%\n",
@@ -3612,7 +3616,7 @@ void run_momentum(const Flags& flags, Output& out) {
                     100 * r.train.kept().val_acc);
         char label[32];
         std::snprintf(label, sizeof label, "MOMENTUM %g", cfg.momentum);
-        curves.push_back({with_momentum ? label : "PLAIN SGD", class_colors[curves.size()],
+        curves.push_back({plain ? "PLAIN SGD" : label, class_colors[curves.size()],
                           column(r.train.history, &EpochStats::train_loss)});
         graph_truncate(keep);
     }

@@ -145,10 +145,11 @@ WRITE_IT = [
         "number": 12,
         "title": "Backward from scratch: Value::backward",
         "stubs": [
-            ("void Value::backward() const",
+            ("void Value::backward(int first) const",
              "// TODO exercise 12: as described above this function: first set the grad of every\n"
-             "// computed node up to this one to 0, then add 1 to this node's grad, then walk\n"
-             "// from this node back to node 0 applying the chain rule on every edge\n"),
+             "// computed node from `first` up to this one to 0, then add 1 to this node's grad,\n"
+             "// then walk from this node back to node `first` applying the chain rule on every\n"
+             "// edge\n"),
         ],
         "tests": ["test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion"],
         "points": 15,
