@@ -2969,6 +2969,95 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
     save_file(dir + "/spiral_training.gif", gif.finish());
 }
 
+// Pictures of images, for Fashion-MNIST (section 17): a grid of test images with the
+// network's guesses, what each first-layer neuron looks for, and the confusion matrix.
+// Each is drawn 3x: a 28 x 28 image becomes 84 x 84 pixels.
+const int image_zoom = 3;
+
+// Text centred on x. A character takes 6 pixels a scale (5 of ink, 1 of space after it).
+void draw_text_centred(Image& image, int x, int y, const std::string& text, Color color,
+                       int scale = 1) {
+    int width = 6 * scale * int(text.size()) - scale;
+    draw_text(image, x - width / 2, y, text, color, scale);
+}
+
+// The side of a square image of `dims` pixels: 28 for Fashion-MNIST's 784.
+int square_side(size_t dims) {
+    int side = int(std::lround(std::sqrt(double(dims))));
+    assert(size_t(side) * size_t(side) == dims && "a square image, row by row");
+    return side;
+}
+
+// Image i of a data set of images, each pixel a zoom x zoom square: pixel p as grey p,
+// so the background (0) is black and the garment bright, as the data holds it.
+Image image_tile(const Dataset& images, size_t i, int zoom) {
+    assert(!images.bytes.empty() && "image_tile: a data set of images");
+    int side = square_side(size_t(images.dims));
+    Image tile(side * zoom, side * zoom, black);
+    for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+            uint8_t p = images.bytes[i * size_t(images.dims) + size_t(y * side + x)];
+            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom, {p, p, p});
+        }
+    }
+    return tile;
+}
+
+// One cell of the grid: the image, and under it the class the network gave it. A mistake
+// gets a red frame, its guess in red and the true class under that ("IS COAT"), so that
+// the mistakes are what the eye finds first.
+void draw_image_cell(Image& grid, int x, int y, int cell_width, const Image& tile,
+                     const char* guess, const char* truth, bool mistake) {
+    int tile_x = x + (cell_width - tile.width) / 2, tile_y = y + 6;
+    if (mistake) {
+        fill_rect(grid, tile_x - 3, tile_y - 3, tile_x + tile.width + 3,
+                  tile_y + tile.height + 3, class_colors[0]);
+    }
+    paste(grid, tile, tile_x, tile_y);
+    int centre = x + cell_width / 2, text_y = tile_y + tile.height + 7;
+    draw_text_centred(grid, centre, text_y, guess, mistake ? class_colors[0] : black);
+    if (mistake)
+        draw_text_centred(grid, centre, text_y + 11, std::string("IS ") + truth, black);
+}
+
+// A cell of the grid is as wide as the image or its longest line of text, whichever is
+// wider, and a margin: a name of 10 letters, "IS " and a name of 10, fit at scale 1.
+int image_cell_width(const Dataset& images, const std::vector<int>& shown,
+                     const std::vector<int>& predicted, const char* const names[]) {
+    int width = square_side(size_t(images.dims)) * image_zoom;
+    for (size_t k = 0; k < shown.size(); ++k) {
+        size_t guess = std::strlen(names[predicted[k]]);
+        size_t truth = 3 + std::strlen(names[images.labels[size_t(shown[k])]]);
+        width = std::max(width, 6 * int(std::max(guess, truth)));
+    }
+    return width + 12;
+}
+
+// The images at `shown`, `columns` to a row under a title; predicted[k] is the network's
+// class for images[shown[k]], names[c] the name of class c (in capitals, as the font has
+// them). [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
+                                       const std::vector<int>& predicted,
+                                       const char* const names[], int columns,
+                                       const std::string& title) {
+    assert(shown.size() == predicted.size() && columns > 0);
+    const int top = 34, side = square_side(size_t(images.dims));
+    int cell_width = image_cell_width(images, shown, predicted, names);
+    int cell_height = side * image_zoom + 36;  // the image, its frame, two lines of text
+    int rows = (int(shown.size()) + columns - 1) / columns;
+    int width = std::max(columns * cell_width + 16, 12 * int(title.size()) + 16);
+    Image grid(width, top + rows * cell_height + 4, white);
+    draw_text(grid, 8, 8, title, black, 2);
+    for (size_t k = 0; k < shown.size(); ++k) {
+        size_t i = size_t(shown[k]);
+        int label = images.labels[i], x = 8 + int(k) % columns * cell_width;
+        draw_image_cell(grid, x, top + int(k) / columns * cell_height, cell_width,
+                        image_tile(images, i, image_zoom), names[predicted[k]], names[label],
+                        predicted[k] != label);
+    }
+    return grid;
+}
+
 // ---------------------------------------------------------------------------------------
 // 15. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------

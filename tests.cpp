@@ -1925,6 +1925,107 @@ void test_the_xor_animation_has_a_frame_per_snapshot_epoch() {
     std::filesystem::remove_all(dir);
 }
 
+// ---- Pictures of images: the grid of guesses, first-layer weights, the confusion matrix ----
+
+const char* const fashion_names[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
+                                     "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
+
+bool same_color(Color a, Color b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+Color pixel_at(const Image& image, int x, int y) {
+    bool inside = x >= 0 && y >= 0 && x < image.width && y < image.height;
+    return inside ? image.pixels[size_t(y) * image.width + x] : Color{1, 2, 3};
+}
+
+// Pixels of colour c in the rectangle [x0, x1) x [y0, y1).
+int count_color(const Image& image, int x0, int y0, int x1, int y1, Color c) {
+    int n = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) n += same_color(pixel_at(image, x, y), c);
+    return n;
+}
+
+// The pixels of ink `text` makes at scale 1: the '#'s of its characters' glyphs.
+int ink(const std::string& text) {
+    int n = 0;
+    for (char c : text)
+        for (const Glyph& g : font)
+            if (g.c == c) n += int(std::count(g.rows, g.rows + std::strlen(g.rows), '#'));
+    return n;
+}
+
+// Where colour c is in the image: its bounding box's top-left corner, how wide and high the
+// box is, and how many pixels have it.
+struct Found {
+    int x = -1, y = -1, width = 0, height = 0, count = 0;
+};
+
+Found find_color(const Image& image, Color c) {
+    Found f;
+    int x1 = -1, y1 = -1;
+    for (int y = 0; y < image.height; ++y) {
+        for (int x = 0; x < image.width; ++x) {
+            if (!same_color(pixel_at(image, x, y), c)) continue;
+            if (f.count++ == 0) f.x = x, f.y = y;
+            f.x = std::min(f.x, x), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        }
+    }
+    f.width = x1 - f.x + 1, f.height = y1 - f.y + 1;
+    return f;
+}
+
+// Three 28 x 28 images, black but for two pixels: (0, 0) in a grey of its own, which marks
+// where the image is, and (x 9, y 5) in grey 170 in all three. Image 1 (a trouser) is
+// guessed to be a dress: a mistake. Every 28 x 28 pixel must show 3 x 3 in its own grey at
+// its place; the mistake, and only it, gets a red frame round its image, its guess in red
+// and the true class ("IS TROUSER") under it in black.
+void test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red() {
+    const uint8_t marks[] = {238, 136, 51};
+    Dataset images;
+    images.dims = 784;
+    for (int k = 0; k < 3; ++k) {
+        std::vector<uint8_t> pixels(784, 0);
+        pixels[0] = marks[k];
+        pixels[5 * 28 + 9] = 170;
+        images.bytes.insert(images.bytes.end(), pixels.begin(), pixels.end());
+        images.labels.push_back(k);
+    }
+    const std::vector<int> predicted = {0, 3, 2};
+    Image grid = draw_image_grid(images, {0, 1, 2}, predicted, fashion_names, 2, "GUESSES");
+    const Color red = class_colors[0];
+    std::vector<Found> at;
+    for (int k = 0; k < 3; ++k) {
+        std::string what = fmt("image %g: ", k);
+        Found f = find_color(grid, {marks[k], marks[k], marks[k]});
+        at.push_back(f);
+        check(f.count == 9 && f.width == 3 && f.height == 3, what + fmt("its pixel (0, 0) is one 3 x 3 "
+              "square, got %g pixels in %g x %g", f.count, f.width, f.height) + fmt(" at %g, %g", f.x, f.y));
+        int bright = count_color(grid, f.x + 27, f.y + 15, f.x + 30, f.y + 18, {170, 170, 170});
+        check(bright == 9, what + fmt("pixel (x 9, y 5) is 3 x 3 pixels of grey 170 at (27, 15) in "
+              "the image, got %g", bright));
+        int black_pixels = count_color(grid, f.x, f.y, f.x + 84, f.y + 84, black);
+        check(black_pixels == 84 * 84 - 18, what + fmt("the rest of its 84 x 84 pixels are black, "
+              "got %g of %g", black_pixels, 84 * 84 - 18));
+        bool mistake = predicted[size_t(k)] != k;
+        int ring = count_color(grid, f.x - 1, f.y - 1, f.x + 85, f.y + 85, red);  // no red inside
+        check(ring == (mistake ? 4 * 85 : 0), what + fmt("the pixels round the image: %g red, want %g",
+              ring, mistake ? 4 * 85 : 0));
+        int x0 = f.x - 8, y0 = f.y + 87, x1 = f.x + 92, y1 = f.y + 116;  // the text under it
+        int guess_ink = ink(fashion_names[predicted[size_t(k)]]);
+        int truth_ink = mistake ? ink(std::string("IS ") + fashion_names[k]) : 0;
+        int red_ink = count_color(grid, x0, y0, x1, y1, red);
+        int black_ink = count_color(grid, x0, y0, x1, y1, black);
+        check(red_ink == (mistake ? guess_ink : 0), what + fmt("red text under it: %g pixels, want %g",
+              red_ink, mistake ? guess_ink : 0));
+        check(black_ink == (mistake ? truth_ink : guess_ink), what + fmt("black text under it: %g "
+              "pixels, want %g", black_ink, mistake ? truth_ink : guess_ink));
+    }
+    check(at[1].y == at[0].y && at[1].x >= at[0].x + 90, "image 1 is right of image 0");
+    check(at[2].x == at[0].x && at[2].y >= at[0].y + 116, "image 2 starts the second row");
+    check(count_color(grid, 0, 0, grid.width, 30, black) == 4 * ink("GUESSES"),
+          "the title, at scale 2, in the top 30 rows");
+}
+
 void test_same_seed_gives_byte_identical_files() {
     run_small_experiments("test_output_a");
     run_small_experiments("test_output_b");
@@ -2872,6 +2973,7 @@ int main(int argc, char** argv) {
         TEST(test_a_run_without_validation_charts_no_validation_curve),
         TEST(test_an_animation_frame_keeps_the_whole_runs_axes),
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
+        TEST(test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
