@@ -3058,6 +3058,99 @@ int image_cell_width(const Dataset& images, const std::vector<int>& shown,
     return grid;
 }
 
+// The largest |w| of a layer's weights: the full colour of every tile, so that the tiles
+// compare (1 if every weight is 0, which then shows as white).
+double largest_weight(const Layer& layer) {
+    double largest = 0;
+    for (const Neuron& n : layer.neurons)
+        for (Value w : n.weights) largest = std::max(largest, std::fabs(w.data()));
+    return largest > 0 ? largest : 1;
+}
+
+// A weight as a colour: white for 0, redder the more positive, bluer the more negative,
+// the full class colour at +scale or -scale.
+Color weight_color(double w, double scale) {
+    Color sign = w >= 0 ? class_colors[0] : class_colors[1];
+    return mix(white, sign, std::min(1.0, std::fabs(w) / scale));
+}
+
+// A first-layer neuron's weights as a side x side tile, each weight a zoom x zoom square
+// where the pixel it multiplies is in the image: red where a bright pixel pushes the
+// neuron up, blue where it pushes it down, white where the neuron does not look.
+Image weight_tile(const Neuron& neuron, int side, double scale, int zoom) {
+    assert(neuron.weights.size() == size_t(side) * size_t(side));
+    Image tile(side * zoom, side * zoom, white);
+    for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+            double w = neuron.weights[size_t(y * side + x)].data();
+            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom,
+                      weight_color(w, scale));
+        }
+    }
+    return tile;
+}
+
+// What each hidden neuron of the first layer looks for: its weights as a tile, the tiles
+// in a near-square grid under a title and a line that says what the colours mean. Weights
+// of pixels that are 0 in every image (the corners) get no gradient but L2's, so they keep
+// their random start, or fade. [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_first_layer_weights(const MLP& model, int side,
+                                                const std::string& title) {
+    const Layer& first = model.layers[0];
+    const int n = int(first.neurons.size()), tile = side * image_zoom, gap = 8, top = 44;
+    const int columns = int(std::ceil(std::sqrt(double(n))));
+    const int rows = (n + columns - 1) / columns;
+    double scale = largest_weight(first);
+    char legend[96];
+    std::snprintf(legend, sizeof legend, "RED: POSITIVE, BLUE: NEGATIVE, FULL AT %.2g", scale);
+    int width = std::max({gap + columns * (tile + gap), 12 * int(title.size()) + 16,
+                          6 * int(std::strlen(legend)) + 16});
+    Image image(width, top + rows * (tile + gap), white);
+    draw_text(image, 8, 8, title, black, 2);
+    draw_text(image, 8, 28, legend, black);
+    for (int j = 0; j < n; ++j) {
+        int x = gap + j % columns * (tile + gap), y = top + j / columns * (tile + gap);
+        fill_rect(image, x - 1, y - 1, x + tile + 1, y + tile + 1, dark);  // a thin frame
+        paste(image, weight_tile(first.neurons[size_t(j)], side, scale, image_zoom), x, y);
+    }
+    return image;
+}
+
+// The first layer's weights at one snapshot. Leaves them in the model: the caller puts
+// its own back.
+Image weights_frame(const std::vector<Value>& params, const MLP& model, const Snapshot& s) {
+    set_data(params, s.weights);
+    int side = square_side(model.layers[0].neurons[0].weights.size());
+    std::string title = "FIRST LAYER WEIGHTS, EPOCH " + std::to_string(s.epoch);
+    return draw_first_layer_weights(model, side, title);
+}
+
+// The first layer's weights as they were learned: a frame per snapshot, 0.3 s each, the
+// last held 3 s. Drawing weights runs no network (31 frames of 64 neurons take under a
+// second), so after a stop signal it is done as it is. The model's own weights are put
+// back. A GIF's frames are all one size, and a longer title or legend (a later epoch,
+// another largest |w|) widens a picture: so the frames are drawn once to find the widest,
+// then on canvases of its size.
+[[maybe_unused]] void save_weight_animation(const std::string& path, const MLP& model,
+                                            const std::vector<Snapshot>& snapshots) {
+    if (snapshots.empty()) return;
+    std::vector<Value> params = model.parameters();
+    std::vector<double> weights = data_of(params);
+    int width = 0, height = 0;
+    for (const Snapshot& s : snapshots) {
+        Image frame = weights_frame(params, model, s);
+        width = std::max(width, frame.width), height = std::max(height, frame.height);
+    }
+    GifWriter gif(width, height);
+    for (size_t k = 0; k < snapshots.size(); ++k) {
+        Image frame(width, height, white);
+        paste(frame, weights_frame(params, model, snapshots[k]), 0, 0);
+        gif.add_frame(frame, k + 1 < snapshots.size() ? 30 : 300);
+    }
+    set_data(params, weights);
+    save_file(path, gif.finish());
+}
+
 // ---------------------------------------------------------------------------------------
 // 15. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------

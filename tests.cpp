@@ -2026,6 +2026,101 @@ void test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red() {
           "the title, at scale 2, in the top 30 rows");
 }
 
+// The colour t of the way from white to c, each channel rounded: what a weight of t times
+// the layer's largest |w| is drawn in (c red for positive weights, blue for negative).
+Color tint(Color c, double t) {
+    auto channel = [t](int full) { return uint8_t(std::lround(255 + t * (full - 255))); };
+    return {channel(c.r), channel(c.g), channel(c.b)};
+}
+
+// A 4-3-2 network, so each first-layer neuron's weights make a 2 x 2 tile: neuron 0's are
+// 2, -1 (above) 0, 1 (below); neuron 1's all 0; neuron 2's -1.5, 0.5, 0, 0. The largest
+// |w| of the layer is 2, so 2 is full red, -1.5 three quarters blue, -1 half blue, 1 half
+// red, 0.5 a quarter red, 0 white, each weight 3 x 3 pixels where its pixel is in the
+// image. (Were each tile scaled by its own largest |w|, -1.5 would be full blue.)
+MLP weights_2x2() {
+    MLP model(4, {3, 2}, Activation::Tanh, 1);
+    const double weights[3][4] = {{2, -1, 0, 1}, {0, 0, 0, 0}, {-1.5, 0.5, 0, 0}};
+    for (size_t j = 0; j < 3; ++j)
+        for (size_t i = 0; i < 4; ++i) model.layers[0].neurons[j].weights[i].data() = weights[j][i];
+    return model;
+}
+
+void test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero() {
+    size_t keep = graph.nodes.size();
+    MLP model = weights_2x2();
+    Image image = draw_first_layer_weights(model, 2, "WEIGHTS");
+    const Color red = class_colors[0], blue = class_colors[1];
+    Found plus2 = find_color(image, red), minus2 = find_color(image, tint(blue, 0.75));
+    check(plus2.count == 9 && plus2.width == 3 && plus2.height == 3,
+          fmt("one weight of +2, one 3 x 3 square of full red, got %g pixels", plus2.count));
+    check(minus2.count == 9 && minus2.width == 3 && minus2.height == 3, fmt("one weight of -1.5, "
+          "one 3 x 3 square of 3/4 blue (the layer's largest |w|, 2, is each tile's full colour), "
+          "got %g pixels", minus2.count));
+    struct Want {
+        const Found& tile;
+        int column, row;
+        Color color;
+        const char* what;
+    };
+    const Want wants[] = {{plus2, 1, 0, tint(blue, 0.5), "neuron 0's -1: half blue, right of its +2"},
+                          {plus2, 0, 1, white, "neuron 0's 0: white, below its +2"},
+                          {plus2, 1, 1, tint(red, 0.5), "neuron 0's +1: half red"},
+                          {minus2, 1, 0, tint(red, 0.25), "neuron 2's 0.5: a quarter red"},
+                          {minus2, 0, 1, white, "neuron 2's 0: white"}};
+    for (const Want& w : wants) {
+        int x = w.tile.x + 3 * w.column, y = w.tile.y + 3 * w.row;
+        check(count_color(image, x, y, x + 3, y + 3, w.color) == 9, w.what);
+    }
+    int half_blue = count_color(image, 0, 0, image.width, image.height, tint(blue, 0.5));
+    int reds = count_color(image, 0, 0, image.width, image.height, tint(red, 0.5)) +
+               count_color(image, 0, 0, image.width, image.height, tint(red, 0.25));
+    check(half_blue == 9 && reds == 18, fmt("neuron 1's zeros add no colour: %g half-blue and %g "
+          "paler red pixels, want 9 and 18", half_blue, reds));
+    check(minus2.y > plus2.y && plus2.x == minus2.x, "3 tiles, 2 to a row: neuron 2 under neuron 0");
+    graph_truncate(keep);
+}
+
+// A frame per snapshot, each drawn from its own weights (neuron 0's first weight is +1 in
+// the first, -1 in the second and third) under a title with its epoch (0, 5, 10), 0.3 s
+// each and the last held 3 s; the model's weights are its own again afterwards, and no
+// temporary file is left.
+void test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back() {
+    size_t keep = graph.nodes.size();
+    MLP model = weights_2x2();
+    std::vector<double> before = data_of(model.parameters());
+    std::vector<Snapshot> snapshots;
+    for (int k = 0; k < 3; ++k) {
+        std::vector<double> w(before.size(), 0.0);
+        w[0] = k == 0 ? 1 : -1;
+        snapshots.push_back({k * 5, w});
+    }
+    const std::string path = "test_output_weights.gif";
+    save_weight_animation(path, model, snapshots);
+    Gif gif = decode_gif(read_file(path));
+    check(gif.error.empty(), "the GIF decodes: " + gif.error);
+    check(gif.frames.size() == 3, fmt("3 frames, one per snapshot, got %g", gif.frames.size()));
+    check(gif.delays == std::vector<int>{30, 30, 300}, "0.3 s a frame, 3 s on the last");
+    GifWriter palette(1, 1);
+    int red = palette.index_of(class_colors[0]), blue = palette.index_of(class_colors[1]);
+    for (size_t k = 0; k < gif.frames.size(); ++k) {
+        const std::vector<int>& f = gif.frames[k];
+        long reds = std::count(f.begin(), f.end(), red), blues = std::count(f.begin(), f.end(), blue);
+        check(k == 0 ? reds == 9 && blues == 0 : reds == 0 && blues == 9,
+              fmt("frame %g shows its snapshot's weight: %g full red, %g full blue pixels", k, reds,
+                  blues));
+        std::string title = "FIRST LAYER WEIGHTS, EPOCH " + std::to_string(5 * k);
+        long top_rows = std::min<long>(long(f.size()), 24L * gif.width);
+        long title_ink = std::count(f.begin(), f.begin() + top_rows, palette.index_of(black));
+        check(title_ink == 4 * ink(title), fmt("frame %g: its title, whole, at scale 2: %g black "
+              "pixels in the top 24 rows, want %g", k, title_ink, 4 * ink(title)) + " (" + title + ")");
+    }
+    check(data_of(model.parameters()) == before, "the model's weights are put back");
+    check(!std::filesystem::exists(path + ".tmp"), "no temporary file left");
+    std::remove(path.c_str());
+    graph_truncate(keep);
+}
+
 void test_same_seed_gives_byte_identical_files() {
     run_small_experiments("test_output_a");
     run_small_experiments("test_output_b");
@@ -2974,6 +3069,8 @@ int main(int argc, char** argv) {
         TEST(test_an_animation_frame_keeps_the_whole_runs_axes),
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red),
+        TEST(test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero),
+        TEST(test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
