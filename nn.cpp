@@ -3151,6 +3151,72 @@ Image weights_frame(const std::vector<Value>& params, const MLP& model, const Sn
     save_file(path, gif.finish());
 }
 
+// The confusion matrix, counts[true][predicted]: a cell per pair of classes, 44 x 30
+// pixels, cell (0, 0)'s top-left corner at (matrix_left, matrix_top), the true classes'
+// names on the left and the predicted classes' numbers above.
+const int matrix_left = 100, matrix_top = 66, matrix_cell_width = 44, matrix_cell_height = 30;
+
+// A cell's shade is its share of its row, the images of its true class: green on the
+// diagonal (right), red off it (mistakes). The square root makes a share of 1% a tint one
+// sees (0.1 of the full colour) and keeps the order: a larger share is darker.
+Color confusion_shade(double share, bool right) {
+    return mix(white, right ? class_colors[2] : class_colors[0], std::sqrt(share));
+}
+
+// A cell, its count written in it: white on a dark shade, grey for none.
+void draw_confusion_cell(Image& image, int truth, int guess, int count, int row_total) {
+    double share = row_total > 0 ? double(count) / row_total : 0.0;
+    int x = matrix_left + guess * matrix_cell_width;
+    int y = matrix_top + truth * matrix_cell_height;
+    fill_rect(image, x, y, x + matrix_cell_width - 1, y + matrix_cell_height - 1,
+              confusion_shade(share, truth == guess));
+    Color ink = black;
+    if (count == 0) ink = grey;
+    if (share > 0.3) ink = white;  // the shade is past sqrt(0.3) = 0.55 of the full colour
+    draw_text_centred(image, x + matrix_cell_width / 2, y + (matrix_cell_height - 7) / 2,
+                      std::to_string(count), ink);
+}
+
+// Which classes the network takes for which: row t holds the images of true class t,
+// column p those it predicted as p, so the right answers are the diagonal. names[c] are
+// the classes' names. [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
+                                             const char* const names[],
+                                             const std::string& title) {
+    const int n = int(counts.size());
+    int width = std::max(matrix_left + n * matrix_cell_width + 12, 12 * int(title.size()) + 16);
+    Image image(width, matrix_top + n * matrix_cell_height + 10, white);
+    draw_text(image, 8, 8, title, black, 2);
+    draw_text(image, matrix_left, 36, "PREDICTED CLASS", black);
+    draw_text(image, 8, matrix_top - 12, "TRUE CLASS", black);
+    for (int t = 0; t < n; ++t) {
+        int row_total = 0;
+        for (int count : counts[size_t(t)]) row_total += count;
+        int row_y = matrix_top + t * matrix_cell_height + (matrix_cell_height - 7) / 2;
+        draw_text(image, 8, row_y, std::to_string(t) + " " + names[t], black);
+        draw_text_centred(image, matrix_left + t * matrix_cell_width + matrix_cell_width / 2,
+                          matrix_top - 12, std::to_string(t), black);
+        for (int p = 0; p < n; ++p)
+            draw_confusion_cell(image, t, p, counts[size_t(t)][size_t(p)], row_total);
+    }
+    return image;
+}
+
+// The same counts as CSV: a header "true," and the predicted classes' names, then a row
+// per true class, its name and its counts. [[maybe_unused]]: no experiment writes it yet.
+[[maybe_unused]] std::string confusion_csv(const std::vector<std::vector<int>>& counts,
+                                           const char* const names[]) {
+    std::string csv = "true";
+    for (size_t p = 0; p < counts.size(); ++p) csv += std::string(",") + names[p];
+    csv += "\n";
+    for (size_t t = 0; t < counts.size(); ++t) {
+        csv += names[t];
+        for (int count : counts[t]) csv += "," + std::to_string(count);
+        csv += "\n";
+    }
+    return csv;
+}
+
 // ---------------------------------------------------------------------------------------
 // 15. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------

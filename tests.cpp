@@ -2121,6 +2121,72 @@ void test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_bac
     graph_truncate(keep);
 }
 
+int brightness(Color c) { return c.r + c.g + c.b; }
+
+// Ten classes. T-shirts: 6 right, 3 taken for trousers, 1 for a pullover; trousers: 18
+// right, 2 taken for ankle boots; every other class 10 of 10 right. A cell's shade is its
+// share of its row: green on the diagonal, red off it, darker for a larger share, white
+// for none; the same share (1 of 10, 2 of 20) the same shade. Its count is written in it.
+std::vector<std::vector<int>> made_up_confusion() {
+    std::vector<std::vector<int>> counts(10, std::vector<int>(10, 0));
+    for (size_t c = 2; c < 10; ++c) counts[c][c] = 10;
+    counts[0][0] = 6, counts[0][1] = 3, counts[0][2] = 1;
+    counts[1][1] = 18, counts[1][9] = 2;
+    return counts;
+}
+
+void test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand() {
+    std::vector<std::vector<int>> counts = made_up_confusion();
+    Image image = draw_confusion_matrix(counts, fashion_names, "CONFUSION");
+    auto x_of = [](int p) { return matrix_left + p * matrix_cell_width; };
+    auto y_of = [](int t) { return matrix_top + t * matrix_cell_height; };
+    auto shade = [&](int t, int p) { return pixel_at(image, x_of(p) + 1, y_of(t) + 1); };
+    for (auto [t, p] : {std::pair{0, 0}, {1, 1}, {5, 5}}) {
+        Color c = shade(t, p);
+        check(c.g > c.r && c.g > c.b, fmt("cell (%g, %g), right answers: green", t, p));
+    }
+    for (auto [t, p] : {std::pair{0, 1}, {0, 2}, {1, 9}}) {
+        Color c = shade(t, p);
+        check(c.r > c.g && c.r > c.b, fmt("cell (%g, %g), mistakes: red", t, p));
+    }
+    check(same_color(shade(0, 3), white) && same_color(shade(9, 0), white), "no images: white");
+    check(brightness(shade(0, 1)) < brightness(shade(0, 2)), "3 of 10 mistaken: darker than 1 of 10");
+    check(brightness(shade(1, 1)) < brightness(shade(0, 0)), "18 of 20 right: darker than 6 of 10");
+    check(brightness(shade(5, 5)) < brightness(shade(1, 1)), "10 of 10 right: darker than 18 of 20");
+    check(same_color(shade(0, 2), shade(1, 9)), "1 of 10 and 2 of 20: the same share, the same shade");
+    for (auto [t, p] : {std::pair{0, 1}, {0, 3}, {1, 1}, {5, 5}}) {
+        Color background = shade(t, p);
+        int cell = (matrix_cell_width - 1) * (matrix_cell_height - 1);
+        int unlike = cell - count_color(image, x_of(p), y_of(t), x_of(p + 1) - 1, y_of(t + 1) - 1,
+                                        background);
+        std::string count = std::to_string(counts[size_t(t)][size_t(p)]);
+        check(unlike == ink(count), fmt("cell (%g, %g): its count's ink, %g pixels, want %g", t, p,
+              unlike, ink(count)) + " (" + count + ")");
+    }
+    for (int t : {0, 9}) {
+        std::string label = std::to_string(t) + " " + fashion_names[t];
+        check(count_color(image, 0, y_of(t), matrix_left, y_of(t + 1), black) == ink(label),
+              "row " + std::to_string(t) + " labelled " + label + " on the left");
+        check(count_color(image, x_of(t), matrix_top - 14, x_of(t + 1), matrix_top, black) ==
+              ink(std::to_string(t)), "column " + std::to_string(t) + " numbered above");
+    }
+    check(count_color(image, 0, 0, image.width, 30, black) == 4 * ink("CONFUSION"),
+          "the title, at scale 2, in the top 30 rows");
+    std::string want = "true,T-SHIRT,TROUSER,PULLOVER,DRESS,COAT,SANDAL,SHIRT,SNEAKER,BAG,ANKLE BOOT\n"
+                       "T-SHIRT,6,3,1,0,0,0,0,0,0,0\n"
+                       "TROUSER,0,18,0,0,0,0,0,0,0,2\n"
+                       "PULLOVER,0,0,10,0,0,0,0,0,0,0\n"
+                       "DRESS,0,0,0,10,0,0,0,0,0,0\n"
+                       "COAT,0,0,0,0,10,0,0,0,0,0\n"
+                       "SANDAL,0,0,0,0,0,10,0,0,0,0\n"
+                       "SHIRT,0,0,0,0,0,0,10,0,0,0\n"
+                       "SNEAKER,0,0,0,0,0,0,0,10,0,0\n"
+                       "BAG,0,0,0,0,0,0,0,0,10,0\n"
+                       "ANKLE BOOT,0,0,0,0,0,0,0,0,0,10\n";
+    std::string csv = confusion_csv(counts, fashion_names);
+    check(csv == want, "the CSV, as written by hand; got:\n" + csv);
+}
+
 void test_same_seed_gives_byte_identical_files() {
     run_small_experiments("test_output_a");
     run_small_experiments("test_output_b");
@@ -3071,6 +3137,7 @@ int main(int argc, char** argv) {
         TEST(test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red),
         TEST(test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero),
         TEST(test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back),
+        TEST(test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
