@@ -3060,6 +3060,254 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
     save_file(dir + "/spiral_training.gif", gif.finish());
 }
 
+// Pictures of images, for Fashion-MNIST (section 17): a grid of test images with the
+// network's guesses, what each first-layer neuron looks for, and the confusion matrix.
+// Each is drawn 3x: a 28 x 28 image becomes 84 x 84 pixels.
+const int image_zoom = 3;
+
+// Text centred on x. A character takes 6 pixels a scale (5 of ink, 1 of space after it).
+void draw_text_centred(Image& image, int x, int y, const std::string& text, Color color,
+                       int scale = 1) {
+    int width = 6 * scale * int(text.size()) - scale;
+    draw_text(image, x - width / 2, y, text, color, scale);
+}
+
+// The side of a square image of `dims` pixels: 28 for Fashion-MNIST's 784.
+int square_side(size_t dims) {
+    int side = int(std::lround(std::sqrt(double(dims))));
+    assert(size_t(side) * size_t(side) == dims && "a square image, row by row");
+    return side;
+}
+
+// Image i of a data set of images, each pixel a zoom x zoom square: pixel p as grey p,
+// so the background (0) is black and the garment bright, as the data holds it.
+Image image_tile(const Dataset& images, size_t i, int zoom) {
+    assert(!images.bytes.empty() && "image_tile: a data set of images");
+    int side = square_side(size_t(images.dims));
+    Image tile(side * zoom, side * zoom, black);
+    for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+            uint8_t p = images.bytes[i * size_t(images.dims) + size_t(y * side + x)];
+            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom, {p, p, p});
+        }
+    }
+    return tile;
+}
+
+// One cell of the grid: the image, and under it the class the network gave it. A mistake
+// gets a red frame, its guess in red and the true class under that ("IS COAT"), so that
+// the mistakes are what the eye finds first.
+void draw_image_cell(Image& grid, int x, int y, int cell_width, const Image& tile,
+                     const char* guess, const char* truth, bool mistake) {
+    int tile_x = x + (cell_width - tile.width) / 2, tile_y = y + 6;
+    if (mistake) {
+        fill_rect(grid, tile_x - 3, tile_y - 3, tile_x + tile.width + 3,
+                  tile_y + tile.height + 3, class_colors[0]);
+    }
+    paste(grid, tile, tile_x, tile_y);
+    int centre = x + cell_width / 2, text_y = tile_y + tile.height + 7;
+    draw_text_centred(grid, centre, text_y, guess, mistake ? class_colors[0] : black);
+    if (mistake)
+        draw_text_centred(grid, centre, text_y + 11, std::string("IS ") + truth, black);
+}
+
+// A cell of the grid is as wide as the image or its longest line of text, whichever is
+// wider, and a margin: a name of 10 letters, "IS " and a name of 10, fit at scale 1.
+int image_cell_width(const Dataset& images, const std::vector<int>& shown,
+                     const std::vector<int>& predicted, const char* const names[]) {
+    int width = square_side(size_t(images.dims)) * image_zoom;
+    for (size_t k = 0; k < shown.size(); ++k) {
+        size_t guess = std::strlen(names[predicted[k]]);
+        size_t truth = 3 + std::strlen(names[images.labels[size_t(shown[k])]]);
+        width = std::max(width, 6 * int(std::max(guess, truth)));
+    }
+    return width + 12;
+}
+
+// The images at `shown`, `columns` to a row under a title; predicted[k] is the network's
+// class for images[shown[k]], names[c] the name of class c (in capitals, as the font has
+// them). [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
+                                       const std::vector<int>& predicted,
+                                       const char* const names[], int columns,
+                                       const std::string& title) {
+    assert(shown.size() == predicted.size() && columns > 0);
+    const int top = 34, side = square_side(size_t(images.dims));
+    int cell_width = image_cell_width(images, shown, predicted, names);
+    int cell_height = side * image_zoom + 36;  // the image, its frame, two lines of text
+    int rows = (int(shown.size()) + columns - 1) / columns;
+    int width = std::max(columns * cell_width + 16, 12 * int(title.size()) + 16);
+    Image grid(width, top + rows * cell_height + 4, white);
+    draw_text(grid, 8, 8, title, black, 2);
+    for (size_t k = 0; k < shown.size(); ++k) {
+        size_t i = size_t(shown[k]);
+        int label = images.labels[i], x = 8 + int(k) % columns * cell_width;
+        draw_image_cell(grid, x, top + int(k) / columns * cell_height, cell_width,
+                        image_tile(images, i, image_zoom), names[predicted[k]], names[label],
+                        predicted[k] != label);
+    }
+    return grid;
+}
+
+// The largest |w| of a layer's weights: the full colour of every tile, so that the tiles
+// compare (1 if every weight is 0, which then shows as white).
+double largest_weight(const Layer& layer) {
+    double largest = 0;
+    for (const Neuron& n : layer.neurons)
+        for (Value w : n.weights) largest = std::max(largest, std::fabs(w.data()));
+    return largest > 0 ? largest : 1;
+}
+
+// A weight as a colour: white for 0, redder the more positive, bluer the more negative,
+// the full class colour at +scale or -scale.
+Color weight_color(double w, double scale) {
+    Color sign = w >= 0 ? class_colors[0] : class_colors[1];
+    return mix(white, sign, std::min(1.0, std::fabs(w) / scale));
+}
+
+// A first-layer neuron's weights as a side x side tile, each weight a zoom x zoom square
+// where the pixel it multiplies is in the image: red where a bright pixel pushes the
+// neuron up, blue where it pushes it down, white where the neuron does not look.
+Image weight_tile(const Neuron& neuron, int side, double scale, int zoom) {
+    assert(neuron.weights.size() == size_t(side) * size_t(side));
+    Image tile(side * zoom, side * zoom, white);
+    for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+            double w = neuron.weights[size_t(y * side + x)].data();
+            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom,
+                      weight_color(w, scale));
+        }
+    }
+    return tile;
+}
+
+// What each hidden neuron of the first layer looks for: its weights as a tile, the tiles
+// in a near-square grid under a title and a line that says what the colours mean. Weights
+// of pixels that are 0 in every image (the corners) get no gradient but L2's, so they keep
+// their random start, or fade. [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_first_layer_weights(const MLP& model, int side,
+                                                const std::string& title) {
+    const Layer& first = model.layers[0];
+    const int n = int(first.neurons.size()), tile = side * image_zoom, gap = 8, top = 44;
+    const int columns = int(std::ceil(std::sqrt(double(n))));
+    const int rows = (n + columns - 1) / columns;
+    double scale = largest_weight(first);
+    char legend[96];
+    std::snprintf(legend, sizeof legend, "RED: POSITIVE, BLUE: NEGATIVE, FULL AT %.2g", scale);
+    int width = std::max({gap + columns * (tile + gap), 12 * int(title.size()) + 16,
+                          6 * int(std::strlen(legend)) + 16});
+    Image image(width, top + rows * (tile + gap), white);
+    draw_text(image, 8, 8, title, black, 2);
+    draw_text(image, 8, 28, legend, black);
+    for (int j = 0; j < n; ++j) {
+        int x = gap + j % columns * (tile + gap), y = top + j / columns * (tile + gap);
+        fill_rect(image, x - 1, y - 1, x + tile + 1, y + tile + 1, dark);  // a thin frame
+        paste(image, weight_tile(first.neurons[size_t(j)], side, scale, image_zoom), x, y);
+    }
+    return image;
+}
+
+// The first layer's weights at one snapshot. Leaves them in the model: the caller puts
+// its own back.
+Image weights_frame(const std::vector<Value>& params, const MLP& model, const Snapshot& s) {
+    set_data(params, s.weights);
+    int side = square_side(model.layers[0].neurons[0].weights.size());
+    std::string title = "FIRST LAYER WEIGHTS, EPOCH " + std::to_string(s.epoch);
+    return draw_first_layer_weights(model, side, title);
+}
+
+// The first layer's weights as they were learned: a frame per snapshot, 0.3 s each, the
+// last held 3 s. Drawing weights runs no network (31 frames of 64 neurons take under a
+// second), so after a stop signal it is done as it is. The model's own weights are put
+// back. A GIF's frames are all one size, and a longer title or legend (a later epoch,
+// another largest |w|) widens a picture: so the frames are drawn once to find the widest,
+// then on canvases of its size.
+[[maybe_unused]] void save_weight_animation(const std::string& path, const MLP& model,
+                                            const std::vector<Snapshot>& snapshots) {
+    if (snapshots.empty()) return;
+    std::vector<Value> params = model.parameters();
+    std::vector<double> weights = data_of(params);
+    int width = 0, height = 0;
+    for (const Snapshot& s : snapshots) {
+        Image frame = weights_frame(params, model, s);
+        width = std::max(width, frame.width), height = std::max(height, frame.height);
+    }
+    GifWriter gif(width, height);
+    for (size_t k = 0; k < snapshots.size(); ++k) {
+        Image frame(width, height, white);
+        paste(frame, weights_frame(params, model, snapshots[k]), 0, 0);
+        gif.add_frame(frame, k + 1 < snapshots.size() ? 30 : 300);
+    }
+    set_data(params, weights);
+    save_file(path, gif.finish());
+}
+
+// The confusion matrix, counts[true][predicted]: a cell per pair of classes, 44 x 30
+// pixels, cell (0, 0)'s top-left corner at (matrix_left, matrix_top), the true classes'
+// names on the left and the predicted classes' numbers above.
+const int matrix_left = 100, matrix_top = 66, matrix_cell_width = 44, matrix_cell_height = 30;
+
+// A cell's shade is its share of its row, the images of its true class: green on the
+// diagonal (right), red off it (mistakes). The square root makes a share of 1% a tint one
+// sees (0.1 of the full colour) and keeps the order: a larger share is darker.
+Color confusion_shade(double share, bool right) {
+    return mix(white, right ? class_colors[2] : class_colors[0], std::sqrt(share));
+}
+
+// A cell, its count written in it: white on a dark shade, grey for none.
+void draw_confusion_cell(Image& image, int truth, int guess, int count, int row_total) {
+    double share = row_total > 0 ? double(count) / row_total : 0.0;
+    int x = matrix_left + guess * matrix_cell_width;
+    int y = matrix_top + truth * matrix_cell_height;
+    fill_rect(image, x, y, x + matrix_cell_width - 1, y + matrix_cell_height - 1,
+              confusion_shade(share, truth == guess));
+    Color ink = black;
+    if (count == 0) ink = grey;
+    if (share > 0.3) ink = white;  // the shade is past sqrt(0.3) = 0.55 of the full colour
+    draw_text_centred(image, x + matrix_cell_width / 2, y + (matrix_cell_height - 7) / 2,
+                      std::to_string(count), ink);
+}
+
+// Which classes the network takes for which: row t holds the images of true class t,
+// column p those it predicted as p, so the right answers are the diagonal. names[c] are
+// the classes' names. [[maybe_unused]]: no experiment draws it yet.
+[[maybe_unused]] Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
+                                             const char* const names[],
+                                             const std::string& title) {
+    const int n = int(counts.size());
+    int width = std::max(matrix_left + n * matrix_cell_width + 12, 12 * int(title.size()) + 16);
+    Image image(width, matrix_top + n * matrix_cell_height + 10, white);
+    draw_text(image, 8, 8, title, black, 2);
+    draw_text(image, matrix_left, 36, "PREDICTED CLASS", black);
+    draw_text(image, 8, matrix_top - 12, "TRUE CLASS", black);
+    for (int t = 0; t < n; ++t) {
+        int row_total = 0;
+        for (int count : counts[size_t(t)]) row_total += count;
+        int row_y = matrix_top + t * matrix_cell_height + (matrix_cell_height - 7) / 2;
+        draw_text(image, 8, row_y, std::to_string(t) + " " + names[t], black);
+        draw_text_centred(image, matrix_left + t * matrix_cell_width + matrix_cell_width / 2,
+                          matrix_top - 12, std::to_string(t), black);
+        for (int p = 0; p < n; ++p)
+            draw_confusion_cell(image, t, p, counts[size_t(t)][size_t(p)], row_total);
+    }
+    return image;
+}
+
+// The same counts as CSV: a header "true," and the predicted classes' names, then a row
+// per true class, its name and its counts. [[maybe_unused]]: no experiment writes it yet.
+[[maybe_unused]] std::string confusion_csv(const std::vector<std::vector<int>>& counts,
+                                           const char* const names[]) {
+    std::string csv = "true";
+    for (size_t p = 0; p < counts.size(); ++p) csv += std::string(",") + names[p];
+    csv += "\n";
+    for (size_t t = 0; t < counts.size(); ++t) {
+        csv += names[t];
+        for (int count : counts[t]) csv += "," + std::to_string(count);
+        csv += "\n";
+    }
+    return csv;
+}
+
 // ---------------------------------------------------------------------------------------
 // 15. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------

@@ -1925,6 +1925,268 @@ void test_the_xor_animation_has_a_frame_per_snapshot_epoch() {
     std::filesystem::remove_all(dir);
 }
 
+// ---- Pictures of images: the grid of guesses, first-layer weights, the confusion matrix ----
+
+const char* const fashion_names[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
+                                     "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
+
+bool same_color(Color a, Color b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+
+Color pixel_at(const Image& image, int x, int y) {
+    bool inside = x >= 0 && y >= 0 && x < image.width && y < image.height;
+    return inside ? image.pixels[size_t(y) * image.width + x] : Color{1, 2, 3};
+}
+
+// Pixels of colour c in the rectangle [x0, x1) x [y0, y1).
+int count_color(const Image& image, int x0, int y0, int x1, int y1, Color c) {
+    int n = 0;
+    for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) n += same_color(pixel_at(image, x, y), c);
+    return n;
+}
+
+// The pixels of ink `text` makes at scale 1: the '#'s of its characters' glyphs.
+int ink(const std::string& text) {
+    int n = 0;
+    for (char c : text)
+        for (const Glyph& g : font)
+            if (g.c == c) n += int(std::count(g.rows, g.rows + std::strlen(g.rows), '#'));
+    return n;
+}
+
+// Where colour c is in the image: its bounding box's top-left corner, how wide and high the
+// box is, and how many pixels have it.
+struct Found {
+    int x = -1, y = -1, width = 0, height = 0, count = 0;
+};
+
+Found find_color(const Image& image, Color c) {
+    Found f;
+    int x1 = -1, y1 = -1;
+    for (int y = 0; y < image.height; ++y) {
+        for (int x = 0; x < image.width; ++x) {
+            if (!same_color(pixel_at(image, x, y), c)) continue;
+            if (f.count++ == 0) f.x = x, f.y = y;
+            f.x = std::min(f.x, x), x1 = std::max(x1, x), y1 = std::max(y1, y);
+        }
+    }
+    f.width = x1 - f.x + 1, f.height = y1 - f.y + 1;
+    return f;
+}
+
+// Three 28 x 28 images, black but for two pixels: (0, 0) in a grey of its own, which marks
+// where the image is, and (x 9, y 5) in grey 170 in all three. Image 1 (a trouser) is
+// guessed to be a dress: a mistake. Every 28 x 28 pixel must show 3 x 3 in its own grey at
+// its place; the mistake, and only it, gets a red frame round its image, its guess in red
+// and the true class ("IS TROUSER") under it in black.
+void test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red() {
+    const uint8_t marks[] = {238, 136, 51};
+    Dataset images;
+    images.dims = 784;
+    for (int k = 0; k < 3; ++k) {
+        std::vector<uint8_t> pixels(784, 0);
+        pixels[0] = marks[k];
+        pixels[5 * 28 + 9] = 170;
+        images.bytes.insert(images.bytes.end(), pixels.begin(), pixels.end());
+        images.labels.push_back(k);
+    }
+    const std::vector<int> predicted = {0, 3, 2};
+    Image grid = draw_image_grid(images, {0, 1, 2}, predicted, fashion_names, 2, "GUESSES");
+    const Color red = class_colors[0];
+    std::vector<Found> at;
+    for (int k = 0; k < 3; ++k) {
+        std::string what = fmt("image %g: ", k);
+        Found f = find_color(grid, {marks[k], marks[k], marks[k]});
+        at.push_back(f);
+        check(f.count == 9 && f.width == 3 && f.height == 3, what + fmt("its pixel (0, 0) is one 3 x 3 "
+              "square, got %g pixels in %g x %g", f.count, f.width, f.height) + fmt(" at %g, %g", f.x, f.y));
+        int bright = count_color(grid, f.x + 27, f.y + 15, f.x + 30, f.y + 18, {170, 170, 170});
+        check(bright == 9, what + fmt("pixel (x 9, y 5) is 3 x 3 pixels of grey 170 at (27, 15) in "
+              "the image, got %g", bright));
+        int black_pixels = count_color(grid, f.x, f.y, f.x + 84, f.y + 84, black);
+        check(black_pixels == 84 * 84 - 18, what + fmt("the rest of its 84 x 84 pixels are black, "
+              "got %g of %g", black_pixels, 84 * 84 - 18));
+        bool mistake = predicted[size_t(k)] != k;
+        int ring = count_color(grid, f.x - 1, f.y - 1, f.x + 85, f.y + 85, red);  // no red inside
+        check(ring == (mistake ? 4 * 85 : 0), what + fmt("the pixels round the image: %g red, want %g",
+              ring, mistake ? 4 * 85 : 0));
+        int x0 = f.x - 8, y0 = f.y + 87, x1 = f.x + 92, y1 = f.y + 116;  // the text under it
+        int guess_ink = ink(fashion_names[predicted[size_t(k)]]);
+        int truth_ink = mistake ? ink(std::string("IS ") + fashion_names[k]) : 0;
+        int red_ink = count_color(grid, x0, y0, x1, y1, red);
+        int black_ink = count_color(grid, x0, y0, x1, y1, black);
+        check(red_ink == (mistake ? guess_ink : 0), what + fmt("red text under it: %g pixels, want %g",
+              red_ink, mistake ? guess_ink : 0));
+        check(black_ink == (mistake ? truth_ink : guess_ink), what + fmt("black text under it: %g "
+              "pixels, want %g", black_ink, mistake ? truth_ink : guess_ink));
+    }
+    check(at[1].y == at[0].y && at[1].x >= at[0].x + 90, "image 1 is right of image 0");
+    check(at[2].x == at[0].x && at[2].y >= at[0].y + 116, "image 2 starts the second row");
+    check(count_color(grid, 0, 0, grid.width, 30, black) == 4 * ink("GUESSES"),
+          "the title, at scale 2, in the top 30 rows");
+}
+
+// The colour t of the way from white to c, each channel rounded: what a weight of t times
+// the layer's largest |w| is drawn in (c red for positive weights, blue for negative).
+Color tint(Color c, double t) {
+    auto channel = [t](int full) { return uint8_t(std::lround(255 + t * (full - 255))); };
+    return {channel(c.r), channel(c.g), channel(c.b)};
+}
+
+// A 4-3-2 network, so each first-layer neuron's weights make a 2 x 2 tile: neuron 0's are
+// 2, -1 (above) 0, 1 (below); neuron 1's all 0; neuron 2's -1.5, 0.5, 0, 0. The largest
+// |w| of the layer is 2, so 2 is full red, -1.5 three quarters blue, -1 half blue, 1 half
+// red, 0.5 a quarter red, 0 white, each weight 3 x 3 pixels where its pixel is in the
+// image. (Were each tile scaled by its own largest |w|, -1.5 would be full blue.)
+MLP weights_2x2() {
+    MLP model(4, {3, 2}, Activation::Tanh, 1);
+    const double weights[3][4] = {{2, -1, 0, 1}, {0, 0, 0, 0}, {-1.5, 0.5, 0, 0}};
+    for (size_t j = 0; j < 3; ++j)
+        for (size_t i = 0; i < 4; ++i) model.layers[0].neurons[j].weights[i].data() = weights[j][i];
+    return model;
+}
+
+void test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero() {
+    size_t keep = graph.nodes.size();
+    MLP model = weights_2x2();
+    Image image = draw_first_layer_weights(model, 2, "WEIGHTS");
+    const Color red = class_colors[0], blue = class_colors[1];
+    Found plus2 = find_color(image, red), minus2 = find_color(image, tint(blue, 0.75));
+    check(plus2.count == 9 && plus2.width == 3 && plus2.height == 3,
+          fmt("one weight of +2, one 3 x 3 square of full red, got %g pixels", plus2.count));
+    check(minus2.count == 9 && minus2.width == 3 && minus2.height == 3, fmt("one weight of -1.5, "
+          "one 3 x 3 square of 3/4 blue (the layer's largest |w|, 2, is each tile's full colour), "
+          "got %g pixels", minus2.count));
+    struct Want {
+        const Found& tile;
+        int column, row;
+        Color color;
+        const char* what;
+    };
+    const Want wants[] = {{plus2, 1, 0, tint(blue, 0.5), "neuron 0's -1: half blue, right of its +2"},
+                          {plus2, 0, 1, white, "neuron 0's 0: white, below its +2"},
+                          {plus2, 1, 1, tint(red, 0.5), "neuron 0's +1: half red"},
+                          {minus2, 1, 0, tint(red, 0.25), "neuron 2's 0.5: a quarter red"},
+                          {minus2, 0, 1, white, "neuron 2's 0: white"}};
+    for (const Want& w : wants) {
+        int x = w.tile.x + 3 * w.column, y = w.tile.y + 3 * w.row;
+        check(count_color(image, x, y, x + 3, y + 3, w.color) == 9, w.what);
+    }
+    int half_blue = count_color(image, 0, 0, image.width, image.height, tint(blue, 0.5));
+    int reds = count_color(image, 0, 0, image.width, image.height, tint(red, 0.5)) +
+               count_color(image, 0, 0, image.width, image.height, tint(red, 0.25));
+    check(half_blue == 9 && reds == 18, fmt("neuron 1's zeros add no colour: %g half-blue and %g "
+          "paler red pixels, want 9 and 18", half_blue, reds));
+    check(minus2.y > plus2.y && plus2.x == minus2.x, "3 tiles, 2 to a row: neuron 2 under neuron 0");
+    graph_truncate(keep);
+}
+
+// A frame per snapshot, each drawn from its own weights (neuron 0's first weight is +1 in
+// the first, -1 in the second and third) under a title with its epoch (0, 5, 10), 0.3 s
+// each and the last held 3 s; the model's weights are its own again afterwards, and no
+// temporary file is left.
+void test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back() {
+    size_t keep = graph.nodes.size();
+    MLP model = weights_2x2();
+    std::vector<double> before = data_of(model.parameters());
+    std::vector<Snapshot> snapshots;
+    for (int k = 0; k < 3; ++k) {
+        std::vector<double> w(before.size(), 0.0);
+        w[0] = k == 0 ? 1 : -1;
+        snapshots.push_back({k * 5, w});
+    }
+    const std::string path = "test_output_weights.gif";
+    save_weight_animation(path, model, snapshots);
+    Gif gif = decode_gif(read_file(path));
+    check(gif.error.empty(), "the GIF decodes: " + gif.error);
+    check(gif.frames.size() == 3, fmt("3 frames, one per snapshot, got %g", gif.frames.size()));
+    check(gif.delays == std::vector<int>{30, 30, 300}, "0.3 s a frame, 3 s on the last");
+    GifWriter palette(1, 1);
+    int red = palette.index_of(class_colors[0]), blue = palette.index_of(class_colors[1]);
+    for (size_t k = 0; k < gif.frames.size(); ++k) {
+        const std::vector<int>& f = gif.frames[k];
+        long reds = std::count(f.begin(), f.end(), red), blues = std::count(f.begin(), f.end(), blue);
+        check(k == 0 ? reds == 9 && blues == 0 : reds == 0 && blues == 9,
+              fmt("frame %g shows its snapshot's weight: %g full red, %g full blue pixels", k, reds,
+                  blues));
+        std::string title = "FIRST LAYER WEIGHTS, EPOCH " + std::to_string(5 * k);
+        long top_rows = std::min<long>(long(f.size()), 24L * gif.width);
+        long title_ink = std::count(f.begin(), f.begin() + top_rows, palette.index_of(black));
+        check(title_ink == 4 * ink(title), fmt("frame %g: its title, whole, at scale 2: %g black "
+              "pixels in the top 24 rows, want %g", k, title_ink, 4 * ink(title)) + " (" + title + ")");
+    }
+    check(data_of(model.parameters()) == before, "the model's weights are put back");
+    check(!std::filesystem::exists(path + ".tmp"), "no temporary file left");
+    std::remove(path.c_str());
+    graph_truncate(keep);
+}
+
+int brightness(Color c) { return c.r + c.g + c.b; }
+
+// Ten classes. T-shirts: 6 right, 3 taken for trousers, 1 for a pullover; trousers: 18
+// right, 2 taken for ankle boots; every other class 10 of 10 right. A cell's shade is its
+// share of its row: green on the diagonal, red off it, darker for a larger share, white
+// for none; the same share (1 of 10, 2 of 20) the same shade. Its count is written in it.
+std::vector<std::vector<int>> made_up_confusion() {
+    std::vector<std::vector<int>> counts(10, std::vector<int>(10, 0));
+    for (size_t c = 2; c < 10; ++c) counts[c][c] = 10;
+    counts[0][0] = 6, counts[0][1] = 3, counts[0][2] = 1;
+    counts[1][1] = 18, counts[1][9] = 2;
+    return counts;
+}
+
+void test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand() {
+    std::vector<std::vector<int>> counts = made_up_confusion();
+    Image image = draw_confusion_matrix(counts, fashion_names, "CONFUSION");
+    auto x_of = [](int p) { return matrix_left + p * matrix_cell_width; };
+    auto y_of = [](int t) { return matrix_top + t * matrix_cell_height; };
+    auto shade = [&](int t, int p) { return pixel_at(image, x_of(p) + 1, y_of(t) + 1); };
+    for (auto [t, p] : {std::pair{0, 0}, {1, 1}, {5, 5}}) {
+        Color c = shade(t, p);
+        check(c.g > c.r && c.g > c.b, fmt("cell (%g, %g), right answers: green", t, p));
+    }
+    for (auto [t, p] : {std::pair{0, 1}, {0, 2}, {1, 9}}) {
+        Color c = shade(t, p);
+        check(c.r > c.g && c.r > c.b, fmt("cell (%g, %g), mistakes: red", t, p));
+    }
+    check(same_color(shade(0, 3), white) && same_color(shade(9, 0), white), "no images: white");
+    check(brightness(shade(0, 1)) < brightness(shade(0, 2)), "3 of 10 mistaken: darker than 1 of 10");
+    check(brightness(shade(1, 1)) < brightness(shade(0, 0)), "18 of 20 right: darker than 6 of 10");
+    check(brightness(shade(5, 5)) < brightness(shade(1, 1)), "10 of 10 right: darker than 18 of 20");
+    check(same_color(shade(0, 2), shade(1, 9)), "1 of 10 and 2 of 20: the same share, the same shade");
+    for (auto [t, p] : {std::pair{0, 1}, {0, 3}, {1, 1}, {5, 5}}) {
+        Color background = shade(t, p);
+        int cell = (matrix_cell_width - 1) * (matrix_cell_height - 1);
+        int unlike = cell - count_color(image, x_of(p), y_of(t), x_of(p + 1) - 1, y_of(t + 1) - 1,
+                                        background);
+        std::string count = std::to_string(counts[size_t(t)][size_t(p)]);
+        check(unlike == ink(count), fmt("cell (%g, %g): its count's ink, %g pixels, want %g", t, p,
+              unlike, ink(count)) + " (" + count + ")");
+    }
+    for (int t : {0, 9}) {
+        std::string label = std::to_string(t) + " " + fashion_names[t];
+        check(count_color(image, 0, y_of(t), matrix_left, y_of(t + 1), black) == ink(label),
+              "row " + std::to_string(t) + " labelled " + label + " on the left");
+        check(count_color(image, x_of(t), matrix_top - 14, x_of(t + 1), matrix_top, black) ==
+              ink(std::to_string(t)), "column " + std::to_string(t) + " numbered above");
+    }
+    check(count_color(image, 0, 0, image.width, 30, black) == 4 * ink("CONFUSION"),
+          "the title, at scale 2, in the top 30 rows");
+    std::string want = "true,T-SHIRT,TROUSER,PULLOVER,DRESS,COAT,SANDAL,SHIRT,SNEAKER,BAG,ANKLE BOOT\n"
+                       "T-SHIRT,6,3,1,0,0,0,0,0,0,0\n"
+                       "TROUSER,0,18,0,0,0,0,0,0,0,2\n"
+                       "PULLOVER,0,0,10,0,0,0,0,0,0,0\n"
+                       "DRESS,0,0,0,10,0,0,0,0,0,0\n"
+                       "COAT,0,0,0,0,10,0,0,0,0,0\n"
+                       "SANDAL,0,0,0,0,0,10,0,0,0,0\n"
+                       "SHIRT,0,0,0,0,0,0,10,0,0,0\n"
+                       "SNEAKER,0,0,0,0,0,0,0,10,0,0\n"
+                       "BAG,0,0,0,0,0,0,0,0,10,0\n"
+                       "ANKLE BOOT,0,0,0,0,0,0,0,0,0,10\n";
+    std::string csv = confusion_csv(counts, fashion_names);
+    check(csv == want, "the CSV, as written by hand; got:\n" + csv);
+}
+
 void test_same_seed_gives_byte_identical_files() {
     run_small_experiments("test_output_a");
     run_small_experiments("test_output_b");
@@ -2941,6 +3203,10 @@ int main(int argc, char** argv) {
         TEST(test_a_run_without_validation_charts_no_validation_curve),
         TEST(test_an_animation_frame_keeps_the_whole_runs_axes),
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
+        TEST(test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red),
+        TEST(test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero),
+        TEST(test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back),
+        TEST(test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
         TEST(test_every_flag_against_every_bad_value),
