@@ -3,7 +3,7 @@
 CXX ?= g++
 CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wpedantic
 
-.PHONY: all run test check bench mutants handout pictures clean
+.PHONY: all run test check bench mutants handout pictures fashion-pictures clean
 
 all: nn
 
@@ -54,6 +54,15 @@ PICTURES = spiral_training.gif spiral_boundary_and_best.gif xor_training.gif
 pictures: nn
 	rm -rf pictures_run && ./nn --out pictures_run > /dev/null
 	mkdir -p docs && for f in $(PICTURES); do cp pictures_run/$$f docs/; done
+	rm -rf pictures_run
+
+# The README's Fashion-MNIST pictures in docs/, made afresh by a default `./nn fashion`
+# (about a minute; needs `apt-get install dataset-fashion-mnist`). CI does not run this:
+# its Fashion-MNIST run is a short one.
+FASHION_PICTURES = fashion_test_images.gif fashion_confusion.gif fashion_weights.gif
+fashion-pictures: nn
+	rm -rf pictures_run && ./nn fashion --out pictures_run > /dev/null
+	mkdir -p docs && for f in $(FASHION_PICTURES); do cp pictures_run/$$f docs/; done
 	rm -rf pictures_run
 
 clean:

@@ -3126,11 +3126,11 @@ int image_cell_width(const Dataset& images, const std::vector<int>& shown,
 
 // The images at `shown`, `columns` to a row under a title; predicted[k] is the network's
 // class for images[shown[k]], names[c] the name of class c (in capitals, as the font has
-// them). [[maybe_unused]]: no experiment draws it yet.
-[[maybe_unused]] Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
-                                       const std::vector<int>& predicted,
-                                       const char* const names[], int columns,
-                                       const std::string& title) {
+// them).
+Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
+                      const std::vector<int>& predicted, const char* const names[], int columns,
+                      const std::string& title) {
+
     assert(shown.size() == predicted.size() && columns > 0);
     const int top = 34, side = square_side(size_t(images.dims));
     int cell_width = image_cell_width(images, shown, predicted, names);
@@ -3184,9 +3184,9 @@ Image weight_tile(const Neuron& neuron, int side, double scale, int zoom) {
 // What each hidden neuron of the first layer looks for: its weights as a tile, the tiles
 // in a near-square grid under a title and a line that says what the colours mean. Weights
 // of pixels that are 0 in every image (the corners) get no gradient but L2's, so they keep
-// their random start, or fade. [[maybe_unused]]: no experiment draws it yet.
-[[maybe_unused]] Image draw_first_layer_weights(const MLP& model, int side,
-                                                const std::string& title) {
+// their random start, or fade.
+Image draw_first_layer_weights(const MLP& model, int side, const std::string& title) {
+
     const Layer& first = model.layers[0];
     const int n = int(first.neurons.size()), tile = side * image_zoom, gap = 8, top = 44;
     const int columns = int(std::ceil(std::sqrt(double(n))));
@@ -3222,8 +3222,9 @@ Image weights_frame(const std::vector<Value>& params, const MLP& model, const Sn
 // back. A GIF's frames are all one size, and a longer title or legend (a later epoch,
 // another largest |w|) widens a picture: so the frames are drawn once to find the widest,
 // then on canvases of its size.
-[[maybe_unused]] void save_weight_animation(const std::string& path, const MLP& model,
-                                            const std::vector<Snapshot>& snapshots) {
+void save_weight_animation(const std::string& path, const MLP& model,
+                           const std::vector<Snapshot>& snapshots) {
+
     if (snapshots.empty()) return;
     std::vector<Value> params = model.parameters();
     std::vector<double> weights = data_of(params);
@@ -3270,10 +3271,10 @@ void draw_confusion_cell(Image& image, int truth, int guess, int count, int row_
 
 // Which classes the network takes for which: row t holds the images of true class t,
 // column p those it predicted as p, so the right answers are the diagonal. names[c] are
-// the classes' names. [[maybe_unused]]: no experiment draws it yet.
-[[maybe_unused]] Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
-                                             const char* const names[],
-                                             const std::string& title) {
+// the classes' names.
+Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
+                            const char* const names[], const std::string& title) {
+
     const int n = int(counts.size());
     int width = std::max(matrix_left + n * matrix_cell_width + 12, 12 * int(title.size()) + 16);
     Image image(width, matrix_top + n * matrix_cell_height + 10, white);
@@ -3294,9 +3295,10 @@ void draw_confusion_cell(Image& image, int truth, int guess, int count, int row_
 }
 
 // The same counts as CSV: a header "true," and the predicted classes' names, then a row
-// per true class, its name and its counts. [[maybe_unused]]: no experiment writes it yet.
-[[maybe_unused]] std::string confusion_csv(const std::vector<std::vector<int>>& counts,
-                                           const char* const names[]) {
+// per true class, its name and its counts.
+std::string confusion_csv(const std::vector<std::vector<int>>& counts,
+                          const char* const names[]) {
+
     std::string csv = "true";
     for (size_t p = 0; p < counts.size(); ++p) csv += std::string(",") + names[p];
     csv += "\n";
@@ -3465,6 +3467,28 @@ void print_outcome(const char* name, const TrainResult& r, const Evaluation& tes
                     "(loss %.4f)\n",
                     last.epoch, 100 * last.train_acc, last.train_loss, 100 * last.val_acc,
                     last.val_loss);
+}
+
+// The three mistakes made most often, from counts[true][predicted].
+void print_top_mistakes(const std::vector<std::vector<int>>& counts,
+                        const char* const names[]) {
+    struct Mistake {
+        int count, truth, guess;
+    };
+    std::vector<Mistake> mistakes;
+    for (int t = 0; t < int(counts.size()); ++t) {
+        for (int p = 0; p < int(counts.size()); ++p)
+            if (p != t) mistakes.push_back({counts[size_t(t)][size_t(p)], t, p});
+    }
+    std::stable_sort(mistakes.begin(), mistakes.end(),
+                     [](const Mistake& a, const Mistake& b) { return a.count > b.count; });
+    std::printf("  the mistakes made most often:");
+    for (size_t k = 0; k < 3 && k < mistakes.size(); ++k) {
+        const Mistake& m = mistakes[k];
+        std::printf("%s %s taken for %s %d times", k ? ";" : "", names[m.truth],
+                    names[m.guess], m.count);
+    }
+    std::printf("\n");
 }
 
 void print_sample_predictions(const MLP& model, const Dataset& test_set) {
@@ -3920,6 +3944,45 @@ std::vector<int> predictions(const MLP& model, const Dataset& data) {
     return predicted;
 }
 
+// A picture as PPM, like the others, and as a one-frame GIF, which the README can show.
+void save_ppm_and_gif(const std::string& path_without_extension, const Image& image) {
+    save_ppm(image, path_without_extension + ".ppm");
+    GifWriter gif(image.width, image.height);
+    gif.add_frame(image, 0);
+    save_file(path_without_extension + ".gif", gif.finish());
+}
+
+// Counts of each true class's images by predicted class: counts[true][predicted].
+std::vector<std::vector<int>> confusion_counts(const Dataset& data,
+                                               const std::vector<int>& predicted) {
+    std::vector<std::vector<int>> counts(10, std::vector<int>(10, 0));
+    for (size_t i = 0; i < data.size(); ++i)
+        ++counts[size_t(data.labels[i])][size_t(predicted[i])];
+    return counts;
+}
+
+// The test set's pictures: its first 40 images with what the network says each is, and
+// the confusion matrix, as a picture and as CSV; and the three mistakes made most often.
+void save_test_pictures(const std::string& path, const MLP& model, const Dataset& test_set,
+                        const ImageSet& set, const Evaluation& test) {
+    std::vector<int> predicted = predictions(model, test_set), shown, shown_predicted;
+    for (int i = 0; i < 40 && i < int(test_set.size()); ++i) {
+        shown.push_back(i);
+        shown_predicted.push_back(predicted[size_t(i)]);
+    }
+    char title[80];
+    std::snprintf(title, sizeof title, "%s TEST IMAGES: %.1f%% RIGHT", set.title,
+                  100 * test.accuracy);
+    save_ppm_and_gif(path + "_test_images",
+                     draw_image_grid(test_set, shown, shown_predicted, set.classes, 10, title));
+    std::vector<std::vector<int>> counts = confusion_counts(test_set, predicted);
+    std::string matrix_title = std::string(set.title) + " ON ITS TEST SET";
+    save_ppm_and_gif(path + "_confusion", draw_confusion_matrix(counts, set.classes,
+                                                                matrix_title));
+    save_file(path + "_confusion.csv", confusion_csv(counts, set.classes));
+    print_top_mistakes(counts, set.classes);
+}
+
 void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     TrainConfig cfg = with_flags(image_settings(), flags);
     auto start = std::chrono::steady_clock::now();
@@ -3945,7 +4008,14 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, on_epoch, on_step);
     print_outcome(set.title, r.train, r.test);
     report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
-    save_history_charts(out.dir + "/" + set.name + "_loss.ppm", set.title, r.train.history);
+    std::string path = out.dir + "/" + set.name;
+    save_history_charts(path + "_loss.ppm", set.title, r.train.history);
+    std::string title = std::string(set.title) + " FIRST LAYER, EPOCH ";
+    save_ppm(draw_first_layer_weights(model, 28, title + std::to_string(r.train.kept_epoch)),
+             path + "_weights.ppm");
+    save_weight_animation(path + "_weights.gif", model,
+                          snapshots.with_last_and({r.train.kept_epoch, data_of(params)}));
+    if (quick_after_stop(model)) save_test_pictures(path, model, data.test, set, r.test);
 }
 
 void run_fashion(const Flags& flags, Output& out) { run_images(flags, out, fashion_mnist); }

@@ -3070,6 +3070,21 @@ void write_made_images(const std::string& dir, const std::string& part, int per_
     write_bytes(dir + "/" + part + "-labels-idx1-ubyte", idx_file(0x801, {n}, labels));
 }
 
+// counts[true][predicted], on labels and predictions written by hand.
+void test_confusion_counts_are_by_true_class_then_predicted_class() {
+    Dataset data;
+    data.labels = {0, 0, 0, 1, 2, 2};
+    std::vector<int> predicted = {0, 1, 1, 1, 0, 2};
+    std::vector<std::vector<int>> counts = confusion_counts(data, predicted);
+    check(counts.size() == 10 && counts[0].size() == 10, "10 x 10 counts");
+    check(counts[0][0] == 1 && counts[0][1] == 2, fmt("true 0: predicted 0 %g times (want 1), 1 %g times (want 2)", counts[0][0], counts[0][1]));
+    check(counts[1][1] == 1 && counts[1][0] == 0, fmt("true 1: predicted 1 %g times (want 1), 0 %g times (want 0)", counts[1][1], counts[1][0]));
+    check(counts[2][0] == 1 && counts[2][2] == 1, fmt("true 2: predicted 0 %g times, 2 %g times (want 1 and 1)", counts[2][0], counts[2][2]));
+    int total = 0;
+    for (const std::vector<int>& row : counts) for (int c : row) total += c;
+    check(total == 6, fmt("%g counted, want the 6 examples", total));
+}
+
 // `./nn fashion --data DIR` on the made data set: a stratified tenth held out, the test set
 // whole, a network that learns it, a results.csv row and the pictures; faulty files are
 // exit 2 before any training, one line naming the file.
@@ -3091,9 +3106,31 @@ void test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files() {
         double test_acc = std::atof(line.substr(line.rfind(',') + 1).c_str());
         check(test_acc >= 0.9, "the made squares are learnt: test accuracy " + line);
     }
-    for (const char* file : {"fashion_loss.ppm", "fashion_784-64-10_relu.csv"})
+    for (const char* file : {"fashion_loss.ppm", "fashion_784-64-10_relu.csv", "fashion_weights.ppm",
+                             "fashion_weights.gif", "fashion_test_images.ppm", "fashion_test_images.gif",
+                             "fashion_confusion.ppm", "fashion_confusion.gif", "fashion_confusion.csv"})
         check(std::filesystem::exists(std::string("test_output_fashion/") + file),
               std::string("wrote ") + file);
+    std::string csv = read_file("test_output_fashion/fashion_confusion.csv");
+    int lines = 0, rows_of_ten = 0;  // row t counts the test images of true class t: 10 each
+    for (size_t at = csv.find('\n'); at != std::string::npos && at + 1 < csv.size(); at = csv.find('\n', at + 1)) {
+        ++lines;
+        size_t end = csv.find('\n', at + 1);
+        std::string row = csv.substr(at + 1, end - at - 1);
+        int counted = 0;
+        for (size_t comma = row.find(','); comma != std::string::npos; comma = row.find(',', comma + 1))
+            counted += std::atoi(row.c_str() + comma + 1);
+        rows_of_ten += counted == 10;
+    }
+    check(lines == 10 && rows_of_ten == 10,
+          fmt("the confusion CSV: %g rows, %g of them counting 10 images, want 10 rows of the 10 test "
+              "images of their true class", lines, rows_of_ten) + "\n" + csv);
+    status = run_nn("fashion --data " + dir + " --epochs 3 --out test_output_fashion_again", out, err);
+    for (const char* file : {"results.csv", "fashion_confusion.csv", "fashion_weights.gif", "fashion_test_images.ppm"})
+        check(read_file(std::string("test_output_fashion/") + file) ==
+                  read_file(std::string("test_output_fashion_again/") + file),
+              std::string("the same seed writes the same ") + file);
+    std::filesystem::remove_all("test_output_fashion_again");
     status = run_nn("fashion --data " + dir + " --subset 100 --epochs 1 --out test_output_fashion", out, err);
     check(status == 0 && out.find("FASHION-MNIST: 90 training, 10 validation, 100 test images") != std::string::npos,
           "--subset 100 keeps 100 training images, a tenth of them for validation: " + out.substr(0, 200));
@@ -3229,6 +3266,7 @@ int main(int argc, char** argv) {
         TEST(test_corrupt_gzip_streams_each_name_their_fault),
         TEST(test_idx_files_plain_and_gzip_compressed_read_back_exactly),
         TEST(test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault),
+        TEST(test_confusion_counts_are_by_true_class_then_predicted_class),
         TEST(test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files),
 #endif
     };
