@@ -57,8 +57,8 @@ WRITE_IT = [
         "needs": [],
         "leaks": [
             ("nn.cpp",
-             "it computes the node: d(a * b)/da = b.",
-             "it computes the node: d(a + b)/da = 1."),
+             "// d(a * b)/da = b.",
+             "// d(a + b)/da = 1."),
             ("tests.cpp",
              "    // d(2 - x)/dx = -1 and d(2 / x)/dx = -2 / x^2, both derived by hand.\n",
              "    // d(2 - x)/dx and d(2 / x)/dx, both derived by hand.\n"),
