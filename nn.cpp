@@ -1055,8 +1055,8 @@ struct Point {
 };
 
 // A data set: each example's features (the numbers the network reads) and its class. A
-// point in the plane has 2 features, its coordinates; a 28 x 28 image (section 17's
-// Fashion-MNIST) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
+// point in the plane has 2 features, its coordinates; a 28 x 28 image (Fashion-MNIST's,
+// section 11) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
 // 255, an eighth of the memory of doubles (47 MB, not 376 MB, for 60,000 images), and
 // turned into numbers in [0, 1] only when the network reads them.
 struct Dataset {
