@@ -3475,16 +3475,26 @@ void print_usage() {
 }
 
 // A value as an error message shows it: in quotes, control characters escaped, so that
-// the message stays on one line.
+// the message stays on one line, and a long one cut to its first 40 characters and its
+// length, so that the line stays readable. The cut falls between characters of UTF-8,
+// never inside one; a character is a byte that does not continue one (10xxxxxx).
 std::string in_quotes(const std::string& text) {
+    auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    size_t characters = 0, cut = text.size();
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (continues(text[i])) continue;
+        if (characters++ == 40) cut = i;  // where the 41st character starts
+    }
     std::string q = "'";
-    for (char c : text) {
+    for (char c : text.substr(0, cut)) {
         char escaped[8];
         unsigned char u = static_cast<unsigned char>(c);
         std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(u));
         q += std::iscntrl(u) ? std::string(escaped) : std::string(1, c);
     }
-    return q + "'";
+    q += "'";
+    if (cut < text.size()) q += "... (" + std::to_string(characters) + " characters)";
+    return q;
 }
 
 const FlagInfo* find_flag(const std::string& name) {
@@ -3498,17 +3508,12 @@ const FlagInfo* find_flag(const std::string& name) {
     bad_input(flag + " takes " + find_flag(flag)->takes + ", got " + in_quotes(text));
 }
 
-bool all_digits(const std::string& text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-    });
-}
-
-// An integer (N) is plain decimal digits; a number (X) is decimal with an optional sign,
-// point and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing
-// else to accept (no hex, inf or nan), and it must read the whole text.
-double parse_number(const FlagInfo& f, const std::string& text) {
-    bool integer = f.value[0] == 'N';
+// An integer is plain decimal digits; a number is decimal with an optional sign, point
+// and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing else
+// to accept (no hex, inf or nan), and it must read the whole text. Leading zeros are one
+// rule for every flag, --hidden's sizes too: allowed, and decimal (0016 is 16), so that
+// the range a message gives is exactly what is accepted. NaN: not a number in the range.
+double number_in_range(const FlagInfo& f, const std::string& text, bool integer) {
     const char* allowed = integer ? "0123456789" : "0123456789+-.eE";
     bool plain = !text.empty() && text.find_first_not_of(allowed) == std::string::npos;
     const char* begin = text.c_str();
@@ -3517,7 +3522,13 @@ double parse_number(const FlagInfo& f, const std::string& text) {
     if (end != begin + text.size()) v = NAN;
     bool above_lo = f.lo_refused ? v > f.lo : v >= f.lo;
     bool below_hi = f.hi_refused ? v < f.hi : v <= f.hi;
-    if (!std::isfinite(v) || !above_lo || !below_hi) bad_value(f.name, text);
+    return std::isfinite(v) && above_lo && below_hi ? v : NAN;
+}
+
+// An integer (N) or a number (X), as the flag takes.
+double parse_number(const FlagInfo& f, const std::string& text) {
+    double v = number_in_range(f, text, f.value[0] == 'N');
+    if (std::isnan(v)) bad_value(f.name, text);
     return v;
 }
 
@@ -3526,10 +3537,9 @@ std::vector<int> parse_hidden(const FlagInfo& f, const std::string& text) {
     std::vector<int> sizes;
     for (size_t start = 0; start <= text.size();) {
         size_t comma = std::min(text.find(',', start), text.size());
-        std::string part = text.substr(start, comma - start);
-        int n = all_digits(part) && part.size() <= 3 ? std::stoi(part) : 0;
-        if (n < f.lo || n > f.hi || sizes.size() == 6) bad_value(f.name, text);
-        sizes.push_back(n);
+        double n = number_in_range(f, text.substr(start, comma - start), true);
+        if (std::isnan(n) || sizes.size() == 6) bad_value(f.name, text);
+        sizes.push_back(int(n));
         start = comma + 1;
     }
     return sizes;
@@ -3577,6 +3587,10 @@ Flags parse_command_line(int argc, char** argv) {
         if (flag == "--help" || flag == "-h") {
             print_usage();
             std::exit(0);
+        }
+        if (flag == "all" || find_experiment(flag)) {
+            bad_input("usage: nn COMMAND [FLAGS], one command and before the flags; got " +
+                      in_quotes(flag) + " among the flags");
         }
         if (!find_flag(flag)) bad_input("unknown flag " + in_quotes(flag));
         if (!takes_flag(flags.command, flag)) {

@@ -1826,7 +1826,11 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         {"--help-me 3", "unknown flag '--help-me'"},
         {"moons --bogus", "unknown flag '--bogus'"},
         {"--seed=5", "unknown flag '--seed=5'"},
-        {"xor xor", "unknown flag 'xor'"},
+        {"xor xor", "usage: nn COMMAND [FLAGS], one command and before the flags; got 'xor' among"},
+        {"--seed 3 moons", "usage: nn COMMAND [FLAGS], one command and before the flags; got 'moons'"},
+        // A value of 100,000 characters: its first 40 and its length.
+        {"--lr $(printf %0100000d 0)",
+         "got '0000000000000000000000000000000000000000'... (100000 characters) (./nn --help"},
         {"xor --patience 5", "xor does not take --patience"},
         {"graph --seed 2", "graph does not take --seed"},
         {"--seed 1e3", "--seed takes an integer 0 to 1000000000, got '1e3'"},
@@ -1847,11 +1851,40 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         std::string out, err;
         int status = run_nn(std::string(c[0]) + " --out test_output_bad", out, err);
         check(status == 2, std::string(c[0]) + fmt(": exit status 2, got %g", status));
-        check(err.find(c[1]) != std::string::npos, std::string(c[0]) + ": the message names the problem: " + err);
+        check(err.find(c[1]) != std::string::npos,
+              std::string(c[0]) + ": the message names the problem: " + err.substr(0, 300));
         check(lines_in(err) == 1, std::string(c[0]) + ": one line: " + err);
         check(out.empty(), std::string(c[0]) + ": nothing on stdout");
         check(!std::filesystem::exists("test_output_bad"), std::string(c[0]) + ": nothing written");
     }
+}
+
+// One rule for leading zeros in every number flag, --hidden's sizes too: allowed, and
+// decimal (0016 is 16, never octal), so that a message's range is what is accepted. The
+// range's ends are accepted with zeros in front, and the integers just past them refused.
+void test_leading_zeros_are_one_rule_for_every_number_flag() {
+    const std::string dir = "test_output_zeros";
+    std::filesystem::remove_all(dir);
+    std::string out, err;
+    int status = run_nn("spiral --hidden 0016,00016 --epochs 0002 --seed 01000000000 --batch "
+                        "0100000 --patience 0100000 --lr 00.01 --momentum 0000.9 --out " + dir,
+                        out, err);
+    check(status == 0 && err.empty(), fmt("accepted: exit status %g ", status) + err);
+    check(out.find("2-16-16-3") != std::string::npos, "--hidden 0016,00016 is 16,16: " +
+                                                          out.substr(0, 300));
+    check(lines_in(read_file(dir + "/spiral_2-16-16-3_relu.csv")) == 1 + 3,
+          "--epochs 0002 is 2 epochs: the log has epochs 0, 1 and 2");
+    const char* refused[][2] = {
+        {"--hidden 0257", "1 to 256"}, {"--hidden 16,000", "1 to 256"},
+        {"--epochs 0100001", "1 to 100000"}, {"--seed 01000000001", "0 to 1000000000"},
+        {"--patience 00", "1 to 100000"}, {"--batch 0100001", "0 to 100000"}};
+    for (auto& r : refused) {
+        std::filesystem::remove_all(dir);
+        status = run_nn(std::string("spiral ") + r[0] + " --out " + dir, out, err);
+        check(status == 2 && err.find(r[1]) != std::string::npos,
+              std::string(r[0]) + fmt(": refused, exit status 2, got %g: ", status) + err);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 // Every flag against every kind of bad value, on the spiral, which takes them all. A value
@@ -2752,6 +2785,7 @@ int main(int argc, char** argv) {
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
+        TEST(test_leading_zeros_are_one_rule_for_every_number_flag),
         TEST(test_every_flag_against_every_bad_value),
         TEST(test_the_help_names_every_kind_and_rmsprop_and_dropout_run_from_the_command_line),
         TEST(test_an_output_directory_that_cannot_be_made_is_reported_before_training),
