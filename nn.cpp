@@ -52,6 +52,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -1603,22 +1604,51 @@ void make_directory(const std::string& dir) {
     }
 }
 
-// The temporary file being written, if any, for the signal handler (section 18): a
-// second Ctrl-C ends the program at once and removes it on the way out. Globals, as a
-// handler can reach nothing else; `writing` is 1 only while writing_tmp holds a whole path.
+// The temporary file being written, if any, for the signal handlers and for running out
+// of memory (section 18): each removes it on the way out. Globals, as a handler can reach
+// nothing else; `writing` is 1 only while writing_tmp holds a whole path.
 char writing_tmp[4096];
 volatile std::sig_atomic_t writing = 0;
 
-// Every file the program writes goes through here. The bytes go to PATH.tmp; the write,
-// the flush and the close are each checked; only then is it renamed onto PATH. So nobody
-// ever sees half a file, and a full disk stops the run with a message instead of
-// leaving a short file behind.
-void save_file(const std::string& path, const std::string& bytes) {
-    std::string tmp = path + ".tmp";
+extern "C" int getpid();  // POSIX, declared here as isatty is (section 15)
+
+// Creates PATH.PID.N.tmp for the first N from 0 whose name is free, and opens it. Mode "x"
+// (C11's fopen, as open's O_CREAT | O_EXCL) creates the file or fails if the name exists,
+// and with O_EXCL a symbolic link there is not followed either: nothing planted at the
+// name, a link or a FIFO, is ever opened or waited on, and no other run's file is touched.
+// The PID keeps two runs on one --out apart; a stale file of a killed run moves N on.
+// The name is in writing_tmp before the file exists, so a signal cannot miss the file; a
+// name we then fail to create carries our PID, so it is no other live run's.
+FILE* create_temporary(const std::string& path) {
+    for (int n = 0; n < 100; ++n) {
+        writing = 0;
+        int length = std::snprintf(writing_tmp, sizeof writing_tmp, "%s.%d.%d.tmp",
+                                   path.c_str(), getpid(), n);
+        if (length < 0 || length >= int(sizeof writing_tmp)) {
+            errno = ENAMETOOLONG;
+            return nullptr;
+        }
+        writing = 1;
+        FILE* f = std::fopen(writing_tmp, "wbx");
+        if (f) return f;
+        writing = 0;
+        if (errno != EEXIST) return nullptr;
+    }
+    return nullptr;  // errno is EEXIST: 100 stale files of this PID
+}
+
+// Removes the temporary file create_temporary made, and forgets it.
+void remove_temporary() {
+    std::remove(writing_tmp);
     writing = 0;
-    std::snprintf(writing_tmp, sizeof writing_tmp, "%s", tmp.c_str());
-    writing = tmp.size() < sizeof writing_tmp;
-    FILE* f = std::fopen(tmp.c_str(), "wb");
+}
+
+// Every file the program writes goes through here. The bytes go to a temporary file of
+// its own; the write, the flush and the close are each checked; only then is it renamed
+// onto PATH. So nobody ever sees half a file, and a full disk or a file size limit stops
+// the run with a message instead of leaving a short file behind.
+void save_file(const std::string& path, const std::string& bytes) {
+    FILE* f = create_temporary(path);
     bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     ok = f && std::fflush(f) == 0 && ok;
     int error = errno;
@@ -1626,13 +1656,12 @@ void save_file(const std::string& path, const std::string& bytes) {
         ok = false;
         error = errno;
     }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) {
+    if (ok && std::rename(writing_tmp, path.c_str()) == 0) {
         writing = 0;
         return;
     }
     if (ok) error = errno;  // the rename failed
-    std::remove(tmp.c_str());
-    writing = 0;
+    if (f) remove_temporary();
     fatal("cannot write " + path + ": " + std::strerror(error));
 }
 
@@ -3611,18 +3640,34 @@ Flags parse_command_line(int argc, char** argv) {
 
 extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
 
+// Ends the program at once with 128 + the signal's number, the shell's convention, and
+// removes the file it was writing, if any (section 13; unlink, because std::remove is not
+// one of the calls a signal handler may make).
+extern "C" void on_end_signal(int signal) {
+    if (writing) unlink(writing_tmp);
+    std::_Exit(128 + signal);
+}
+
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
 // (section 10); the program then writes what it has and exits with 128 + the signal's
-// number, the shell's convention. A second one ends the program at once, removing the
-// file it was writing, if any. The handler stores the signal's number in stop_requested
-// (section 10): a global, as a signal handler can reach nothing else, and a volatile
-// sig_atomic_t, the one kind of variable a handler may safely set.
+// number. A second one ends the program at once. The handler stores the signal's number
+// in stop_requested (section 10): a global, as a signal handler can reach nothing else,
+// and a volatile sig_atomic_t, the one kind of variable a handler may safely set.
 extern "C" void on_stop_signal(int signal) {
-    if (stop_requested) {
-        if (writing) unlink(writing_tmp);
-        std::_Exit(128 + signal);
-    }
+    if (stop_requested) on_end_signal(signal);
     stop_requested = signal;
+}
+
+// graph and bench have no step to finish and nothing to save, so a stop signal ends them
+// at once. SIGQUIT (Ctrl-\) and SIGPIPE (stdout's reader gone, as in ./nn | head -1) end
+// every command at once: by default they would leave the file being written behind.
+// SIGXFSZ (a file size limit, ulimit -f) would end it with no message; ignored, the write
+// fails with EFBIG instead, and save_file reports it as it does a full disk.
+void handle_signals(bool trains) {
+    for (int signal : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(signal, trains ? on_stop_signal : on_end_signal);
+    for (int signal : {SIGQUIT, SIGPIPE}) std::signal(signal, on_end_signal);
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 const char* stop_signal_name() {
@@ -3684,11 +3729,13 @@ void check_memory(const Flags& flags) {
 // log or picture would go.
 void prepare_output(const Output& out) {
     make_directory(out.dir);
-    std::string probe = out.dir + "/" + std::string(60, 'n') + ".tmp";
-    FILE* f = std::fopen(probe.c_str(), "wb");
-    if (!f) bad_input("--out: cannot write files in " + out.dir + ": " + std::strerror(errno));
+    FILE* f = create_temporary(out.dir + "/" + std::string(60, 'n'));
+    if (!f) {
+        std::string reason = std::strerror(errno);
+        bad_input("--out: cannot write files in " + out.dir + ": " + reason);
+    }
     std::fclose(f);
-    std::remove(probe.c_str());
+    remove_temporary();
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
         std::string ext = entry.path().extension().string();
@@ -3718,20 +3765,36 @@ int finish(const Output& out, double seconds) {
     return 0;
 }
 
-// main's body, under a name that tests.cpp, which includes this file without main, can
-// call too: it runs the command line as ./nn would. A program that includes nn.cpp for
-// the lesson alone never calls it, hence [[maybe_unused]].
-[[maybe_unused]] int nn_main(int argc, char** argv) {
+// Memory that runs out (std::bad_alloc from any allocation, as under ulimit -v) ends the
+// program with one line that says what was running and what would need less, and exit
+// status 1, as a write that fails does. It is printed from fixed strings, as there may be
+// no memory for a new one. The file being written, if any, is removed; every file saved
+// before is whole, as save_file renames only whole files into place.
+[[noreturn]] void out_of_memory(const Experiment* running) {
+    if (writing) remove_temporary();
+    std::fflush(stdout);
+    const char* hint = running && trains(*running)
+                           ? "a smaller --hidden or --batch needs less, or allow more memory"
+                           : "allow more memory";
+    std::fprintf(stderr, "nn: out of memory while %s%s; %s (ulimit -v)\n",
+                 running ? "running " : "starting", running ? running->name : "", hint);
+    std::exit(1);
+}
+
+// The command line, run: `running` is the experiment under way, for out_of_memory.
+int run_command(int argc, char** argv, const Experiment*& running) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
     const Experiment* one = find_experiment(flags.command);  // none for all
     bool writes_files = !one || trains(*one);  // results.csv, logs, pictures
     check_memory(flags);
-    for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
+    handle_signals(writes_files);
     if (writes_files) prepare_output(out);
     auto start = std::chrono::steady_clock::now();
     for (const Experiment& e : experiments) {
-        if (chosen(e, flags.command) && !stop_requested) e.run(flags, out);
+        if (!chosen(e, flags.command) || stop_requested) continue;
+        running = &e;
+        e.run(flags, out);
     }
     int status = writes_files ? finish(out, milliseconds_since(start) / 1000) : 0;
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
@@ -3739,6 +3802,18 @@ int finish(const Output& out, double seconds) {
         return 1;
     }
     return status;
+}
+
+// main's body, under a name that tests.cpp, which includes this file without main, can
+// call too: it runs the command line as ./nn would. A program that includes nn.cpp for
+// the lesson alone never calls it, hence [[maybe_unused]].
+[[maybe_unused]] int nn_main(int argc, char** argv) {
+    const Experiment* running = nullptr;
+    try {
+        return run_command(argc, argv, running);
+    } catch (const std::bad_alloc&) {
+        out_of_memory(running);
+    }
 }
 
 }  // namespace
