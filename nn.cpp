@@ -53,6 +53,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -1877,22 +1878,51 @@ void make_directory(const std::string& dir) {
     }
 }
 
-// The temporary file being written, if any, for the signal handler (section 18): a
-// second Ctrl-C ends the program at once and removes it on the way out. Globals, as a
-// handler can reach nothing else; `writing` is 1 only while writing_tmp holds a whole path.
+// The temporary file being written, if any, for the signal handlers and for running out
+// of memory (section 18): each removes it on the way out. Globals, as a handler can reach
+// nothing else; `writing` is 1 only while writing_tmp holds a whole path.
 char writing_tmp[4096];
 volatile std::sig_atomic_t writing = 0;
 
-// Every file the program writes goes through here. The bytes go to PATH.tmp; the write,
-// the flush and the close are each checked; only then is it renamed onto PATH. So nobody
-// ever sees half a file, and a full disk stops the run with a message instead of
-// leaving a short file behind.
-void save_file(const std::string& path, const std::string& bytes) {
-    std::string tmp = path + ".tmp";
+extern "C" int getpid();  // POSIX, declared here as isatty is (section 15)
+
+// Creates PATH.PID.N.tmp for the first N from 0 whose name is free, and opens it. Mode "x"
+// (C11's fopen, as open's O_CREAT | O_EXCL) creates the file or fails if the name exists,
+// and with O_EXCL a symbolic link there is not followed either: nothing planted at the
+// name, a link or a FIFO, is ever opened or waited on, and no other run's file is touched.
+// The PID keeps two runs on one --out apart; a stale file of a killed run moves N on.
+// The name is in writing_tmp before the file exists, so a signal cannot miss the file; a
+// name we then fail to create carries our PID, so it is no other live run's.
+FILE* create_temporary(const std::string& path) {
+    for (int n = 0; n < 100; ++n) {
+        writing = 0;
+        int length = std::snprintf(writing_tmp, sizeof writing_tmp, "%s.%d.%d.tmp",
+                                   path.c_str(), getpid(), n);
+        if (length < 0 || length >= int(sizeof writing_tmp)) {
+            errno = ENAMETOOLONG;
+            return nullptr;
+        }
+        writing = 1;
+        FILE* f = std::fopen(writing_tmp, "wbx");
+        if (f) return f;
+        writing = 0;
+        if (errno != EEXIST) return nullptr;
+    }
+    return nullptr;  // errno is EEXIST: 100 stale files of this PID
+}
+
+// Removes the temporary file create_temporary made, and forgets it.
+void remove_temporary() {
+    std::remove(writing_tmp);
     writing = 0;
-    std::snprintf(writing_tmp, sizeof writing_tmp, "%s", tmp.c_str());
-    writing = tmp.size() < sizeof writing_tmp;
-    FILE* f = std::fopen(tmp.c_str(), "wb");
+}
+
+// Every file the program writes goes through here. The bytes go to a temporary file of
+// its own; the write, the flush and the close are each checked; only then is it renamed
+// onto PATH. So nobody ever sees half a file, and a full disk or a file size limit stops
+// the run with a message instead of leaving a short file behind.
+void save_file(const std::string& path, const std::string& bytes) {
+    FILE* f = create_temporary(path);
     bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     ok = f && std::fflush(f) == 0 && ok;
     int error = errno;
@@ -1900,13 +1930,12 @@ void save_file(const std::string& path, const std::string& bytes) {
         ok = false;
         error = errno;
     }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) == 0) {
+    if (ok && std::rename(writing_tmp, path.c_str()) == 0) {
         writing = 0;
         return;
     }
     if (ok) error = errno;  // the rename failed
-    std::remove(tmp.c_str());
-    writing = 0;
+    if (f) remove_temporary();
     fatal("cannot write " + path + ": " + std::strerror(error));
 }
 
@@ -4199,16 +4228,26 @@ void print_usage() {
 }
 
 // A value as an error message shows it: in quotes, control characters escaped, so that
-// the message stays on one line.
+// the message stays on one line, and a long one cut to its first 40 characters and its
+// length, so that the line stays readable. The cut falls between characters of UTF-8,
+// never inside one; a character is a byte that does not continue one (10xxxxxx).
 std::string in_quotes(const std::string& text) {
+    auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    size_t characters = 0, cut = text.size();
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (continues(text[i])) continue;
+        if (characters++ == 40) cut = i;  // where the 41st character starts
+    }
     std::string q = "'";
-    for (char c : text) {
+    for (char c : text.substr(0, cut)) {
         char escaped[8];
         unsigned char u = static_cast<unsigned char>(c);
         std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(u));
         q += std::iscntrl(u) ? std::string(escaped) : std::string(1, c);
     }
-    return q + "'";
+    q += "'";
+    if (cut < text.size()) q += "... (" + std::to_string(characters) + " characters)";
+    return q;
 }
 
 const FlagInfo* find_flag(const std::string& name) {
@@ -4222,17 +4261,12 @@ const FlagInfo* find_flag(const std::string& name) {
     bad_input(flag + " takes " + find_flag(flag)->takes + ", got " + in_quotes(text));
 }
 
-bool all_digits(const std::string& text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-    });
-}
-
-// An integer (N) is plain decimal digits; a number (X) is decimal with an optional sign,
-// point and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing
-// else to accept (no hex, inf or nan), and it must read the whole text.
-double parse_number(const FlagInfo& f, const std::string& text) {
-    bool integer = f.value[0] == 'N';
+// An integer is plain decimal digits; a number is decimal with an optional sign, point
+// and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing else
+// to accept (no hex, inf or nan), and it must read the whole text. Leading zeros are one
+// rule for every flag, --hidden's sizes too: allowed, and decimal (0016 is 16), so that
+// the range a message gives is exactly what is accepted. NaN: not a number in the range.
+double number_in_range(const FlagInfo& f, const std::string& text, bool integer) {
     const char* allowed = integer ? "0123456789" : "0123456789+-.eE";
     bool plain = !text.empty() && text.find_first_not_of(allowed) == std::string::npos;
     const char* begin = text.c_str();
@@ -4241,7 +4275,13 @@ double parse_number(const FlagInfo& f, const std::string& text) {
     if (end != begin + text.size()) v = NAN;
     bool above_lo = f.lo_refused ? v > f.lo : v >= f.lo;
     bool below_hi = f.hi_refused ? v < f.hi : v <= f.hi;
-    if (!std::isfinite(v) || !above_lo || !below_hi) bad_value(f.name, text);
+    return std::isfinite(v) && above_lo && below_hi ? v : NAN;
+}
+
+// An integer (N) or a number (X), as the flag takes.
+double parse_number(const FlagInfo& f, const std::string& text) {
+    double v = number_in_range(f, text, f.value[0] == 'N');
+    if (std::isnan(v)) bad_value(f.name, text);
     return v;
 }
 
@@ -4250,10 +4290,9 @@ std::vector<int> parse_hidden(const FlagInfo& f, const std::string& text) {
     std::vector<int> sizes;
     for (size_t start = 0; start <= text.size();) {
         size_t comma = std::min(text.find(',', start), text.size());
-        std::string part = text.substr(start, comma - start);
-        int n = all_digits(part) && part.size() <= 3 ? std::stoi(part) : 0;
-        if (n < f.lo || n > f.hi || sizes.size() == 6) bad_value(f.name, text);
-        sizes.push_back(n);
+        double n = number_in_range(f, text.substr(start, comma - start), true);
+        if (std::isnan(n) || sizes.size() == 6) bad_value(f.name, text);
+        sizes.push_back(int(n));
         start = comma + 1;
     }
     return sizes;
@@ -4305,6 +4344,10 @@ Flags parse_command_line(int argc, char** argv) {
             print_usage();
             std::exit(0);
         }
+        if (flag == "all" || find_experiment(flag)) {
+            bad_input("usage: nn COMMAND [FLAGS], one command and before the flags; got " +
+                      in_quotes(flag) + " among the flags");
+        }
         if (!find_flag(flag)) bad_input("unknown flag " + in_quotes(flag));
         if (!takes_flag(flags.command, flag)) {
             const Experiment* e = find_experiment(flags.command);
@@ -4324,18 +4367,34 @@ Flags parse_command_line(int argc, char** argv) {
 
 extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
 
+// Ends the program at once with 128 + the signal's number, the shell's convention, and
+// removes the file it was writing, if any (section 13; unlink, because std::remove is not
+// one of the calls a signal handler may make).
+extern "C" void on_end_signal(int signal) {
+    if (writing) unlink(writing_tmp);
+    std::_Exit(128 + signal);
+}
+
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
 // (section 10); the program then writes what it has and exits with 128 + the signal's
-// number, the shell's convention. A second one ends the program at once, removing the
-// file it was writing, if any. The handler stores the signal's number in stop_requested
-// (section 10): a global, as a signal handler can reach nothing else, and a volatile
-// sig_atomic_t, the one kind of variable a handler may safely set.
+// number. A second one ends the program at once. The handler stores the signal's number
+// in stop_requested (section 10): a global, as a signal handler can reach nothing else,
+// and a volatile sig_atomic_t, the one kind of variable a handler may safely set.
 extern "C" void on_stop_signal(int signal) {
-    if (stop_requested) {
-        if (writing) unlink(writing_tmp);
-        std::_Exit(128 + signal);
-    }
+    if (stop_requested) on_end_signal(signal);
     stop_requested = signal;
+}
+
+// graph and bench have no step to finish and nothing to save, so a stop signal ends them
+// at once. SIGQUIT (Ctrl-\) and SIGPIPE (stdout's reader gone, as in ./nn | head -1) end
+// every command at once: by default they would leave the file being written behind.
+// SIGXFSZ (a file size limit, ulimit -f) would end it with no message; ignored, the write
+// fails with EFBIG instead, and save_file reports it as it does a full disk.
+void handle_signals(bool trains) {
+    for (int signal : {SIGINT, SIGTERM, SIGHUP})
+        std::signal(signal, trains ? on_stop_signal : on_end_signal);
+    for (int signal : {SIGQUIT, SIGPIPE}) std::signal(signal, on_end_signal);
+    std::signal(SIGXFSZ, SIG_IGN);
 }
 
 const char* stop_signal_name() {
@@ -4353,11 +4412,13 @@ const char* stop_signal_name() {
 // log or picture would go.
 void prepare_output(const Output& out) {
     make_directory(out.dir);
-    std::string probe = out.dir + "/" + std::string(60, 'n') + ".tmp";
-    FILE* f = std::fopen(probe.c_str(), "wb");
-    if (!f) bad_input("--out: cannot write files in " + out.dir + ": " + std::strerror(errno));
+    FILE* f = create_temporary(out.dir + "/" + std::string(60, 'n'));
+    if (!f) {
+        std::string reason = std::strerror(errno);
+        bad_input("--out: cannot write files in " + out.dir + ": " + reason);
+    }
     std::fclose(f);
-    std::remove(probe.c_str());
+    remove_temporary();
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
         std::string ext = entry.path().extension().string();
@@ -4387,19 +4448,35 @@ int finish(const Output& out, double seconds) {
     return 0;
 }
 
-// main's body, under a name that tests.cpp, which includes this file without main, can
-// call too: it runs the command line as ./nn would. A program that includes nn.cpp for
-// the lesson alone never calls it, hence [[maybe_unused]].
-[[maybe_unused]] int nn_main(int argc, char** argv) {
+// Memory that runs out (std::bad_alloc from any allocation, as under ulimit -v) ends the
+// program with one line that says what was running and what would need less, and exit
+// status 1, as a write that fails does. It is printed from fixed strings, as there may be
+// no memory for a new one. The file being written, if any, is removed; every file saved
+// before is whole, as save_file renames only whole files into place.
+[[noreturn]] void out_of_memory(const Experiment* running) {
+    if (writing) remove_temporary();
+    std::fflush(stdout);
+    const char* hint = running && trains(*running)
+                           ? "a smaller --hidden (or --subset) needs less, or allow more memory"
+                           : "allow more memory";
+    std::fprintf(stderr, "nn: out of memory while %s%s; %s (ulimit -v)\n",
+                 running ? "running " : "starting", running ? running->name : "", hint);
+    std::exit(1);
+}
+
+// The command line, run: `running` is the experiment under way, for out_of_memory.
+int run_command(int argc, char** argv, const Experiment*& running) {
     Flags flags = parse_command_line(argc, argv);
     Output out{flags.out_dir};
     const Experiment* one = find_experiment(flags.command);  // none for all
     bool writes_files = !one || trains(*one);  // results.csv, logs, pictures
-    for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
+    handle_signals(writes_files);
     if (writes_files) prepare_output(out);
     auto start = std::chrono::steady_clock::now();
     for (const Experiment& e : experiments) {
-        if (chosen(e, flags.command) && !stop_requested) e.run(flags, out);
+        if (!chosen(e, flags.command) || stop_requested) continue;
+        running = &e;
+        e.run(flags, out);
     }
     int status = writes_files ? finish(out, milliseconds_since(start) / 1000) : 0;
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
@@ -4407,6 +4484,18 @@ int finish(const Output& out, double seconds) {
         return 1;
     }
     return status;
+}
+
+// main's body, under a name that tests.cpp, which includes this file without main, can
+// call too: it runs the command line as ./nn would. A program that includes nn.cpp for
+// the lesson alone never calls it, hence [[maybe_unused]].
+[[maybe_unused]] int nn_main(int argc, char** argv) {
+    const Experiment* running = nullptr;
+    try {
+        return run_command(argc, argv, running);
+    } catch (const std::bad_alloc&) {
+        out_of_memory(running);
+    }
 }
 
 }  // namespace

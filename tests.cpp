@@ -14,7 +14,10 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 
+#include <fcntl.h>     // POSIX: a pipe filled without blocking (O_NONBLOCK), open
+#include <sys/stat.h>  // POSIX: mkfifo
 #include <sys/time.h>  // POSIX: setitimer, for a signal in the middle of an epoch
 #include <sys/wait.h>  // POSIX: each test runs in a child process (fork, waitpid)
 #include <unistd.h>
@@ -1622,8 +1625,10 @@ std::string read_file(const std::string& path) {
 }
 
 // Runs ./nn ARGS (ARGS a shell fragment); returns its exit status and fills out and err.
-int run_nn(const std::string& args, std::string& out, std::string& err) {
-    std::string cmd = program + " --nn " + args + " > test_stdout.txt 2> test_stderr.txt";
+int run_nn(const std::string& args, std::string& out, std::string& err,
+           const std::string& shell_before = "true") {
+    std::string cmd = shell_before + "; exec " + program + " --nn " + args +
+                      " > test_stdout.txt 2> test_stderr.txt";
     int status = std::system(cmd.c_str());
     out = read_file("test_stdout.txt");
     err = read_file("test_stderr.txt");
@@ -1635,6 +1640,13 @@ int run_nn(const std::string& args, std::string& out, std::string& err) {
 int run_nn(const std::string& args) {
     std::string out, err;
     return run_nn(args, out, err);
+}
+
+// Runs `shell; exec ./nn ARGS`: ./nn keeps the shell's PID, so `shell` can plant files at
+// the names it will use ($$ is its PID).
+int run_nn_after(const std::string& shell, const std::string& args, std::string& out,
+                 std::string& err) {
+    return run_nn(args, out, err, shell);
 }
 
 size_t lines_in(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
@@ -2217,7 +2229,11 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         {"--help-me 3", "unknown flag '--help-me'"},
         {"moons --bogus", "unknown flag '--bogus'"},
         {"--seed=5", "unknown flag '--seed=5'"},
-        {"xor xor", "unknown flag 'xor'"},
+        {"xor xor", "usage: nn COMMAND [FLAGS], one command and before the flags; got 'xor' among"},
+        {"--seed 3 moons", "usage: nn COMMAND [FLAGS], one command and before the flags; got 'moons'"},
+        // A value of 100,000 characters: its first 40 and its length.
+        {"--lr $(printf %0100000d 0)",
+         "got '0000000000000000000000000000000000000000'... (100000 characters) (./nn --help"},
         {"xor --patience 5", "xor does not take --patience"},
         {"graph --seed 2", "graph does not take --seed"},
         {"--seed 1e3", "--seed takes an integer 0 to 1000000000, got '1e3'"},
@@ -2238,11 +2254,40 @@ void test_bad_flags_exit_2_with_one_line_and_write_nothing() {
         std::string out, err;
         int status = run_nn(std::string(c[0]) + " --out test_output_bad", out, err);
         check(status == 2, std::string(c[0]) + fmt(": exit status 2, got %g", status));
-        check(err.find(c[1]) != std::string::npos, std::string(c[0]) + ": the message names the problem: " + err);
+        check(err.find(c[1]) != std::string::npos,
+              std::string(c[0]) + ": the message names the problem: " + err.substr(0, 300));
         check(lines_in(err) == 1, std::string(c[0]) + ": one line: " + err);
         check(out.empty(), std::string(c[0]) + ": nothing on stdout");
         check(!std::filesystem::exists("test_output_bad"), std::string(c[0]) + ": nothing written");
     }
+}
+
+// One rule for leading zeros in every number flag, --hidden's sizes too: allowed, and
+// decimal (0016 is 16, never octal), so that a message's range is what is accepted. The
+// range's ends are accepted with zeros in front, and the integers just past them refused.
+void test_leading_zeros_are_one_rule_for_every_number_flag() {
+    const std::string dir = "test_output_zeros";
+    std::filesystem::remove_all(dir);
+    std::string out, err;
+    int status = run_nn("spiral --hidden 0016,00016 --epochs 0002 --seed 01000000000 --batch "
+                        "0100000 --patience 0100000 --lr 00.01 --momentum 0000.9 --out " + dir,
+                        out, err);
+    check(status == 0 && err.empty(), fmt("accepted: exit status %g ", status) + err);
+    check(out.find("2-16-16-3") != std::string::npos, "--hidden 0016,00016 is 16,16: " +
+                                                          out.substr(0, 300));
+    check(lines_in(read_file(dir + "/spiral_2-16-16-3_relu.csv")) == 1 + 3,
+          "--epochs 0002 is 2 epochs: the log has epochs 0, 1 and 2");
+    const char* refused[][2] = {
+        {"--hidden 0257", "1 to 256"}, {"--hidden 16,000", "1 to 256"},
+        {"--epochs 0100001", "1 to 100000"}, {"--seed 01000000001", "0 to 1000000000"},
+        {"--patience 00", "1 to 100000"}, {"--batch 0100001", "0 to 100000"}};
+    for (auto& r : refused) {
+        std::filesystem::remove_all(dir);
+        status = run_nn(std::string("spiral ") + r[0] + " --out " + dir, out, err);
+        check(status == 2 && err.find(r[1]) != std::string::npos,
+              std::string(r[0]) + fmt(": refused, exit status 2, got %g: ", status) + err);
+    }
+    std::filesystem::remove_all(dir);
 }
 
 // Every flag against every kind of bad value, on the spiral, which takes them all. A value
@@ -2417,21 +2462,147 @@ void test_stop_signals_save_what_was_done_and_exit_128_plus_the_signal() {
     std::filesystem::remove_all("test_output_int");
 }
 
-// A second signal ends the program at once: still with 128 + its number, and without
-// leaving the file it was writing half-done under a .tmp name. To catch it in the middle
-// of a write, results.csv's temporary name is a FIFO, whose opening for writing waits for
-// a reader that never comes: the program is stuck in its first write, before training.
+// Starts ./nn ARGS in a child process with stdout on `stdout_fd` and stderr in
+// test_stderr.txt; `before`, if any, runs in the child first, given the PID ./nn will have.
+pid_t start_nn(std::vector<std::string> args, int stdout_fd, void (*before)(int pid) = nullptr) {
+    args.insert(args.begin(), {program, "--nn"});
+    pid_t child = fork();
+    if (child != 0) return child;
+    if (before) before(int(getpid()));
+    dup2(stdout_fd, 1);
+    int err = open("test_stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(err, 2);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(&a[0]);
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+}
+
+// Waits for a child of start_nn. Returns its exit status, 1000 + the signal's number if a
+// signal killed it, or -1 if it was still running 20 s later (it is then killed).
+int wait_for_nn(pid_t child) {
+    int status = 0;
+    for (int i = 0; i < 400 && waitpid(child, &status, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (waitpid(child, &status, WNOHANG) == 0) {
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+}
+
+// Starts ./nn ARGS with stdout a pipe that is already full, so that the first thing it
+// prints waits for a reader that never comes; sends `signals` 0.1 s apart, the first
+// `settle` seconds after the start, and returns what wait_for_nn does.
+int run_nn_blocked_and_signal(const std::vector<std::string>& args,
+                              const std::vector<int>& signals, double settle) {
+    int pipe_ends[2];
+    if (pipe(pipe_ends) != 0) return -2;
+    fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK);
+    const std::string block(4096, 'x');
+    while (write(pipe_ends[1], block.data(), block.size()) > 0) {}
+    fcntl(pipe_ends[1], F_SETFL, 0);  // full; and ./nn's writes must wait, not fail
+    pid_t child = start_nn(args, pipe_ends[1]);
+    close(pipe_ends[1]);
+    std::this_thread::sleep_for(std::chrono::duration<double>(settle));
+    for (int signal : signals) {
+        kill(child, signal);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    int code = wait_for_nn(child);
+    close(pipe_ends[0]);
+    return code;
+}
+
+std::string exit_status_text(int code) {
+    if (code == -1) return "still running 20 s later";
+    if (code >= 1000) return fmt("killed by signal %g", code - 1000);
+    return fmt("exit status %g", code);
+}
+
+// A second signal ends the program at once, still with 128 + its number: here the first
+// asks the spiral to stop, but the program is waiting to print (its stdout is full), so
+// only the second can end it. No temporary file is left.
 void test_a_second_signal_exits_at_once_and_leaves_no_temporary_file() {
     std::filesystem::remove_all("test_output_int2");
-    std::filesystem::create_directories("test_output_int2");
-    std::system("mkfifo test_output_int2/results.csv.tmp");
-    int code = run_nn_and_signal("spiral --epochs 3 --out test_output_int2", "", {"-TERM", "-TERM"}, 1.5);
-    check(code == 143, fmt("exit status 143, got %g (-1: it had to be killed)", code));
-    check(!std::filesystem::exists(std::filesystem::symlink_status("test_output_int2/results.csv.tmp")),
-          "the temporary file it was writing is gone");
-    std::remove("test_stdout.txt");
+    int code = run_nn_blocked_and_signal(
+        {"spiral", "--epochs", "100000", "--patience", "100000", "--out", "test_output_int2"},
+        {SIGTERM, SIGTERM}, 1.0);
+    check(code == 143, "want exit status 143, got " + exit_status_text(code));
+    check(temporary_files_in("test_output_int2").empty(), "no .tmp file is left");
     std::remove("test_stderr.txt");
     std::filesystem::remove_all("test_output_int2");
+}
+
+// graph and bench have no training step to finish: a stop signal ends them at once, with
+// 128 + its number, and SIGQUIT with 131. Their stdout is a full pipe, so that each is
+// still running when the signal comes (bench computes for about a second, then prints;
+// graph prints at once), however fast the machine.
+void test_graph_and_bench_stop_at_once_on_a_stop_signal() {
+    const struct { int signal; const char* name; int status; } signals[] = {
+        {SIGINT, "SIGINT", 130}, {SIGTERM, "SIGTERM", 143}, {SIGHUP, "SIGHUP", 129},
+        {SIGQUIT, "SIGQUIT", 131}};
+    for (const char* command : {"graph", "bench"}) {
+        for (const auto& s : signals) {
+            std::filesystem::remove_all("test_output_graphsig");
+            std::vector<std::string> args = {command};
+            if (command == std::string("graph")) args = {command, "--out", "test_output_graphsig"};
+            int code = run_nn_blocked_and_signal(args, {s.signal}, 0.5);
+            check(code == s.status, std::string(command) + ", " + s.name +
+                                        fmt(": want exit status %g, got ", s.status) +
+                                        exit_status_text(code));
+            check(temporary_files_in("test_output_graphsig").empty(),
+                  std::string(command) + ", " + s.name + ": no .tmp file is left");
+        }
+    }
+    std::remove("test_stderr.txt");
+    std::filesystem::remove_all("test_output_graphsig");
+}
+
+// `./tests --signal-mid-write SIGNAL TIMES DIR`, for the test below: nn_main's signal
+// handling, then what save_file does, and the signal, TIMES times, while the temporary
+// file is open. A process of its own, started afresh, so that valgrind (CI runs the tests
+// under it) does not count what a process ended at once never frees as a leak.
+int signal_in_the_middle_of_a_write(int signal, int times, const std::string& dir) {
+    handle_signals(true);
+    FILE* f = create_temporary(dir + "/results.csv");
+    if (!f || std::fputs("experiment,archit", f) < 0 || std::fflush(f) != 0) return 3;
+    for (int k = 0; k < times; ++k) raise(signal);
+    return 4;  // not reached: the signal ended it
+}
+
+// A file half written when SIGQUIT, SIGPIPE or a second stop signal comes is removed, and
+// the program exits with 128 + the signal's number. No command can be made to stop in the
+// middle of a write (nothing planted at a temporary name is opened, so nothing can block
+// it), so a process of the tests does what save_file does, with nn_main's signal handling,
+// and the signal comes while its temporary file is open.
+void test_a_signal_in_the_middle_of_a_write_leaves_no_temporary_file() {
+    const struct { int signal; const char* name; int times; } signals[] = {
+        {SIGQUIT, "SIGQUIT", 1}, {SIGPIPE, "SIGPIPE", 1}, {SIGINT, "a second SIGINT", 2},
+        {SIGTERM, "a second SIGTERM", 2}, {SIGHUP, "a second SIGHUP", 2}};
+    for (const auto& s : signals) {
+        std::filesystem::remove_all("test_output_midwrite");
+        std::filesystem::create_directories("test_output_midwrite");
+        pid_t child = fork();
+        if (child == 0) {
+            std::string signal = std::to_string(s.signal), times = std::to_string(s.times);
+            execl(program.c_str(), program.c_str(), "--signal-mid-write", signal.c_str(),
+                  times.c_str(), "test_output_midwrite", nullptr);
+            _exit(127);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+        check(code == 128 + s.signal, std::string(s.name) + fmt(": want exit status %g, got ",
+                                                               128 + s.signal) +
+                                          exit_status_text(code));
+        std::vector<std::string> left = temporary_files_in("test_output_midwrite");
+        check(left.empty(), std::string(s.name) + ": the temporary file is removed: " +
+                                (left.empty() ? "" : left[0]));
+    }
+    std::filesystem::remove_all("test_output_midwrite");
 }
 
 // The evolution picture's weights: however long the run, at most 12 epochs are stored,
@@ -2556,26 +2727,155 @@ void test_outputs_that_cannot_be_written_are_found_before_training() {
     std::filesystem::remove_all("test_output_long");
 }
 
-// A full disk, simulated without root: a file's temporary name is a link to /dev/full.
-// Before training (results.csv) the run does not start; after it (a picture) it stops
-// with exit 1, and results.csv holds whole rows.
-void test_a_full_disk_stops_the_run_with_a_message_and_whole_files() {
-    for (const char* file : {"results.csv", "spiral_loss.ppm"}) {
-        std::filesystem::remove_all("test_output_full");
-        std::filesystem::create_directories("test_output_full");
-        std::filesystem::create_symlink("/dev/full", std::string("test_output_full/") + file + ".tmp");
-        std::string out, err;
-        int status = run_nn("spiral --epochs 2 --out test_output_full", out, err);
-        std::string what = std::string(file) + ": ";
-        check(status == 1, what + fmt("exit status 1, got %g", status));
-        check(err.find(std::string("cannot write test_output_full/") + file + ": No space left on device") !=
-                  std::string::npos, what + "the message names the file and the reason: " + err);
-        std::string results = read_file("test_output_full/results.csv");
+// Runs ./nn ARGS under a file size limit of `blocks` (sh's ulimit -f, 512-byte blocks),
+// where a write past the limit would by default be killed by SIGXFSZ. stdout goes to
+// /dev/null and stderr through a pipe to test_stderr.txt, neither a file the limit
+// stops, so that the message gets out even under a limit of 0. Returns the exit status.
+int run_nn_with_file_size_limit(int blocks, const std::string& args, std::string& err) {
+    std::string cmd = "(ulimit -f " + std::to_string(blocks) + "; " + program + " --nn " +
+                      args + " 2>&1 > /dev/null; echo \"status $?\") | cat > test_stderr.txt";
+    std::system(cmd.c_str());
+    err = read_file("test_stderr.txt");
+    std::remove("test_stderr.txt");
+    size_t at = err.rfind("status ");
+    if (at == std::string::npos) return -2;
+    int status = std::atoi(err.c_str() + at + 7);
+    err.resize(at);
+    return status;
+}
+
+// A write that fails (a full disk, or here a file size limit, as no disk can be filled
+// without root) stops the run with exit 1 and one line that names the file and the
+// reason, and leaves no temporary file. Before training (results.csv, under a limit of 0)
+// the run does not start; after it (the first picture, over 20 KB), results.csv holds
+// whole rows.
+void test_a_file_size_limit_stops_the_run_like_a_full_disk_with_whole_files() {
+    const struct { int blocks; const char* file; } cases[] = {{0, "results.csv"},
+                                                             {40, "spiral_loss.ppm"}};
+    for (const auto& c : cases) {
+        const std::string dir = "test_output_fsize";
+        std::filesystem::remove_all(dir);
+        std::string err;
+        int status = run_nn_with_file_size_limit(c.blocks, "spiral --epochs 2 --out " + dir, err);
+        std::string what = std::string(c.file) + ": ";
+        check(status == 1, what + fmt("exit status 1, got %g (153: killed by SIGXFSZ)", status));
+        check(err == "nn: cannot write " + dir + "/" + c.file + ": File too large\n",
+              what + "one line names the file and the reason: " + err);
+        std::string results = read_file(dir + "/results.csv");
         check(results.empty() || results.back() == '\n', what + "results.csv ends with a whole row");
-        check(!std::filesystem::exists(std::string("test_output_full/") + file + ".tmp"),
-              what + "the temporary file is removed");
+        std::vector<std::string> left = temporary_files_in(dir);
+        check(left.empty(), what + "the temporary file is removed: " + (left.empty() ? "" : left[0]));
     }
-    std::filesystem::remove_all("test_output_full");
+    std::filesystem::remove_all("test_output_fsize");
+}
+
+// Memory that runs out in the middle of a run (ulimit -v, 60 MB, against the 2-256-256-3
+// network's graph) ends it with one line that says what to make smaller, exit status 1,
+// no temporary file, and results.csv whole.
+void test_running_out_of_memory_ends_with_one_line_and_whole_files() {
+    const std::string dir = "test_output_oom";
+    std::filesystem::remove_all(dir);
+    std::string out, err;
+    int status = run_nn_after("ulimit -v 60000", "spiral --hidden 256,256,256,256,256,256 --epochs 2 --out " + dir,
+                              out, err);
+    check(status == 1, fmt("exit status 1, got %g (-1: killed by a signal, SIGABRT say)", status));
+    check(err == "nn: out of memory while running spiral; a smaller --hidden (or --subset) needs "
+                 "less, or allow more memory (ulimit -v)\n",
+          "one line says what ran out and what needs less: " + err);
+    check(read_file(dir + "/results.csv").find("experiment,architecture,") == 0 &&
+              read_file(dir + "/results.csv").back() == '\n',
+          "results.csv is whole");
+    check(temporary_files_in(dir).empty(), "no .tmp file is left");
+    std::filesystem::remove_all(dir);
+}
+
+// Plants, in test_output_planted, links to a user's file at results.csv's temporary names
+// (the old PATH.tmp, and PATH.PID.0.tmp, the one this run would try first) and FIFOs at
+// moons_loss.ppm's. Runs in the child that becomes ./nn, so it knows the PID.
+void plant_links_and_fifos(int pid) {
+    const std::string dir = "test_output_planted/";
+    for (std::string name : {std::string(".tmp"), "." + std::to_string(pid) + ".0.tmp"}) {
+        std::filesystem::create_symlink("users_file.txt", dir + "results.csv" + name);
+        mkfifo((dir + "moons_loss.ppm" + name).c_str(), 0644);
+    }
+}
+
+// Nothing planted at a temporary name is opened: not a link to a user's file, which it
+// would overwrite, nor a FIFO, whose opening would wait for a reader forever. The run goes
+// on under other names, and everything planted is left as it was.
+void test_links_and_fifos_planted_at_temporary_names_are_never_opened() {
+    const std::string dir = "test_output_planted";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/users_file.txt") << "a user's file\n";
+    int null = open("/dev/null", O_WRONLY);
+    int code = wait_for_nn(start_nn({"moons", "--epochs", "2", "--out", dir}, null,
+                                    plant_links_and_fifos));
+    close(null);
+    check(code == 0, "exit status 0, got " + exit_status_text(code));
+    check(read_file(dir + "/users_file.txt") == "a user's file\n", "the user's file is untouched");
+    check(parse_ppm(read_file(dir + "/moons_loss.ppm")).magic == "P6", "moons_loss.ppm is written");
+    check(lines_in(read_file(dir + "/results.csv")) == 2, "results.csv has its header and row");
+    int planted = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        planted += e.path().extension() == ".tmp" && (e.is_symlink() || e.is_fifo());
+    check(planted == 4, fmt("the 2 links and 2 FIFOs are still there, found %g", planted));
+    std::remove("test_stderr.txt");
+    std::filesystem::remove_all(dir);
+}
+
+// A file at a temporary name, another run's in progress or a stale one of a run that was
+// killed with this run's PID, is never an error, and never truncated, renamed or removed.
+void test_another_runs_or_a_stale_temporary_file_is_never_touched() {
+    const std::string dir = "test_output_stale";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::string plant = "echo another run > " + dir + "/results.csv.tmp; echo stale > " + dir +
+                        "/results.csv.$$.0.tmp; echo stale > " + dir + "/moons_loss.ppm.$$.0.tmp";
+    std::string out, err;
+    int status = run_nn_after(plant, "moons --epochs 2 --out " + dir, out, err);
+    check(status == 0 && err.empty(), fmt("exit status 0, got %g: ", status) + err);
+    check(read_file(dir + "/results.csv.tmp") == "another run\n", "the other run's file is untouched");
+    int stale = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        stale += e.path().extension() == ".tmp" && read_file(e.path().string()) == "stale\n";
+    check(stale == 2, fmt("the 2 stale files are untouched, found %g", stale));
+    check(lines_in(read_file(dir + "/results.csv")) == 2, "results.csv has its header and row");
+    std::filesystem::remove_all(dir);
+}
+
+// Two runs at once on one --out (XOR, which writes results.csv 450 times, with seeds 1
+// and 2) never take each other's temporary files: both end with exit status 0, and each
+// file is whole and equal to one run's version of it, as made by each run alone.
+void test_two_runs_on_one_out_directory_never_take_each_others_files() {
+    for (const char* dir : {"test_output_two_1", "test_output_two_2", "test_output_two"})
+        std::filesystem::remove_all(dir);
+    run_nn("xor --epochs 20 --seed 1 --out test_output_two_1");
+    run_nn("xor --epochs 20 --seed 2 --out test_output_two_2");
+    for (int round = 0; round < 3; ++round) {
+        std::filesystem::remove_all("test_output_two");
+        std::string cmd = program + " --nn xor --epochs 20 --seed 1 --out test_output_two > /dev/null "
+                          "2> test_stderr_1.txt & " + program + " --nn xor --epochs 20 --seed 2 --out "
+                          "test_output_two > /dev/null 2> test_stderr_2.txt; second=$?; wait $!; "
+                          "exit $(( $? * 16 + second ))";
+        int status = std::system(("sh -c '" + cmd + "'").c_str());
+        std::string err = read_file("test_stderr_1.txt") + read_file("test_stderr_2.txt");
+        std::string what = fmt("round %g: ", round + 1);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, what + "both exit 0: " + err);
+        int files = 0;
+        for (const auto& e : std::filesystem::directory_iterator("test_output_two")) {
+            std::string name = e.path().filename().string(), bytes = read_file(e.path().string());
+            check(bytes == read_file("test_output_two_1/" + name) ||
+                      bytes == read_file("test_output_two_2/" + name),
+                  what + name + " is one run's version of it");
+            ++files;
+        }
+        check(files == 15, what + fmt("the 15 files of XOR, and no other, found %g", files));
+    }
+    for (const char* dir : {"test_output_two_1", "test_output_two_2", "test_output_two"})
+        std::filesystem::remove_all(dir);
+    std::remove("test_stderr_1.txt");
+    std::remove("test_stderr_2.txt");
 }
 
 // stdout that cannot be written is an error (exit 1 and a message on stderr).
@@ -3169,6 +3469,8 @@ struct Test {
 int main(int argc, char** argv) {
 #ifndef LESSON_ONLY
     if (argc > 1 && std::string(argv[1]) == "--nn") return nn_main(argc - 1, argv + 1);
+    if (argc == 5 && std::string(argv[1]) == "--signal-mid-write")
+        return signal_in_the_middle_of_a_write(std::atoi(argv[2]), std::atoi(argv[3]), argv[4]);
     program = argv[0];
 #endif
     const Test tests[] = {
@@ -3246,6 +3548,7 @@ int main(int argc, char** argv) {
         TEST(test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand),
         TEST(test_same_seed_gives_byte_identical_files),
         TEST(test_bad_flags_exit_2_with_one_line_and_write_nothing),
+        TEST(test_leading_zeros_are_one_rule_for_every_number_flag),
         TEST(test_every_flag_against_every_bad_value),
         TEST(test_the_help_names_every_kind_and_rmsprop_and_dropout_run_from_the_command_line),
         TEST(test_an_output_directory_that_cannot_be_made_is_reported_before_training),
@@ -3253,10 +3556,16 @@ int main(int argc, char** argv) {
         TEST(test_the_full_lesson_goes_on_after_a_divergence),
         TEST(test_stop_signals_save_what_was_done_and_exit_128_plus_the_signal),
         TEST(test_a_second_signal_exits_at_once_and_leaves_no_temporary_file),
+        TEST(test_graph_and_bench_stop_at_once_on_a_stop_signal),
+        TEST(test_a_signal_in_the_middle_of_a_write_leaves_no_temporary_file),
         TEST(test_the_evolution_snapshots_are_bounded_and_include_the_last_and_kept_epochs),
         TEST(test_a_training_step_holds_one_points_graph_whatever_the_batch_size),
         TEST(test_outputs_that_cannot_be_written_are_found_before_training),
-        TEST(test_a_full_disk_stops_the_run_with_a_message_and_whole_files),
+        TEST(test_a_file_size_limit_stops_the_run_like_a_full_disk_with_whole_files),
+        TEST(test_running_out_of_memory_ends_with_one_line_and_whole_files),
+        TEST(test_links_and_fifos_planted_at_temporary_names_are_never_opened),
+        TEST(test_another_runs_or_a_stale_temporary_file_is_never_touched),
+        TEST(test_two_runs_on_one_out_directory_never_take_each_others_files),
         TEST(test_a_failed_write_to_stdout_exits_1),
         TEST(test_the_live_view_needs_a_colour_terminal),
         TEST(test_progress_shows_the_learning_rate_and_lr_scales_the_schedule),
