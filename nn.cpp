@@ -1714,9 +1714,9 @@ const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8"
 //     pushing a braced {input, local} without it gives spiral 6.6, images 4.6 (the pair
 //     is stored, then copied);
 //   - tanh through exp (section 2), as accurate as std::tanh: std::tanh gives spiral 4.1.
-// The ratio also moves from day to day with the machine's load (other runs of the same
-// program gave 2.6 to 3.6 on the spiral), which is why each figure was taken in turns with
-// the unchanged program.
+// The ratio also moves with the machine's load (other runs of the same program, on the same
+// day, gave 2.6 to 3.7 on the spiral and 1.4 to 1.75 on the images), which is why each
+// figure was taken in turns with the unchanged program.
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
