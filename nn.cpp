@@ -277,7 +277,9 @@ Value relu(Value x) {
 // backward(first) stops the walk at node `first` instead of node 0, for speed alone (a
 // first read can skip this): a training step passes the first node it made, so that the
 // walk does not visit the network's weights, leaves made before it, which have no edges to
-// pass anything down (section 12 measures what that saves).
+// pass anything down. They still receive their shares: an edge adds to its input's grad
+// wherever that input is; only the walk over the nodes stops (section 12 measures what
+// that saves).
 // To see every number of a small graph, run `./nn graph` (print_graph below); it also
 // writes the graph for Graphviz to plots/graph.dot.
 
@@ -1274,7 +1276,7 @@ double train_step(MLP& model, const std::vector<Value>& params, const Dataset& d
         graph_truncate(size_t(keep));
     }
     model.training = true;  // dropout on: PyTorch's model.train()
-    for (size_t k = batch.size(); k-- > 0;) {
+    for (size_t k = batch.size(); k-- > 0;) {  // the last point first (section 12 says why)
         int i = batch[k];
         Value point = point_loss(forward(model, data, i), data.labels[size_t(i)], loss);
         Value share = point / double(batch.size());  // its share of the batch's mean loss
@@ -1833,11 +1835,11 @@ void run_bench() {
     DenseMLP large_net = dense_copy(large);
     t = time_epochs(large, large_net, images, 32, 10);
     std::tie(nodes, edges) = graph_size_of_example(large, images);
-    double per_ms = double(images.size());  // images per epoch
+    double per_epoch = double(images.size());  // images
     std::printf("bench images_784_64_10 graph_images_per_s=%.0f dense_images_per_s=%.0f "
                 "ratio=%.2f nodes_per_image=%zu edges_per_image=%zu\n",
-                1000 * per_ms / t.graph_ms, 1000 * per_ms / t.dense_ms, t.graph_ms / t.dense_ms,
-                nodes, edges);
+                1000 * per_epoch / t.graph_ms, 1000 * per_epoch / t.dense_ms,
+                t.graph_ms / t.dense_ms, nodes, edges);
 }
 
 // =======================================================================================
@@ -4015,6 +4017,15 @@ void save_test_pictures(const std::string& path, const MLP& model, const Dataset
     print_top_mistakes(counts, set.classes);
 }
 
+// The first layer's weights at the kept epoch, and over the epochs as an animation.
+void save_weight_pictures(const std::string& path, const MLP& model, const ImageSet& set,
+                          int kept_epoch, const std::vector<Snapshot>& snapshots) {
+    std::string title = std::string(set.title) + " FIRST LAYER, EPOCH ";
+    save_ppm(draw_first_layer_weights(model, 28, title + std::to_string(kept_epoch)),
+             path + "_weights.ppm");
+    save_weight_animation(path + "_weights.gif", model, snapshots);
+}
+
 void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     TrainConfig cfg = with_flags(image_settings(), flags);
     auto start = std::chrono::steady_clock::now();
@@ -4042,11 +4053,8 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
     std::string path = out.dir + "/" + set.name;
     save_history_charts(path + "_loss.ppm", set.title, r.train.history);
-    std::string title = std::string(set.title) + " FIRST LAYER, EPOCH ";
-    save_ppm(draw_first_layer_weights(model, 28, title + std::to_string(r.train.kept_epoch)),
-             path + "_weights.ppm");
-    save_weight_animation(path + "_weights.gif", model,
-                          snapshots.with_last_and({r.train.kept_epoch, data_of(params)}));
+    save_weight_pictures(path, model, set, r.train.kept_epoch,
+                         snapshots.with_last_and({r.train.kept_epoch, data_of(params)}));
     if (quick_after_stop(model)) save_test_pictures(path, model, data.test, set, r.test);
 }
 
