@@ -19,7 +19,7 @@
 
 void print_points(const char* name, const Dataset& data) {
     std::printf("%s %zu\n", name, data.size());
-    for (const Point& p : data) std::printf("%.17g %.17g %d\n", p.x, p.y, p.label);
+    for (const Point& p : data.points()) std::printf("%.17g %.17g %d\n", p.x, p.y, p.label);
 }
 
 void print_params(const char* name, const MLP& model) {
