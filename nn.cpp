@@ -383,6 +383,13 @@ void shuffle(std::vector<int>& items, Rng& rng) {
         std::swap(items[i], items[rng.below(i + 1)]);
 }
 
+// The indices 0, 1, ..., n - 1 of n points, in order: what shuffle and batches start from.
+std::vector<int> in_order(size_t n) {
+    std::vector<int> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = int(i);
+    return order;
+}
+
 // ---------------------------------------------------------------------------------------
 // 5. Neuron, Layer, MLP: networks made of Values
 // ---------------------------------------------------------------------------------------
@@ -1036,7 +1043,7 @@ const char* optimizer_title(OptimizerKind kind) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 9. Datasets: points in the plane, each with a class
+// 9. Datasets: points in the plane and images, each with a class
 // ---------------------------------------------------------------------------------------
 // Three data sets are made here, two-dimensional so that what the network learned can be
 // drawn, each from a seed, so the same seed always gives the same points. The fourth,
@@ -1225,8 +1232,7 @@ Dataset split_off(Dataset& data, double fraction, Rng& rng) {
     std::vector<int> quota(size_t(class_count(data)), 0);  // points to take from each class
     for (int label : data.labels) ++quota[size_t(label)];
     for (int& q : quota) q = int(std::lround(fraction * q));
-    std::vector<int> order(data.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+    std::vector<int> order = in_order(data.size());
     shuffle(order, rng);
     std::vector<int> taken, kept;
     for (int i : order) {
@@ -1472,8 +1478,7 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
     Rng rng{cfg.seed ^ 0x5EED};  // the batch order: independent of the initial weights
     model.dropout_rate = cfg.dropout;
     model.mask_rng = Rng{cfg.seed ^ 0xD0D0};  // dropout's masks: independent of both
-    std::vector<int> order(train_set.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+    std::vector<int> order = in_order(train_set.size());
     bool has_val = !val_set.empty();
     EarlyStopping stopping{cfg.min_delta, cfg.patience};
     TrainResult result;
@@ -1730,9 +1735,7 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
 void graph_epoch(MLP& model, const Dataset& data, int batch_size) {
     std::vector<Value> params = model.parameters();
     Optimizer opt{OptimizerKind::SGD, 0.01, 0.9};
-    std::vector<int> order(data.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
-    for (const std::vector<int>& batch : batches_of(order, batch_size))
+    for (const std::vector<int>& batch : batches_of(in_order(data.size()), batch_size))
         train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, opt);
 }
 
@@ -1753,10 +1756,8 @@ void dense_epoch(DenseMLP& net, const Dataset& data, int batch_size) {
         vw.emplace_back(L.w.size(), 0.0);
         vb.emplace_back(L.b.size(), 0.0);
     }
-    std::vector<int> order(data.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
     std::vector<double> g;
-    for (const std::vector<int>& batch : batches_of(order, batch_size)) {
+    for (const std::vector<int>& batch : batches_of(in_order(data.size()), batch_size)) {
         dense_zero_grad(net);
         for (int i : batch) {
             const std::vector<double>& out = dense_forward(net, data.features(size_t(i)));
@@ -3164,7 +3165,6 @@ int image_cell_width(const Dataset& images, const std::vector<int>& shown,
 Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
                       const std::vector<int>& predicted, const char* const names[], int columns,
                       const std::string& title) {
-
     assert(shown.size() == predicted.size() && columns > 0);
     const int top = 34, side = square_side(size_t(images.dims));
     int cell_width = image_cell_width(images, shown, predicted, names);
@@ -3220,7 +3220,6 @@ Image weight_tile(const Neuron& neuron, int side, double scale, int zoom) {
 // of pixels that are 0 in every image (the corners) get no gradient but L2's, so they keep
 // their random start, or fade.
 Image draw_first_layer_weights(const MLP& model, int side, const std::string& title) {
-
     const Layer& first = model.layers[0];
     const int n = int(first.neurons.size()), tile = side * image_zoom, gap = 8, top = 44;
     const int columns = int(std::ceil(std::sqrt(double(n))));
@@ -3258,7 +3257,6 @@ Image weights_frame(const std::vector<Value>& params, const MLP& model, const Sn
 // then on canvases of its size.
 void save_weight_animation(const std::string& path, const MLP& model,
                            const std::vector<Snapshot>& snapshots) {
-
     if (snapshots.empty()) return;
     std::vector<Value> params = model.parameters();
     std::vector<double> weights = data_of(params);
@@ -3308,7 +3306,6 @@ void draw_confusion_cell(Image& image, int truth, int guess, int count, int row_
 // the classes' names.
 Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
                             const char* const names[], const std::string& title) {
-
     const int n = int(counts.size());
     int width = std::max(matrix_left + n * matrix_cell_width + 12, 12 * int(title.size()) + 16);
     Image image(width, matrix_top + n * matrix_cell_height + 10, white);
@@ -3332,7 +3329,6 @@ Image draw_confusion_matrix(const std::vector<std::vector<int>>& counts,
 // per true class, its name and its counts.
 std::string confusion_csv(const std::vector<std::vector<int>>& counts,
                           const char* const names[]) {
-
     std::string csv = "true";
     for (size_t p = 0; p < counts.size(); ++p) csv += std::string(",") + names[p];
     csv += "\n";
@@ -4021,7 +4017,8 @@ void save_test_pictures(const std::string& path, const MLP& model, const Dataset
 void save_weight_pictures(const std::string& path, const MLP& model, const ImageSet& set,
                           int kept_epoch, const std::vector<Snapshot>& snapshots) {
     std::string title = std::string(set.title) + " FIRST LAYER, EPOCH ";
-    save_ppm(draw_first_layer_weights(model, 28, title + std::to_string(kept_epoch)),
+    int side = square_side(model.layers[0].neurons[0].weights.size());  // 28
+    save_ppm(draw_first_layer_weights(model, side, title + std::to_string(kept_epoch)),
              path + "_weights.ppm");
     save_weight_animation(path + "_weights.gif", model, snapshots);
 }
@@ -4031,12 +4028,13 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     auto start = std::chrono::steady_clock::now();
     std::string dir = flags.data_dir.empty() ? fashion_mnist_dir : flags.data_dir;
     Split data = read_image_split(dir, cfg.seed, flags.subset);
+    int inputs = data.train.dims;  // 784, a feature per pixel
     std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
                 "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
-                milliseconds_since(start) / 1000, architecture(cfg, 10, 784).c_str(),
+                milliseconds_since(start) / 1000, architecture(cfg, 10, inputs).c_str(),
                 activation_name(cfg.act), optimizer_title(cfg.optimizer),
                 dropout_words(cfg).c_str());
-    MLP model(784, layer_sizes(cfg, 10), cfg.act, cfg.seed);
+    MLP model(inputs, layer_sizes(cfg, 10), cfg.act, cfg.seed);
     std::vector<Value> params = model.parameters();
     Snapshots snapshots(cfg.max_epochs, 12);
     StepProgress progress;
@@ -4047,7 +4045,7 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
         progress.start_epoch(history.back().epoch + 1);
     };
     auto on_step = [&](size_t done, double loss) { progress.step(done, loss); };
-    std::string log = run_name(set.name, cfg, 10, 784);
+    std::string log = run_name(set.name, cfg, 10, inputs);
     RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, on_epoch, on_step);
     print_outcome(set.title, r.train, r.test);
     report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
