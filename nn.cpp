@@ -1,80 +1,79 @@
 // nn.cpp: neural networks from scratch, in one file of standard C++17.
 //
-// Read it top to bottom. It builds, in order: numbers that remember how they were computed
-// and can therefore differentiate themselves (reverse-mode automatic differentiation, what
-// PyTorch's autograd does); neurons, layers and multi-layer perceptrons made of them; the
-// losses that say how wrong a network is; backpropagation derived by hand; the optimisers
-// that make a network less wrong; and the training loop that stops at the right time. Then
-// the experiments: XOR with three architectures and three activations, a three-armed
-// spiral, momentum against plain SGD, two moons, and (on their own command) Fashion-MNIST's
-// images of clothes, read from the files as distributed.
+// Read it top to bottom, in four parts. Part I is the whole idea, and ends with a network
+// learning: numbers that remember how they were computed and can therefore differentiate
+// themselves (reverse-mode automatic differentiation, what PyTorch's autograd does);
+// neurons, layers and multi-layer perceptrons made of them; and a loop of a few lines that
+// teaches one XOR. Part II trains well: losses for classes, backpropagation derived by
+// hand, optimisers, data sets and their splits, mini-batches, dropout, early stopping, and
+// the settings of the experiments: XOR with three architectures and three activations, a
+// three-armed spiral, momentum against plain SGD, two moons, and Fashion-MNIST's images of
+// clothes, read from the files as distributed. Part III makes it fast. Part IV is the
+// program: files, pictures, signals and the command line.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
 //     g++ -std=c++17 -O2 -o nn nn.cpp && ./nn
 //
-// `./nn` prints what each experiment learns and writes results.csv, one CSV log per
-// training run, PPM pictures and GIF animations of learning to plots/. `./nn graph`
-// prints a small graph with every gradient in it (section 3) and writes it for Graphviz;
-// `./nn --help` lists the experiments and flags.
+// `./nn` runs every experiment and writes results.csv, one CSV log per training run, PPM
+// pictures and GIF animations of learning to plots/. `./nn first` runs Part I's training;
+// `./nn graph` prints a small graph with every gradient in it (section 3) and writes it for
+// Graphviz; `./nn --help` lists the experiments and flags.
 //
-// Map of the file. Sections 1-12 are the lesson; 13-18 are plumbing, skip them on a first
-// read.
+// Map of the file.
+//   Part I: a network that learns
 //    1. The graph             Value: a number that remembers how it was computed
 //    2. Operations            each op's result and its local derivatives, side by side
 //    3. Backward              the chain rule, one loop over the graph in reverse
-//    4. Random numbers        a seeded generator of our own, so every run repeats; skim it
-//    5. Neuron, Layer, MLP    networks of Values; a neuron as + and *, then one node; dropout
-//    6. Losses                how wrong the network is: squared error, cross-entropy, hinge
-//    7. Backprop by hand      the same gradients derived with pencil and paper, as loops
-//    8. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
-//    9. Datasets              points or images; XOR, the spiral, two moons; the best guess
-//   10. Training              mini-batches, evaluation, early stopping
-//   11. The experiments       every setting each experiment uses, Fashion-MNIST's too, and why
-//   12. Making it fast        what an epoch costs, measured against hand-written backprop
-//   13. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
-//   14. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
-//   15. Live view             the boundary redrawn in the terminal while it trains
-//   16. Reports               progress, outcomes, divergence, the XOR table: printing only
-//   17. Running experiments   the XOR study, spiral, momentum, moons, images, each a page
-//   18. Command line          the experiments and flags as tables, errors, signals, main
+//    4. Random numbers        a seeded generator of our own, so every run repeats
+//    5. Neuron, Layer, MLP    networks made of Values; data needs no gradient
+//    6. A first training run  XOR, squared error, plain gradient descent
+//   Part II: training well
+//    7. Losses                for classes: softmax cross-entropy, binary cross-entropy, hinge
+//    8. Backprop by hand      the same gradients derived with pencil and paper, as loops
+//    9. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
+//   10. Datasets              points or images; XOR, the spiral, two moons; the best guess
+//   11. Training              mini-batches, dropout, evaluation, early stopping
+//   12. The experiments       every setting each experiment uses, and why
+//   Part III: making it fast
+//   13. Making it fast        each speed choice, what it saves, and the benchmark
+//   Part IV: the program (skip it on a first read)
+//   14. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
+//   15. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
+//   16. Live view             the boundary redrawn in the terminal while it trains
+//   17. Reports               progress, outcomes, divergence, the XOR table: printing only
+//   18. Running experiments   a run watched and stopped; the experiments, each a page
+//   19. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
 #include <cassert>
-#include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <functional>
 #include <initializer_list>
-#include <new>
-#include <optional>
 #include <string>
 #include <vector>
 
 const double pi = 3.14159265358979323846;
 
+// =======================================================================================
+// Part I: a network that learns
+// =======================================================================================
+
 // ---------------------------------------------------------------------------------------
 // 1. The graph: every number the network computes is a node
 // ---------------------------------------------------------------------------------------
 // A network learns by moving each weight w a little against d(loss)/dw, the derivative of
-// its loss (one number that says how wrong the network is, section 6) with respect to that
-// weight. We get every such derivative in one sweep by remembering how the loss was
-// computed.
+// its loss (one number that says how wrong the network is) with respect to that weight. We
+// get every such derivative in one sweep by remembering how the loss was computed.
 //
 // The words used from here on. Every number computed is a node of a graph. A node's inputs
 // are the nodes it was computed from: in c = a * b, a and b are the inputs of c (micrograd
 // calls them c's children; PyTorch, its inputs). A leaf is a node with no inputs: a
 // weight, a constant. (The data a network reads is not a node at all: section 5 says
 // why.) An edge joins a node to one of its inputs and carries the local derivative
-// d(node)/d(input), which the operation knows at the moment it computes the node:
-// d(a * b)/da = b.
+// d(node)/d(input), which the operation knows at the moment it computes the node.
 //
 // Nodes live in one vector, in the order they were made. A node can only be computed from
 // nodes made before it, so walking the vector from the end reaches every node before any
@@ -85,8 +84,7 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    // Speed only, skip it: lets emplace_back build an edge in place (section 12 measures it).
-    Edge(int input_, double local_) : input(input_), local(local_) {}
+    Edge(int input_, double local_) : input(input_), local(local_) {}  // speed: Part III
 };
 
 struct Node {
@@ -117,7 +115,7 @@ struct Value {
 
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
-    void backward(int first = 0) const;  // section 3
+    void backward() const;  // section 3
 
     // The node this Value names. A training step drops the nodes it made once it is done
     // (graph_truncate, below); the assert catches a Value kept from such a step.
@@ -167,9 +165,9 @@ void graph_truncate(size_t node_count) {
 // 2. Operations: the result, and its derivative with respect to each input
 // ---------------------------------------------------------------------------------------
 // Each op computes its result from its inputs' data, then records one edge per input with
-// the local derivative written as the math says it. Adding an op touches only this
-// section. A double on either side of + - * / becomes a leaf through Value(double), so
-// `2.0 - x` and `2.0 / x` follow the same rules as `y - x` and `y / x`.
+// the local derivative written as the math says it. A new op is one function here. A
+// double on either side of + - * / becomes a leaf through Value(double), so `2.0 - x` and
+// `2.0 / x` follow the same rules as `y - x` and `y / x`.
 
 Value operator+(Value a, Value b) {
     return add_node(a.data() + b.data(), "+", {{a.id, 1.0},    // d(a+b)/da = 1
@@ -214,15 +212,7 @@ Value log(Value x) {
     return add_node(std::log(x.data()), "log", {{x.id, 1.0 / x.data()}});  // d/dx ln x = 1/x
 }
 
-// tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition. std::tanh would do as well; this
-// one is here only for speed (section 12 measures it), so a first reader can skip how it
-// works: it is taken at |x| so that the exponent is never positive and large |x| give
-// exactly +-1, and it agrees with std::tanh to 5e-16 (a test checks).
-double tanh_of(double x) {
-    double e = std::exp(-2.0 * std::fabs(x));
-    double t = (1.0 - e) / (1.0 + e);
-    return x < 0 ? -t : t;
-}
+double tanh_of(double x);  // std::tanh(x) to 5e-16, faster: Part III
 
 Value tanh(Value x) {
     double t = tanh_of(x.data());
@@ -269,27 +259,18 @@ Value relu(Value x) {
 // simply receives two shares, hence `+=`.
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
-// (MLP::zero_grad) doubles them. (Here every leaf gets a grad; PyTorch gives one only to
-// tensors that ask for it. A network's data is not a leaf at all, section 5.) Computed
-// nodes start from zero on every call. The walk then starts from d(out)/d(out) = 1, added
-// to out's grad rather than written over it: a computed out was just set to 0, so adding
-// gives 1; a leaf out (backward called on a weight itself) accumulates, like any leaf.
-// backward(first) stops the walk at node `first` instead of node 0, for speed alone (a
-// first read can skip this): a training step passes the first node it made, so that the
-// walk does not visit the network's weights, leaves made before it, which have no edges to
-// pass anything down. They still receive their shares: an edge adds to its input's grad
-// wherever that input is; only the walk over the nodes stops (section 12 measures what
-// that saves).
-// To see every number of a small graph, run `./nn graph` (print_graph below); it also
-// writes the graph for Graphviz to plots/graph.dot.
+// (MLP::zero_grad) doubles them. Computed nodes start from zero on every call. The walk
+// starts from d(out)/d(out) = 1, added to out's grad rather than written over it: a
+// computed out was just set to 0, so adding gives 1; a leaf out accumulates, like any leaf.
+// `./nn graph` prints every node, edge and grad of a small graph.
 
-void Value::backward(int first) const {
+void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
-    for (int i = first; i <= id; ++i) {
+    for (int i = 0; i <= id; ++i) {
         if (nodes[i].edge_count > 0) nodes[i].grad = 0.0;  // computed nodes start from 0
     }
     nodes[id].grad += 1.0;  // d(out)/d(out) = 1
-    for (int i = id; i >= first; --i) {
+    for (int i = id; i >= 0; --i) {
         const Node& node = nodes[i];
         for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
             const Edge& edge = graph.edges[e];
@@ -298,57 +279,15 @@ void Value::backward(int first) const {
     }
 }
 
-// `./nn graph`: one neuron, out = tanh(x1*w1 + x2*w2 + b), and its squared error against
-// a target, written as err * err so that the node err is used twice. Its inputs x1 and x2
-// are leaves here, so that their gradients can be seen too; in a network, the data is not
-// a node at all (section 5). Every node is printed
-// from the last made to the first, each with its edges: the input, the local derivative,
-// and what backward added to that input's grad (local * this node's grad). err receives
-// two shares; its grad is their sum.
-const char* const graph_demo_names[] = {"x1",    "w1",  "x2", "w2",  "b",   "target", "x1*w1",
-                                        "x2*w2", "sum", "z",  "out", "err", "loss"};
-
-// Builds the demo's graph and runs backward on it; returns the index of its first node.
-size_t build_graph_demo() {
-    size_t first = graph.nodes.size();
-    Value x1 = 1.5, w1 = 0.8, x2 = -0.5, w2 = -1.2, b = 0.1, target = 1.0;
-    Value x1w1 = x1 * w1;
-    Value x2w2 = x2 * w2;
-    Value sum = x1w1 + x2w2;
-    Value z = sum + b;
-    Value out = tanh(z);
-    Value err = out - target;
-    Value loss = err * err;
-    loss.backward();
-    return first;
-}
-
-// Prints the demo's graph, built from node `first` on.
-void print_graph(size_t first) {
-    const char* const* names = graph_demo_names;  // in creation order, from node `first`
-    std::printf("loss = err * err, err = out - target, out = tanh(x1*w1 + x2*w2 + b)\n");
-    std::printf("Nodes from the last made to the first, each with its edges.\n\n");
-    for (int i = int(graph.nodes.size()) - 1; i >= int(first); --i) {
-        const Node& n = graph.nodes[i];
-        std::printf("%-6s %-4s data=%9.6f  grad=%9.6f\n", names[i - first], n.op, n.data,
-                    n.grad);
-        for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
-            const Edge& edge = graph.edges[e];
-            std::printf("    input %-6s local=%9.6f  local*grad=%9.6f\n",
-                        names[edge.input - int(first)], edge.local, edge.local * n.grad);
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // 4. Random numbers: the same seed, the same numbers, on any compiler
 // ---------------------------------------------------------------------------------------
-// A network starts from random weights (section 5), and training visits the points in a
-// random order (section 10). What matters is that a seed always gives the same numbers, on
-// any compiler; how they are made can be skimmed. We write our own generator because
-// <random>'s distributions are allowed to differ between standard libraries, and an
-// exercise whose answer changes with the compiler is a bad exercise. splitmix64 is a few
-// lines, passes the usual statistical tests, and every seed (even 0) works.
+// A network starts from random weights (section 5). What matters is that a seed always
+// gives the same numbers, on any compiler; how they are made can be skimmed. We write our
+// own generator because <random>'s distributions are allowed to differ between standard
+// libraries, and an exercise whose answer changes with the compiler is a bad exercise.
+// splitmix64 is a few lines, passes the usual statistical tests, and every seed (even 0)
+// works.
 
 struct Rng {
     uint64_t state;
@@ -376,20 +315,6 @@ struct Rng {
     int below(int n) { return int(next() % uint64_t(n)); }
 };
 
-// Fisher-Yates, written out because std::shuffle's order differs between libraries: every
-// one of the n! orders is equally likely.
-void shuffle(std::vector<int>& items, Rng& rng) {
-    for (int i = int(items.size()) - 1; i > 0; --i)
-        std::swap(items[i], items[rng.below(i + 1)]);
-}
-
-// The indices 0, 1, ..., n - 1 of n points, in order: what shuffle and batches start from.
-std::vector<int> in_order(size_t n) {
-    std::vector<int> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = int(i);
-    return order;
-}
-
 // ---------------------------------------------------------------------------------------
 // 5. Neuron, Layer, MLP: networks made of Values
 // ---------------------------------------------------------------------------------------
@@ -401,41 +326,26 @@ std::vector<int> in_order(size_t n) {
 // weights and biases (the parameters) are leaves of the graph, made once; each forward
 // pass adds nodes on top of them.
 
-enum class Activation { Tanh, Sigmoid, ReLU };
-
-const char* activation_name(Activation act) {
-    switch (act) {
-    case Activation::Tanh: return "tanh";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::ReLU: return "relu";
-    }
-    return nullptr;  // not an activation: where the command line's walk stops (section 18)
-}
+// A new activation is a new kind here, and a case in each switch over Activation: -Wall
+// names every switch that misses it. Linear is the output layer's: no activation at all.
+enum class Activation { Tanh, Sigmoid, ReLU, Linear };
 
 Value activate(Value x, Activation act) {
     switch (act) {
     case Activation::Tanh: return tanh(x);
     case Activation::Sigmoid: return sigmoid(x);
     case Activation::ReLU: return relu(x);
+    case Activation::Linear: return x;
     }
     return x;
 }
 
-// A neuron's w . x + b, built as micrograd builds it: b + w[0]*x[0] + w[1]*x[1] + ..., one
-// * and one + per input. For n inputs that is 2n nodes (n products, n sums) and 4n edges.
-Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
-    assert(w.size() == x.size());
-    Value sum = b;
-    for (size_t i = 0; i < w.size(); ++i) sum = sum + w[i] * x[i];
-    return sum;
-}
-
-// The same sum as one node, with the same gradients. Its local derivatives are known at
-// once, d/dw[i] = x[i], d/dx[i] = w[i], d/db = 1, and the chain rule does not care how
-// many inputs a node has: one node with 2n + 1 edges does what the 2n nodes and 4n edges
-// above do, and backward walks about half as many edges. The neurons use this one because
-// it is faster: an epoch (a pass over the data) of section 12's benchmark takes about a
-// third of the time. It pushes its own edges, as there are too many to write as a list.
+// A neuron's w . x + b as one node. micrograd builds it from + and *, b + w[0]*x[0] +
+// w[1]*x[1] + ..., 2n nodes for n inputs; but the local derivatives of the whole sum are
+// known at once, d/dw[i] = x[i], d/dx[i] = w[i], d/db = 1, and the chain rule does not care
+// how many inputs a node has. So one node with 2n + 1 edges gives the same gradients, and
+// backward walks about half as many edges. It pushes its own edges, as there are too many
+// to write as a list.
 Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
     assert(w.size() == x.size());
     size_t first_edge = graph.edges.size();
@@ -453,9 +363,7 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
 // image's pixels), and nothing ever changes the data: a gradient for it would be computed
 // and never used. So here x is plain numbers, not Values, and the node records edges to
 // its weights and bias alone, n + 1 instead of 2n + 1, with no leaf per input. (PyTorch
-// does the same: data tensors have requires_grad=False, and no edge leads to them.) For a
-// 28 x 28 image read by 64 neurons, that is 50,240 edges instead of 100,416, and 784
-// leaves fewer.
+// does the same: data tensors have requires_grad=False, and no edge leads to them.)
 Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Value b) {
     assert(w.size() == x.size());
     size_t first_edge = graph.edges.size();
@@ -485,76 +393,41 @@ struct Neuron {
         double std_dev = gain / std::sqrt(double(fan_in));
         for (int i = 0; i < fan_in; ++i) weights.push_back(rng.gaussian() * std_dev);
     }
-
-    // w . x + b, before the activation, as one node (weighted_sum_literal would give the
-    // same gradients, more slowly), from the layer before's outputs...
-    Value operator()(const std::vector<Value>& x) const {
-        return weighted_sum(weights, x, bias);
-    }
-
-    // ... or, in a first layer, from the data.
-    Value operator()(const std::vector<double>& data) const {
-        return weighted_sum(weights, data, bias);
-    }
 };
 
-// The gain of the initial weights, above, for each activation.
 double initial_gain(Activation act) {
     switch (act) {
     case Activation::Tanh: return 1.0;
     case Activation::Sigmoid: return 1.0;
     case Activation::ReLU: return std::sqrt(2.0);
+    case Activation::Linear: return 1.0;
     }
     return 1.0;
 }
 
 struct Layer {
     std::vector<Neuron> neurons;
-    Activation act;
-    bool linear;  // the output layer has no activation: each loss adds its own (section 6)
-
-    Value output(Value sum) const { return linear ? sum : activate(sum, act); }
+    Activation act;  // Linear in the output layer: each loss reads raw sums its own way
 
     // The layer's outputs, from the layer before's outputs...
     std::vector<Value> operator()(const std::vector<Value>& x) const {
         std::vector<Value> out;
-        for (const Neuron& n : neurons) out.push_back(output(n(x)));
+        for (const Neuron& n : neurons)
+            out.push_back(activate(weighted_sum(n.weights, x, n.bias), act));
         return out;
     }
 
-    // ... or, for the first layer, from the data.
+    // ... or, in the first layer, from the data.
     std::vector<Value> operator()(const std::vector<double>& data) const {
         std::vector<Value> out;
-        for (const Neuron& n : neurons) out.push_back(output(n(data)));
+        for (const Neuron& n : neurons)
+            out.push_back(activate(weighted_sum(n.weights, data, n.bias), act));
         return out;
     }
 };
 
-// Dropout (a first read can leave it until section 10, which trains with it). Dropout
-// (Srivastava et al. 2014) fights overfitting: a network that learns its training
-// points by heart does it with units that count on each other being exactly right. So, in
-// training only, every forward pass zeroes a fresh random choice of hidden units, and each
-// unit must be useful on its own. Each unit is zeroed with probability p and the ones kept
-// are scaled by 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's
-// expected output is what it is without dropout, and the network is evaluated as it is,
-// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is
-// the local derivative.
-Value dropout(Value x, double p, Rng& rng) {
-    double mask = rng.uniform() < p ? 0.0 : 1.0 / (1.0 - p);  // 0 with probability p
-    return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
-}
-
 struct MLP {
     std::vector<Layer> layers;
-    // Training or evaluation mode, as PyTorch's model.train() and model.eval(). Only
-    // dropout tells them apart: in training mode, each hidden layer's outputs go through
-    // dropout at dropout_rate. train_step switches training mode on for its forward pass
-    // (section 10); everything else sees the network in evaluation mode, the default.
-    bool training = false;
-    double dropout_rate = 0.0;  // p, in [0, 1); 0: no dropout in either mode
-    // The masks' random numbers (train seeds them). mutable: drawing a mask changes the
-    // generator, not the network, so a forward pass of a const network may draw one.
-    mutable Rng mask_rng{0};
 
     // MLP model(2, {16, 16, 3}, Activation::Tanh): 2 inputs, two hidden layers of 16
     // neurons, 3 outputs. The seed picks the initial weights.
@@ -563,25 +436,17 @@ struct MLP {
         double gain = initial_gain(act);
         for (size_t l = 0; l < sizes.size(); ++l) {
             int fan_in = l == 0 ? n_inputs : sizes[l - 1];
-            Layer layer{{}, act, l + 1 == sizes.size()};
+            Layer layer{{}, l + 1 == sizes.size() ? Activation::Linear : act};
             for (int j = 0; j < sizes[l]; ++j) layer.neurons.emplace_back(fan_in, gain, rng);
             layers.push_back(layer);
         }
     }
 
-    // In training mode, a hidden layer's outputs go through dropout. The output layer is
-    // never dropped: its outputs are the raw scores the loss reads.
-    std::vector<Value> dropped(std::vector<Value> x, const Layer& layer) const {
-        if (!training || dropout_rate == 0 || layer.linear) return x;
-        for (Value& unit : x) unit = dropout(unit, dropout_rate, mask_rng);
-        return x;
-    }
-
     // The network's outputs for one example's features: the first layer reads the data,
     // each layer after it the outputs of the one before.
     std::vector<Value> operator()(const std::vector<double>& features) const {
-        std::vector<Value> x = dropped(layers[0](features), layers[0]);
-        for (size_t l = 1; l < layers.size(); ++l) x = dropped(layers[l](x), layers[l]);
+        std::vector<Value> x = layers[0](features);
+        for (size_t l = 1; l < layers.size(); ++l) x = layers[l](x);
         return x;
     }
 
@@ -607,27 +472,13 @@ struct MLP {
     }
 };
 
-// Values as plain numbers: a copy of the weights to put back later (set_data), or a
-// network's outputs when no gradient is wanted.
-std::vector<double> data_of(const std::vector<Value>& values) {
-    std::vector<double> data;
-    for (Value v : values) data.push_back(v.data());
-    return data;
-}
-
-void set_data(const std::vector<Value>& values, const std::vector<double>& data) {
-    assert(values.size() == data.size());
-    for (size_t i = 0; i < values.size(); ++i) values[i].data() = data[i];
-}
-
 // ---------------------------------------------------------------------------------------
-// 6. Losses: one number that says how wrong the network is
+// 6. A first training run: a network learns XOR
 // ---------------------------------------------------------------------------------------
-// A loss compares the network's outputs on one point with the point's label; training
-// lowers its mean over the points. The output layer is linear, so the outputs are raw
-// scores of any size, called logits. Each loss below turns logits into a prediction in
-// its own way, in a form that stays finite for any logit, and its gradient must point
-// somewhere useful everywhere, since that gradient is all training ever sees.
+// XOR: two inputs, each 0 or 1, and the answer is 1 when exactly one of them is 1. No
+// straight line separates the 1s from the 0s, so a network needs a hidden layer to learn
+// it. The loss is the mean squared error, and each step moves every weight against its
+// gradient, w <- w - learning_rate * d(loss)/dw: plain gradient descent.
 
 // Mean squared error: the average of (prediction - target)^2. Squaring makes every miss
 // count positively and big misses count more; with n outputs p for one point (XOR has
@@ -639,6 +490,46 @@ Value mean_squared_error(const std::vector<Value>& predictions,
         sum = sum + pow(predictions[i] - targets[i], 2);
     return sum / double(predictions.size());
 }
+
+// `./nn first`: a 2-4-1 tanh network, all four points in one graph, 500 steps.
+void first_training_run() {
+    std::vector<std::vector<double>> inputs = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+    std::vector<double> targets = {0, 1, 1, 0};
+    MLP model(2, {4, 1}, Activation::Tanh, 1);
+    std::vector<Value> params = model.parameters();
+    size_t weights_end = graph.nodes.size();  // the nodes made so far: the weights
+    for (int step = 1; step <= 500; ++step) {
+        Value loss = 0.0;  // 1. Forward: the mean of the four points' losses.
+        for (size_t i = 0; i < 4; ++i)
+            loss = loss + mean_squared_error(model(inputs[i]), {targets[i]});
+        loss = loss / 4.0;
+        model.zero_grad();  // 2. Backward: backward() adds to the weights' grads.
+        loss.backward();
+        for (Value w : params) w.data() -= 0.1 * w.grad();  // 3. Step downhill.
+        if (step % 50 == 0) std::printf("step %3d  loss %.6f\n", step, loss.data());
+        graph_truncate(weights_end);  // 4. Forget the step's graph; keep the weights.
+    }
+    for (size_t i = 0; i < 4; ++i) {
+        double out = model(inputs[i])[0].data();
+        std::printf("%g xor %g: %.3f (want %g)\n", inputs[i][0], inputs[i][1], out,
+                    targets[i]);
+    }
+    graph_truncate(weights_end);
+}
+
+// =======================================================================================
+// Part II: training well
+// =======================================================================================
+
+// ---------------------------------------------------------------------------------------
+// 7. Losses for classes: one number that says how wrong the network is
+// ---------------------------------------------------------------------------------------
+// A loss compares the network's outputs on one point with the point's label; training
+// lowers its mean over the points. Squared error (section 6) suits XOR's targets of 0 and
+// 1; for classes there are better ones. The output layer is linear, so the outputs are raw
+// scores of any size, called logits. Each loss below turns logits into a prediction in
+// its own way, in a form that stays finite for any logit, and its gradient must point
+// somewhere useful everywhere, since that gradient is all training ever sees.
 
 // Softmax turns K logits into K probabilities: p[i] = e^z[i] / sum_j e^z[j], all positive,
 // summing to 1, the largest logit getting the largest share. Subtracting m = max z from
@@ -667,7 +558,7 @@ std::vector<double> softmax(const std::vector<double>& z) {
 // number, so in each `z - m` and in `m + log(sum)` it becomes a leaf, a constant (section
 // 2's rule for a double in an op): no gradient flows back through the max. None needs to:
 // every m gives the same loss, so the loss does not change when m does. The gradient with
-// respect to the logits, softmax(z) - onehot, is derived in section 7.
+// respect to the logits, softmax(z) - onehot, is derived in section 8.
 Value softmax_cross_entropy(const std::vector<Value>& logits, int label) {
     double m = logits[0].data();
     for (Value z : logits) m = std::max(m, z.data());
@@ -736,32 +627,26 @@ int argmax(const std::vector<double>& v) {
     return int(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-// Where a single output's prediction turns from class 0 to class 1: 0 for a logit or a
-// score, whose sign decides; 0.5 for squared error, whose targets are 0 and 1.
-double decision_threshold(Loss loss) {
-    switch (loss) {
-    case Loss::SoftmaxCrossEntropy: return 0.0;  // not used: it has an output per class
-    case Loss::BinaryCrossEntropy: return 0.0;
-    case Loss::Hinge: return 0.0;
-    case Loss::MeanSquaredError: return 0.5;
-    }
-    return 0.0;
-}
-
-// The class the network predicts: the largest of several outputs; for a single output,
-// class 1 when it is above the loss's threshold.
+// The class the network predicts, read off its outputs as its loss reads them: the largest
+// of an output per class; the sign of a logit or a score; for squared error, whose targets
+// are 0 and 1, which side of 0.5.
 int predicted_class(const std::vector<double>& out, Loss loss) {
-    if (out.size() > 1) return argmax(out);
-    return out[0] > decision_threshold(loss) ? 1 : 0;
+    switch (loss) {
+    case Loss::SoftmaxCrossEntropy: return argmax(out);
+    case Loss::BinaryCrossEntropy: return out[0] > 0 ? 1 : 0;
+    case Loss::Hinge: return out[0] > 0 ? 1 : 0;
+    case Loss::MeanSquaredError: return out[0] > 0.5 ? 1 : 0;
+    }
+    return 0;
 }
 
 // ---------------------------------------------------------------------------------------
-// 7. Backprop by hand: the same gradients, derived with the chain rule, then as loops
+// 8. Backprop by hand: the same gradients, derived with the chain rule, then as loops
 // ---------------------------------------------------------------------------------------
 // What backward() computes for an MLP can be derived with the chain rule alone: first for
 // one neuron, then a layer, then the whole network. Below the derivation, the same
 // gradients computed with plain arrays of doubles. The tests check that these loops and the
-// graph agree to 1e-12; section 12 times both.
+// graph agree to 1e-12; section 13 times both.
 //
 // One neuron computes z = w[0] in[0] + ... + w[n-1] in[n-1] + b, then out = act(z).
 // Suppose we know g = d(loss)/d(out), how the loss changes with this neuron's output. The
@@ -791,7 +676,7 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 // loss, and go back one layer at a time to the first.
 // That is backpropagation: the sums backward() does edge by edge, grouped by layer.
 //
-// g for softmax cross-entropy: loss = log(sum_i e^z[i]) - z[label] (section 6). The first
+// g for softmax cross-entropy: loss = log(sum_i e^z[i]) - z[label] (section 7). The first
 // term's derivative by z[k] is e^z[k] / sum_i e^z[i] = p[k]; the second's is 1 if k is the
 // label, else 0. So d(loss)/dz[k] = p[k] - onehot[k]: the predicted probabilities minus
 // the true ones. The right class's logit is pulled up by what it lacks, every other logit
@@ -799,7 +684,7 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 
 struct DenseLayer {
     int n_in = 0, n_out = 0;
-    bool linear = false;
+    Activation act = Activation::Linear;
     std::vector<double> w;       // n_out rows of n_in: w[j * n_in + i] is W[j][i]
     std::vector<double> b;       // n_out biases
     std::vector<double> grad_w;  // d(loss)/dW, same layout as w, added to by dense_backward
@@ -809,19 +694,17 @@ struct DenseLayer {
 
 struct DenseMLP {
     std::vector<DenseLayer> layers;
-    Activation act = Activation::Tanh;
     std::vector<double> input;  // the last forward pass's input
 };
 
 // Copies the weights out of the graph, in the order of MLP::parameters().
 DenseMLP dense_copy(const MLP& model) {
     DenseMLP net;
-    net.act = model.layers[0].act;
     for (const Layer& layer : model.layers) {
         DenseLayer d;
         d.n_in = int(layer.neurons[0].weights.size());
         d.n_out = int(layer.neurons.size());
-        d.linear = layer.linear;
+        d.act = layer.act;
         for (const Neuron& n : layer.neurons) {
             for (Value w : n.weights) d.w.push_back(w.data());
             d.b.push_back(n.bias.data());
@@ -839,6 +722,7 @@ double dense_activate(double z, Activation act) {
     case Activation::Tanh: return tanh_of(z);
     case Activation::Sigmoid: return sigmoid_of(z);
     case Activation::ReLU: return z > 0 ? z : 0.0;
+    case Activation::Linear: return z;
     }
     return z;
 }
@@ -849,6 +733,7 @@ double dense_slope(double out, Activation act) {
     case Activation::Tanh: return 1.0 - out * out;
     case Activation::Sigmoid: return out * (1.0 - out);
     case Activation::ReLU: return out > 0 ? 1.0 : 0.0;
+    case Activation::Linear: return 1.0;
     }
     return 1.0;
 }
@@ -860,7 +745,7 @@ const std::vector<double>& dense_forward(DenseMLP& net, const std::vector<double
         for (int j = 0; j < L.n_out; ++j) {
             double z = L.b[j];
             for (int i = 0; i < L.n_in; ++i) z += L.w[j * L.n_in + i] * (*in)[i];
-            L.out[j] = L.linear ? z : dense_activate(z, net.act);
+            L.out[j] = dense_activate(z, L.act);
         }
         in = &L.out;
     }
@@ -877,9 +762,7 @@ void dense_backward(DenseMLP& net, std::vector<double> g) {
         DenseLayer& L = net.layers[l];
         const std::vector<double>& in = l == 0 ? net.input : net.layers[l - 1].out;
         std::vector<double> delta(L.n_out);
-        for (int j = 0; j < L.n_out; ++j) {
-            delta[j] = L.linear ? g[j] : g[j] * dense_slope(L.out[j], net.act);
-        }
+        for (int j = 0; j < L.n_out; ++j) delta[j] = g[j] * dense_slope(L.out[j], L.act);
         for (int j = 0; j < L.n_out; ++j) {
             for (int i = 0; i < L.n_in; ++i) L.grad_w[j * L.n_in + i] += delta[j] * in[i];
             L.grad_b[j] += delta[j];
@@ -901,9 +784,9 @@ void dense_zero_grad(DenseMLP& net) {
 }
 
 // Softmax cross-entropy by hand: returns the loss for logits z and the right class `label`
-// (section 6), and sets g = d(loss)/d(logits), both as derived above. -log p straight from
+// (section 7), and sets g = d(loss)/d(logits), both as derived above. -log p straight from
 // softmax's p is finite unless the right class's logit trails the largest by more than
-// about 745, where p rounds to 0; section 6's log-sum-exp form never does, so the graph
+// about 745, where p rounds to 0; section 7's log-sum-exp form never does, so the graph
 // uses that one, and this one is only checked against it (at logits of 1000 too).
 double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
                                    std::vector<double>& g) {
@@ -914,16 +797,16 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 }
 
 // ---------------------------------------------------------------------------------------
-// 8. Optimisers: turning gradients into better weights
+// 9. Optimisers: turning gradients into better weights
 // ---------------------------------------------------------------------------------------
 // The gradient g = d(loss)/dw says which way is uphill for the loss; an optimiser decides
-// how far to step the other way. The simplest, plain gradient descent, is w <- w - lr * g,
-// lr being the learning rate. The three optimisers below improve on it by keeping running
+// how far to step the other way. The simplest, plain gradient descent (section 6), is
+// w <- w - lr * g, lr being the learning rate. The three optimisers below improve on it by keeping running
 // numbers per parameter from one step to the next: momentum a running sum of past steps,
 // RMSprop a running mean of g^2 that scales each weight's step, and Adam both.
 
 // SGD, stochastic gradient descent, is gradient descent on a random batch (a few of the
-// training points) at a time, section 10: each step's gradient is a noisy estimate of the
+// training points) at a time, section 11: each step's gradient is a noisy estimate of the
 // whole set's. With every point in one batch (XOR's case) it is plain gradient descent.
 enum class OptimizerKind { SGD, RMSprop, Adam };
 
@@ -1022,37 +905,17 @@ struct Optimizer {
     }
 };
 
-// The name --optimizer takes and results.csv writes.
-const char* optimizer_name(OptimizerKind kind) {
-    switch (kind) {
-    case OptimizerKind::SGD: return "sgd";
-    case OptimizerKind::RMSprop: return "rmsprop";
-    case OptimizerKind::Adam: return "adam";
-    }
-    return nullptr;  // not an optimiser: where the command line's walk stops (section 18)
-}
-
-// The name as its authors write it, for the text a run prints.
-const char* optimizer_title(OptimizerKind kind) {
-    switch (kind) {
-    case OptimizerKind::SGD: return "SGD";
-    case OptimizerKind::RMSprop: return "RMSprop";
-    case OptimizerKind::Adam: return "Adam";
-    }
-    return "?";
-}
-
 // ---------------------------------------------------------------------------------------
-// 9. Datasets: points in the plane and images, each with a class
+// 10. Datasets: points in the plane and images, each with a class
 // ---------------------------------------------------------------------------------------
 // Three data sets are made here, two-dimensional so that what the network learned can be
 // drawn, each from a seed, so the same seed always gives the same points. The fourth,
-// Fashion-MNIST's images of clothes, is read from its files (section 13) into the same
+// Fashion-MNIST's images of clothes, is read from its files (section 14) into the same
 // Dataset, and goes through the same training code.
 //
 // A network is trained on one set of points, the training set. How well it does on new
 // points is measured on points it never trained on: the test set, used for nothing but
-// that final figure. Deciding when to stop training (section 10) needs held-out points
+// that final figure. Deciding when to stop training (section 11) needs held-out points
 // too, and using the test set for it would make its figure flattering; so a part of the
 // training data is set aside as the validation set, which guides training but is never
 // trained on.
@@ -1066,10 +929,13 @@ struct Point {
 
 // A data set: each example's features (the numbers the network reads) and its class. A
 // point in the plane has 2 features, its coordinates; a 28 x 28 image (Fashion-MNIST's,
-// section 11) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
+// section 12) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
 // 255, an eighth of the memory of doubles (47 MB, not 376 MB, for 60,000 images), and
 // turned into numbers in [0, 1] only when the network reads them.
+enum class DataKind { Points, Images };
+
 struct Dataset {
+    DataKind kind = DataKind::Points;
     int dims = 2;                // features per example
     std::vector<double> values;  // points: each one's features, dims after dims
     std::vector<uint8_t> bytes;  // images: each one's pixels, dims after dims
@@ -1078,17 +944,26 @@ struct Dataset {
     size_t size() const { return labels.size(); }
     bool empty() const { return labels.empty(); }
 
-    // Example i's features, as the network reads them: a pixel as byte / 255.
+    // Feature k of all examples, counted from the first example's first: as the network
+    // reads it, a pixel as byte / 255.
+    double feature(size_t k) const {
+        switch (kind) {
+        case DataKind::Points: return values[k];
+        case DataKind::Images: return bytes[k] / 255.0;
+        }
+        return 0.0;
+    }
+
+    // Example i's features.
     std::vector<double> features(size_t i) const {
         size_t n = size_t(dims), start = i * n;
         std::vector<double> x(n);
-        for (size_t k = 0; k < n; ++k)
-            x[k] = bytes.empty() ? values[start + k] : bytes[start + k] / 255.0;
+        for (size_t k = 0; k < n; ++k) x[k] = feature(start + k);
         return x;
     }
 
     Point point(size_t i) const {
-        assert(dims == 2 && bytes.empty() && "point: a data set of points in the plane");
+        assert(kind == DataKind::Points && dims == 2 && "point: points in the plane");
         return {values[2 * i], values[2 * i + 1], labels[i]};
     }
 
@@ -1107,12 +982,17 @@ struct Dataset {
     // The examples at these indices, in this order.
     Dataset subset(const std::vector<int>& indices) const {
         Dataset out;
+        out.kind = kind;
         out.dims = dims;
         for (int i : indices) {
-            size_t from = size_t(i) * size_t(dims), to = from + size_t(dims);
-            for (size_t k = from; k < to; ++k) {
-                if (bytes.empty()) out.values.push_back(values[k]);
-                else out.bytes.push_back(bytes[k]);
+            long from = long(i) * dims, to = from + dims;
+            switch (kind) {
+            case DataKind::Points:
+                out.values.insert(out.values.end(), values.begin() + from, values.begin() + to);
+                break;
+            case DataKind::Images:
+                out.bytes.insert(out.bytes.end(), bytes.begin() + from, bytes.begin() + to);
+                break;
             }
             out.labels.push_back(labels[size_t(i)]);
         }
@@ -1224,6 +1104,20 @@ int class_count(const Dataset& data) {
     return most + 1;
 }
 
+// Fisher-Yates, written out because std::shuffle's order differs between libraries: every
+// one of the n! orders is equally likely.
+void shuffle(std::vector<int>& items, Rng& rng) {
+    for (int i = int(items.size()) - 1; i > 0; --i)
+        std::swap(items[i], items[rng.below(i + 1)]);
+}
+
+// The indices 0, 1, ..., n - 1 of n points, in order: what shuffle and batches start from.
+std::vector<int> in_order(size_t n) {
+    std::vector<int> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = int(i);
+    return order;
+}
+
 // Moves a random `fraction` of each class's points out of `data` into the returned set
 // (the validation set). Taking the same share of every class (a stratified split) keeps
 // the classes' proportions equal in both sets; a plain random share of 900 spiral points
@@ -1250,7 +1144,7 @@ Dataset split_off(Dataset& data, double fraction, Rng& rng) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 10. Training: mini-batches, evaluation, early stopping
+// 11. Training: mini-batches, dropout, evaluation, early stopping
 // ---------------------------------------------------------------------------------------
 // An epoch shows the network every training point once, in a new random order, a batch
 // at a time; after each batch the optimiser takes one step. A batch's loss is the mean of
@@ -1258,39 +1152,119 @@ Dataset split_off(Dataset& data, double fraction, Rng& rng) {
 // epoch we measure loss and accuracy on the training and validation sets, and decide
 // whether to go on.
 
+// Values as plain numbers: a copy of the weights to put back later (set_data), or a
+// network's outputs when no gradient is wanted.
+std::vector<double> data_of(const std::vector<Value>& values) {
+    std::vector<double> data;
+    for (Value v : values) data.push_back(v.data());
+    return data;
+}
+
+void set_data(const std::vector<Value>& values, const std::vector<double>& data) {
+    assert(values.size() == data.size());
+    for (size_t i = 0; i < values.size(); ++i) values[i].data() = data[i];
+}
+
+// How the learning rate moves from epoch to epoch (learning_rate_at, below).
+enum class Schedule { Constant, Linear };
+
+// Every setting of a training run, with its default. Each experiment starts from these
+// and changes what differs, in section 12.
+struct TrainConfig {
+    std::vector<int> hidden = {16, 16};  // sizes of the hidden layers
+    Activation act = Activation::Tanh;
+    Loss loss = Loss::SoftmaxCrossEntropy;
+    OptimizerKind optimizer = OptimizerKind::SGD;
+    double learning_rate = 0.05;             // in the first epoch
+    Schedule schedule = Schedule::Constant;  // Linear: falls in a straight line...
+    double final_learning_rate = 0.0;        // ... to this by the last epoch
+    double momentum = 0.9;                   // SGD only
+    double l2 = 0.0;         // alpha of the L2 penalty added to the loss (section 7)
+    double dropout = 0.0;    // p of dropout (below), in [0, 1); 0: none
+    int batch_size = 8;      // 0 means the whole training set
+    int max_epochs = 400;
+    int patience = 60;        // early stopping: epochs without a new best, then stop
+    double min_delta = 1e-4;  // early stopping: a new best is lower by more than this
+    double target_loss = 0.0;  // stop once the training loss is below this (XOR)
+    uint64_t seed = 1;         // picks the initial weights and the batch order
+};
+
+// The learning rate for epoch 1, 2, ..., max_epochs. Large steps find the right region
+// fast; small ones then settle in it.
+double learning_rate_at(const TrainConfig& cfg, int epoch) {
+    switch (cfg.schedule) {
+    case Schedule::Constant: return cfg.learning_rate;
+    case Schedule::Linear: {
+        if (cfg.max_epochs <= 1) return cfg.learning_rate;
+        double progress = double(epoch - 1) / (cfg.max_epochs - 1);
+        return cfg.learning_rate + progress * (cfg.final_learning_rate - cfg.learning_rate);
+    }
+    }
+    return cfg.learning_rate;
+}
+
+// Dropout (Srivastava et al. 2014) fights overfitting: a network that learns its training
+// points by heart does it with units that count on each other being exactly right. So, in
+// training only, every forward pass zeroes a fresh random choice of hidden units, and each
+// unit must be useful on its own. Each unit is zeroed with probability p and the ones kept
+// are scaled by 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's
+// expected output is what it is without dropout, and the network is evaluated as it is,
+// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is
+// the local derivative.
+Value dropout(Value x, double p, Rng& rng) {
+    double mask = rng.uniform() < p ? 0.0 : 1.0 / (1.0 - p);  // 0 with probability p
+    return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
+}
+
+// The network's outputs for example i as training sees them (PyTorch's model.train()):
+// each hidden layer's outputs go through dropout at rate p, none at p = 0. The output
+// layer is never dropped: its outputs are the raw scores the loss reads.
+std::vector<Value> forward_training(const MLP& model, const Dataset& data, int i, double p,
+                                    Rng& mask_rng) {
+    std::vector<Value> x = model.layers[0](data.features(size_t(i)));
+    for (size_t l = 1; l < model.layers.size(); ++l) {
+        if (p > 0) {
+            for (Value& unit : x) unit = dropout(unit, p, mask_rng);
+        }
+        x = model.layers[l](x);
+    }
+    return x;
+}
+
+// ... and as everything else sees them (model.eval()): the network as it is.
 std::vector<Value> forward(const MLP& model, const Dataset& data, int i) {
     return model(data.features(size_t(i)));
 }
 
+// backward(), walking only the nodes made from node `first` on: the same grads (Part III).
+void backward_from(Value out, int first);
+
 // One step on one batch (indices into data). The batch's loss is the mean of its points'
 // losses, and the derivative of a mean is the mean of the derivatives. The weights are
-// leaves, and leaves add up what each backward() brings them (section 3), so the step
+// leaves, and leaves add up what each backward brings them (section 3), so the step
 // takes one point at a time: it builds the point's graph, walks it backward with the
-// point's loss divided by the batch's size, and drops it before the next point. Only one
-// point's graph exists at a time (section 12 says why that is faster; it also says why the
-// points go from the last to the first, which gives the same sums to the last bit). Its
-// forward passes run in training mode.
+// point's loss divided by the batch's size, and drops it before the next point.
 double train_step(MLP& model, const std::vector<Value>& params, const Dataset& data,
-                  const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
+                  const std::vector<int>& batch, const TrainConfig& cfg, Optimizer& opt,
+                  Rng& mask_rng) {
     int keep = int(graph.nodes.size());
     model.zero_grad();
     double objective = 0.0;
-    if (l2 > 0) {
-        Value penalty = l2_penalty(params, l2);
-        penalty.backward(keep);
+    if (cfg.l2 > 0) {
+        Value penalty = l2_penalty(params, cfg.l2);
+        backward_from(penalty, keep);
         objective = penalty.data();
         graph_truncate(size_t(keep));
     }
-    model.training = true;  // dropout on: PyTorch's model.train()
-    for (size_t k = batch.size(); k-- > 0;) {  // the last point first (section 12 says why)
+    for (size_t k = batch.size(); k-- > 0;) {  // the last point first: Part III says why
         int i = batch[k];
-        Value point = point_loss(forward(model, data, i), data.labels[size_t(i)], loss);
+        std::vector<Value> out = forward_training(model, data, i, cfg.dropout, mask_rng);
+        Value point = point_loss(out, data.labels[size_t(i)], cfg.loss);
         Value share = point / double(batch.size());  // its share of the batch's mean loss
-        share.backward(keep);
+        backward_from(share, keep);
         objective += share.data();
         graph_truncate(size_t(keep));
     }
-    model.training = false;  // and off again for what comes next: model.eval()
     opt.step(params);
     return objective;
 }
@@ -1300,9 +1274,7 @@ struct Evaluation {
     double accuracy;  // share of points whose predicted class is right, 0..1
 };
 
-// In evaluation mode: the network as it is, nothing dropped.
 Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
-    assert(!model.training && "evaluate runs the network in evaluation mode");
     if (data.empty()) return {NAN, NAN};
     double total = 0.0;
     int correct = 0;
@@ -1315,48 +1287,6 @@ Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
         graph_truncate(keep);  // no backward: the nodes were only needed for their values
     }
     return {total / double(data.size()), double(correct) / double(data.size())};
-}
-
-// Every setting of a training run, with its default. Each experiment starts from these
-// and changes what differs, in section 11.
-struct TrainConfig {
-    std::vector<int> hidden = {16, 16};  // sizes of the hidden layers
-    Activation act = Activation::Tanh;
-    Loss loss = Loss::SoftmaxCrossEntropy;
-    OptimizerKind optimizer = OptimizerKind::SGD;
-    double learning_rate = 0.05;      // in the first epoch
-    double final_learning_rate = -1;  // if >= 0: fall in a straight line to this by the last
-    double momentum = 0.9;            // SGD only
-    double l2 = 0.0;                  // alpha of the L2 penalty added to the loss (section 6)
-    double dropout = 0.0;             // p of dropout (section 5), in [0, 1); 0: none
-    int batch_size = 8;               // 0 means the whole training set
-    int max_epochs = 400;
-    int patience = 60;                // early stopping: epochs without a new best, then stop
-    double min_delta = 1e-4;          // early stopping: a new best is lower by more than this
-    double target_loss = 0.0;         // stop once the training loss is below this (XOR)
-    uint64_t seed = 1;                // picks the initial weights and the batch order
-    int measured_points = 0;          // the training set's loss and accuracy are measured
-                                      // on this many of its points; 0: on all of them
-};
-
-// The learning rate for epoch 1, 2, ..., max_epochs, its schedule: the same every epoch,
-// or, with a final rate, falling in a straight line from the first rate to the final one.
-// Large steps find the right region fast; small ones then settle in it.
-double learning_rate_at(const TrainConfig& cfg, int epoch) {
-    if (cfg.final_learning_rate < 0 || cfg.max_epochs <= 1) return cfg.learning_rate;
-    double progress = double(epoch - 1) / (cfg.max_epochs - 1);
-    return cfg.learning_rate + progress * (cfg.final_learning_rate - cfg.learning_rate);
-}
-
-// The training points whose loss and accuracy are measured after each epoch: all of them,
-// or `count` of them spread evenly over the set (every k-th), which for a large set tells
-// the same story for a fraction of the time.
-Dataset measured_points(const Dataset& train_set, int count) {
-    if (count <= 0 || size_t(count) >= train_set.size()) return train_set;
-    std::vector<int> every_kth;
-    for (size_t k = 0; k < size_t(count); ++k)
-        every_kth.push_back(int(k * train_set.size() / size_t(count)));
-    return train_set.subset(every_kth);
 }
 
 struct EpochStats {
@@ -1406,12 +1336,6 @@ struct EarlyStopping {
     }
 };
 
-// Training stops early when asked: it looks at this flag before every step, so a run that
-// is asked to stop ends between two steps, with whole weights, and what it learned can
-// still be saved. Nothing in the lesson asks; the program does when Ctrl-C is pressed
-// (section 18, which sets the flag and says why it has this type).
-volatile std::sig_atomic_t stop_requested = 0;
-
 // The order cut into batches of batch_size (0: one batch of everything); the last batch
 // is shorter when batch_size does not divide the number of points.
 std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batch_size) {
@@ -1424,28 +1348,7 @@ std::vector<std::vector<int>> batches_of(const std::vector<int>& order, int batc
     return batches;
 }
 
-// Called after every step with the number of points the epoch has done so far and the
-// step's loss: an epoch of 54,000 images takes seconds, and its progress can be shown.
-using StepHook = std::function<void(size_t points_done, double loss)>;
-
-// One epoch: the training points in a new order, one optimiser step per batch. Returns
-// false as soon as a step's loss is not finite: the steps were too large, and no later
-// step can repair that. A request to stop ends the epoch early (train then forgets it).
-bool train_epoch(MLP& model, const std::vector<Value>& params, const Dataset& data,
-                 const TrainConfig& cfg, Optimizer& opt, std::vector<int>& order, Rng& rng,
-                 const StepHook& on_step) {
-    shuffle(order, rng);
-    size_t done = 0;
-    for (const std::vector<int>& batch : batches_of(order, cfg.batch_size)) {
-        if (stop_requested) break;
-        double loss = train_step(model, params, data, batch, cfg.loss, cfg.l2, opt);
-        if (!std::isfinite(loss)) return false;
-        done += batch.size();
-        if (on_step) on_step(done, loss);
-    }
-    return true;
-}
-
+// Interrupted: the run was asked to stop between two steps (Ctrl-C, in the program).
 enum class StopReason { Patience, TargetLoss, MaxEpochs, Diverged, Interrupted };
 
 const char* stop_reason_name(StopReason r) {
@@ -1467,73 +1370,97 @@ struct TrainResult {
     const EpochStats& kept() const { return history[size_t(kept_epoch)]; }
 };
 
-// Called after every epoch (and once for epoch 0) with the history so far.
-using EpochHook = std::function<void(const std::vector<EpochStats>&)>;
-
-TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
-                  const TrainConfig& cfg, const EpochHook& on_epoch = nullptr,
-                  const StepHook& on_step = nullptr) {
-    std::vector<Value> params = model.parameters();
-    Optimizer opt{cfg.optimizer, cfg.learning_rate, cfg.momentum};
-    Rng rng{cfg.seed ^ 0x5EED};  // the batch order: independent of the initial weights
-    model.dropout_rate = cfg.dropout;
-    model.mask_rng = Rng{cfg.seed ^ 0xD0D0};  // dropout's masks: independent of both
-    std::vector<int> order = in_order(train_set.size());
-    bool has_val = !val_set.empty();
-    EarlyStopping stopping{cfg.min_delta, cfg.patience};
+// What a training run carries from one epoch to the next.
+struct Training {
+    std::vector<Value> params;
+    Optimizer opt;
+    Rng order_rng;  // the batch order: independent of the initial weights
+    Rng mask_rng;   // dropout's masks: independent of both
+    std::vector<int> order;
+    EarlyStopping stopping;
     TrainResult result;
-    Dataset measured = measured_points(train_set, cfg.measured_points);
-    EpochStats untrained = measure(model, measured, val_set, cfg.loss, 0, cfg.learning_rate);
-    result.history.push_back(untrained);
-    if (on_epoch) on_epoch(result.history);
-    if (has_val) stopping.should_stop(0, result.history.back().val_loss, params);
-    std::vector<double> before_epoch;
-    for (int epoch = 1; epoch <= cfg.max_epochs; ++epoch) {
-        // 1. One pass over the shuffled training set, keeping the weights it started from.
-        before_epoch = data_of(params);
-        opt.learning_rate = learning_rate_at(cfg, epoch);
-        bool finite = train_epoch(model, params, train_set, cfg, opt, order, rng, on_step);
-        if (stop_requested) {  // asked to stop: drop the unfinished epoch, unmeasured
-            set_data(params, before_epoch);
-            result.stop = StopReason::Interrupted;
-            break;
-        }
-        // 2. Measure.
-        EpochStats s = measure(model, measured, val_set, cfg.loss, epoch, opt.learning_rate);
-        result.history.push_back(s);
-        if (on_epoch) on_epoch(result.history);
-        // 3. Decide: a loss that is not finite ends the run; so do early stopping and a
-        //    low enough training loss (XOR, which has no validation set).
-        if (!finite || !std::isfinite(s.train_loss)) {
-            result.stop = StopReason::Diverged;
-            break;
-        }
-        if (has_val && stopping.should_stop(epoch, s.val_loss, params)) {
-            result.stop = StopReason::Patience;
-            break;
-        }
-        if (s.train_loss < cfg.target_loss) {
-            result.stop = StopReason::TargetLoss;
-            break;
-        }
+    std::vector<double> before_epoch;  // the weights the current epoch started from
+};
+
+Training start_training(const MLP& model, const Dataset& train_set, const TrainConfig& cfg) {
+    return {model.parameters(), {cfg.optimizer, cfg.learning_rate, cfg.momentum},
+            Rng{cfg.seed ^ 0x5EED}, Rng{cfg.seed ^ 0xD0D0}, in_order(train_set.size()),
+            {cfg.min_delta, cfg.patience}, {}, {}};
+}
+
+// Records epoch 0, the untrained network, which is early stopping's first best.
+void record_untrained(Training& run, const EpochStats& s, bool has_val) {
+    run.result.history.push_back(s);
+    if (has_val) run.stopping.should_stop(0, s.val_loss, run.params);
+}
+
+// One epoch: the training points in a new order, one optimiser step per batch, from the
+// weights kept in before_epoch. Returns false as soon as a step's loss is not finite: the
+// steps were too large, and no later step can repair that.
+bool train_epoch(MLP& model, Training& run, const Dataset& data, const TrainConfig& cfg,
+                 int epoch) {
+    run.before_epoch = data_of(run.params);
+    run.opt.learning_rate = learning_rate_at(cfg, epoch);
+    shuffle(run.order, run.order_rng);
+    for (const std::vector<int>& batch : batches_of(run.order, cfg.batch_size)) {
+        double loss = train_step(model, run.params, data, batch, cfg, run.opt, run.mask_rng);
+        if (!std::isfinite(loss)) return false;
     }
-    // 4. The weights to keep: with a validation set, early stopping's best; without one,
-    //    the last measured epoch's, or, after a divergence, those from before it.
+    return true;
+}
+
+// Records an epoch's figures and decides: a loss that is not finite ends the run; so do
+// early stopping and a low enough training loss (XOR, which has no validation set).
+bool run_is_over(Training& run, const EpochStats& s, bool finite, bool has_val,
+                 const TrainConfig& cfg) {
+    run.result.history.push_back(s);
+    StopReason& stop = run.result.stop;
+    if (!finite || !std::isfinite(s.train_loss)) stop = StopReason::Diverged;
+    else if (has_val && run.stopping.should_stop(s.epoch, s.val_loss, run.params))
+        stop = StopReason::Patience;
+    else if (s.train_loss < cfg.target_loss) stop = StopReason::TargetLoss;
+    else return false;
+    return true;
+}
+
+// The weights to keep: with a validation set, early stopping's best; without one, the last
+// measured epoch's, or, after a divergence, those from before it.
+TrainResult finish_training(Training& run, bool has_val) {
+    TrainResult& result = run.result;
     result.kept_epoch = result.history.back().epoch;
     if (has_val) {
-        set_data(params, stopping.best_weights);
-        result.kept_epoch = stopping.best_epoch;
+        set_data(run.params, run.stopping.best_weights);
+        result.kept_epoch = run.stopping.best_epoch;
     } else if (result.stop == StopReason::Diverged) {
-        set_data(params, before_epoch);
+        set_data(run.params, run.before_epoch);
         result.kept_epoch -= 1;
     }
     return result;
 }
 
+TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
+                  const TrainConfig& cfg) {
+    Training run = start_training(model, train_set, cfg);
+    bool has_val = !val_set.empty();
+    // 1. Measure the untrained network.
+    record_untrained(run, measure(model, train_set, val_set, cfg.loss, 0, cfg.learning_rate),
+                     has_val);
+    for (int epoch = 1; epoch <= cfg.max_epochs; ++epoch) {
+        // 2. One pass over the shuffled training set.
+        bool finite = train_epoch(model, run, train_set, cfg, epoch);
+        // 3. Measure, and decide whether to go on.
+        double rate = run.opt.learning_rate;
+        EpochStats s = measure(model, train_set, val_set, cfg.loss, epoch, rate);
+        if (run_is_over(run, s, finite, has_val, cfg)) break;
+    }
+    // 4. Keep the best weights.
+    return finish_training(run, has_val);
+}
+
 // ---------------------------------------------------------------------------------------
-// 11. The experiments: every setting each one uses, and why
+// 12. The experiments: every setting each one uses, and why
 // ---------------------------------------------------------------------------------------
-// What `./nn` runs, with its numbers in one place. Flags on the command line (section 18)
+// What `./nn` runs, with its numbers in one place. Flags on the command line (section 19)
 // change them afterwards.
 
 // The hidden layers' sizes plus an output layer of n_outputs.
@@ -1596,7 +1523,8 @@ TrainConfig spiral_settings() {
     cfg.act = Activation::ReLU;
     cfg.optimizer = OptimizerKind::Adam;
     cfg.learning_rate = 0.01;
-    cfg.final_learning_rate = 0.0005;  // large steps to find the arms, small ones to settle
+    cfg.schedule = Schedule::Linear;  // large steps to find the arms, small ones to settle
+    cfg.final_learning_rate = 0.0005;
     cfg.batch_size = 16;
     cfg.max_epochs = 150;
     cfg.patience = 40;
@@ -1610,7 +1538,7 @@ TrainConfig momentum_comparison_settings() {
     TrainConfig cfg = spiral_settings();
     cfg.optimizer = OptimizerKind::SGD;
     cfg.learning_rate = 0.02;
-    cfg.final_learning_rate = -1;
+    cfg.schedule = Schedule::Constant;
     cfg.max_epochs = 40;
     cfg.patience = cfg.max_epochs;
     return cfg;
@@ -1627,12 +1555,13 @@ TrainConfig moons_settings() {
     TrainConfig cfg;
     cfg.hidden = {16, 16};
     cfg.act = Activation::ReLU;
-    cfg.loss = Loss::Hinge;         // max(0, 1 - y * score), section 6
-    cfg.learning_rate = 1.0;        // falling in a straight line to 0.1 over the 100
-    cfg.final_learning_rate = 0.1;  // steps
-    cfg.momentum = 0.0;             // plain gradient descent
-    cfg.l2 = 1e-4;                  // alpha in alpha * sum of w^2
-    cfg.batch_size = 0;             // every step sees all 100 training points
+    cfg.loss = Loss::Hinge;           // max(0, 1 - y * score), section 7
+    cfg.learning_rate = 1.0;          // falling in a straight line to 0.1 over the 100
+    cfg.schedule = Schedule::Linear;  // steps
+    cfg.final_learning_rate = 0.1;
+    cfg.momentum = 0.0;               // plain gradient descent
+    cfg.l2 = 1e-4;                    // alpha in alpha * sum of w^2
+    cfg.batch_size = 0;               // every step sees all 100 training points
     cfg.max_epochs = 100;
     // 100 steps are few: on the training points, seeds 1 to 5 reach 98, 100, 100, 94 and
     // 95%. Seed 2 is the first that gets all of them right, as micrograd's demo does (its
@@ -1645,12 +1574,7 @@ TrainConfig moons_settings() {
 // and bags, 10 classes, 60,000 to train on and 10,000 to test on, as many of each class.
 // MNIST's handwritten digits come in the same files and sizes. A stratified tenth of the
 // training images is the validation set; the test images are used once, at the end.
-// `subset`, if above 0, keeps only that many training images (a stratified share) for a
-// quick run; the test set stays whole.
-Split image_split(Dataset train_images, Dataset test_images, uint64_t seed, int subset) {
-    Rng rng{seed + 1};
-    if (subset > 0 && size_t(subset) < train_images.size())
-        train_images = split_off(train_images, double(subset) / train_images.size(), rng);
+Split image_split(Dataset train_images, Dataset test_images, Rng& rng) {
     Split d;
     d.val = split_off(train_images, 0.1, rng);
     d.train = train_images;
@@ -1660,70 +1584,95 @@ Split image_split(Dataset train_images, Dataset test_images, uint64_t seed, int 
 
 // One hidden layer of 64 relu units: 784 x 64 + 64 + 64 x 10 + 10 = 50,890 weights. Adam
 // on batches of 32, its rate falling from 0.001 to 0.0001. An epoch is long (54,000
-// images, about 10 s here), so a few are enough, patience is short, and the training
-// set's loss and accuracy are measured on 6,000 of its images, as many as validation has.
+// images, about 10 s here), so a few are enough, and patience is short.
 TrainConfig image_settings() {
     TrainConfig cfg;
     cfg.hidden = {64};
     cfg.act = Activation::ReLU;
     cfg.optimizer = OptimizerKind::Adam;
     cfg.learning_rate = 0.001;
+    cfg.schedule = Schedule::Linear;
     cfg.final_learning_rate = 0.0001;
     cfg.batch_size = 32;
     cfg.max_epochs = 6;
     cfg.patience = 2;
-    cfg.measured_points = 6000;
     return cfg;
 }
 
-// The classes' names, as the pictures write them (capitals, the font's letters).
-const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
-                                       "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
-const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+// =======================================================================================
+// Part III: making it fast
+// =======================================================================================
 
 // ---------------------------------------------------------------------------------------
-// 12. Making it fast: what an epoch costs, measured
+// 13. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
+// Where the graph's time goes is what it builds: a node and its edges per operation, and
+// backward visiting each once. Six choices make that cheaper. Each figure below is the
+// ratio of an epoch on the graph to one on section 8's hand-written loops (which know the
+// network's shape and build nothing) with that choice undone, against today's code, from
+// `make bench`: its first line is the spiral (2-16-16-3 tanh, single points), its second
+// images (784-64-10 relu, batches of 32). docs/speed.md has the method and the runs.
+//   - data makes no edges (section 5): with a leaf and an edge per pixel, images 2.9;
+//   - a neuron's sum as one node (section 5): built from + and *, weighted_sum_literal
+//     below, a spiral point's graph has 8 times the nodes; spiral 9.5 (exercise 24);
+//   - Edge's constructor (section 1): emplace_back builds each edge in place; pushing a
+//     braced {input, local} stores the pair, then copies it: spiral 6.5, images 5.3;
+//   - tanh through exp, tanh_of below: std::tanh gives spiral 4.1;
+//   - one point's graph at a time (section 11): one graph of a whole batch of 32 images is
+//     26 MB, past the processor's cache, and backward reads much of it back from memory;
+//     images 3.2;
+//   - backward_from (below): walking the 50,890 weight leaves twice per image for nothing,
+//     as backward() does, gives images 2.4.
+
+// tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition, taken at |x| so that the exponent
+// is never positive and large |x| give exactly +-1. It agrees with std::tanh to 5e-16 (a
+// test checks).
+double tanh_of(double x) {
+    double e = std::exp(-2.0 * std::fabs(x));
+    double t = (1.0 - e) / (1.0 + e);
+    return x < 0 ? -t : t;
+}
+
+// A neuron's w . x + b as micrograd builds it: b + w[0]*x[0] + w[1]*x[1] + ..., one * and
+// one + per input: 2n nodes and 4n edges, where weighted_sum makes one node and 2n + 1
+// edges, with the same value and gradients (a test checks).
+Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>& x, Value b) {
+    assert(w.size() == x.size());
+    Value sum = b;
+    for (size_t i = 0; i < w.size(); ++i) sum = sum + w[i] * x[i];
+    return sum;
+}
+
+// Section 3's backward(), with the walk starting and stopping at node `first`: a training
+// step passes the first node it made, so that the walk skips the network's weights, leaves
+// made before it with no edges to pass anything down. They still receive their shares: an
+// edge adds to its input's grad wherever that input is.
+void backward_from(Value out, int first) {
+    std::vector<Node>& nodes = graph.nodes;
+    for (int i = first; i <= out.id; ++i) {
+        if (nodes[i].edge_count > 0) nodes[i].grad = 0.0;
+    }
+    nodes[out.id].grad += 1.0;
+    for (int i = out.id; i >= first; --i) {
+        const Node& node = nodes[i];
+        for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
+            const Edge& edge = graph.edges[e];
+            nodes[edge.input].grad += edge.local * node.grad;
+        }
+    }
+}
+
+// Why train_step takes the L2 penalty first and the points from the last to the first: it
+// is the order in which backward() reaches them in one graph of the batch's mean loss plus
+// the penalty, so every gradient is the same sum added in the same order, to the last bit
+// (a test checks), and every result is what one graph of the batch gives.
+
 // `./nn bench` (or `make bench`) prints two lines. The first times one epoch of the spiral
 // (3 x 100 points, noise 0.2), 2-16-16-3 tanh, softmax cross-entropy, 300 single-point
 // steps of momentum SGD; the second an epoch of 320 images of 28 x 28 pixels (made up, so
 // that it needs no data set) through a 784-64-10 relu network, 10 steps on batches of 32.
-// Each is timed on the graph and with section 7's hand-written loops, which know the
-// network's shape and build nothing, and the line gives their ratio and the size of one
-// example's graph.
-//
-// Where the graph's time goes is what it builds: a node and its edges per operation, and
-// backward visiting each once. Nodes and edges live in two vectors that a step truncates
-// and the next reuses, so after the first step the graph's storage stops growing. Six
-// choices in the lesson are there for speed. Each was measured by undoing it alone and
-// running `make bench` four or five times in turns with the unchanged program; the figures
-// are medians of the ratio of the graph's epoch to the hand-written loop's, which the
-// machine's busy spells move less than the times (by up to 15% still). The unchanged
-// program: 3.4 on the spiral, 1.5 on the images.
-//   - data makes no edges (section 5): with each pixel a leaf and an edge of every
-//     first-layer neuron's sum, an image's graph has 967 nodes and 101,825 edges instead
-//     of 183 and 51,649; images 2.9;
-//   - one point's graph at a time (section 10): building one graph of the whole batch and
-//     walking it once gives images 3.2 (spiral 3.8). 32 images make 26 MB of edges, about
-//     all of the 32 MB cache this machine's processor has, so backward reads back from main
-//     memory much of what the forward pass wrote; one image's 0.8 MB is still in the cache.
-//     The step walks the L2 penalty first and the points from the last to the first: the
-//     order in which backward() reaches them in one graph of the batch (mean + penalty), so
-//     every gradient is the same sum added in the same order, to the last bit (a test
-//     checks), and every result is what one graph of the batch gives;
-//   - backward(keep), so that backward does not walk the weights (section 3): walking
-//     every node from 0 gives images 2.4 (spiral 3.7). The 50,890 weights of the 784-64-10
-//     network are 50,890 leaves, visited twice per image for nothing;
-//   - a neuron's weighted sum as one node (section 5; exercise 24 undoes it): built from
-//     + and *, a spiral point's graph has 8 times the nodes and nearly twice the edges;
-//     spiral 9.5;
-//   - Edge's constructor (section 1), so that weighted_sum builds each edge in place:
-//     pushing a braced {input, local} without it gives spiral 6.6, images 4.6 (the pair
-//     is stored, then copied);
-//   - tanh through exp (section 2), as accurate as std::tanh: std::tanh gives spiral 4.1.
-// The ratio also moves with the machine's load (other runs of the same program, on the same
-// day, gave 2.6 to 3.7 on the spiral and 1.4 to 1.75 on the images), which is why each
-// figure was taken in turns with the unchanged program.
+// Each is timed on the graph and with section 8's hand-written loops, and the line gives
+// their ratio and the size of one example's graph.
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
@@ -1734,12 +1683,14 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
 // (lr 0.01, mu 0.9) starting from a velocity of 0.
 void graph_epoch(MLP& model, const Dataset& data, int batch_size) {
     std::vector<Value> params = model.parameters();
+    TrainConfig cfg;  // softmax cross-entropy, no L2, no dropout
     Optimizer opt{OptimizerKind::SGD, 0.01, 0.9};
+    Rng unused{0};    // dropout's masks
     for (const std::vector<int>& batch : batches_of(in_order(data.size()), batch_size))
-        train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, opt);
+        train_step(model, params, data, batch, cfg, opt, unused);
 }
 
-// The momentum update of section 8 on plain arrays, for a gradient `grad * scale`.
+// The momentum update of section 9 on plain arrays, for a gradient `grad * scale`.
 void dense_momentum_step(std::vector<double>& w, std::vector<double>& v,
                          const std::vector<double>& grad, double scale) {
     for (size_t i = 0; i < w.size(); ++i) {
@@ -1801,6 +1752,7 @@ BenchTimes time_epochs(MLP& model, DenseMLP& net, const Dataset& data, int batch
 // what an epoch costs.
 Dataset bench_images(int count) {
     Dataset data;
+    data.kind = DataKind::Images;
     data.dims = 28 * 28;
     Rng rng{7};
     for (int k = 0; k < count; ++k) {
@@ -1835,26 +1787,69 @@ void run_bench() {
     MLP large(28 * 28, {64, 10}, Activation::ReLU, 1);
     DenseMLP large_net = dense_copy(large);
     t = time_epochs(large, large_net, images, 32, 10);
-    std::tie(nodes, edges) = graph_size_of_example(large, images);
+    auto [image_nodes, image_edges] = graph_size_of_example(large, images);
     double per_epoch = double(images.size());  // images
     std::printf("bench images_784_64_10 graph_images_per_s=%.0f dense_images_per_s=%.0f "
                 "ratio=%.2f nodes_per_image=%zu edges_per_image=%zu\n",
                 1000 * per_epoch / t.graph_ms, 1000 * per_epoch / t.dense_ms,
-                t.graph_ms / t.dense_ms, nodes, edges);
+                t.graph_ms / t.dense_ms, image_nodes, image_edges);
 }
 
+
 // =======================================================================================
-// The lesson ends here. What follows is plumbing: files, pictures, the terminal view,
-// running the experiments, and the command line. Skip it on a first read.
+// Part IV: the program. Files, pictures, the terminal view, running the experiments, and
+// the command line: what only the program needs. Skip it on a first read.
 // =======================================================================================
+
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <new>
+#include <optional>
 
 // The plumbing is internal to this file (an unnamed namespace), so that a program which
 // includes nn.cpp and does not call nn_main, such as `make check`'s tests, is spared
 // compiling it.
 namespace {
 
+// Training stops early when asked: a watched run (section 18) looks at this flag before
+// every step, so a run that is asked to stop ends between two steps, with whole weights,
+// and what it learned can still be saved. The program asks when Ctrl-C is pressed
+// (section 19, which sets the flag and says why it has this type).
+volatile std::sig_atomic_t stop_requested = 0;
+
+// The names a run prints and writes, and the command line takes: one switch per kind.
+const char* activation_name(Activation act) {
+    switch (act) {
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::ReLU: return "relu";
+    case Activation::Linear: return "linear";
+    }
+    return "?";
+}
+
+// As its authors write it; --optimizer and results.csv take it in lower case.
+const char* optimizer_name(OptimizerKind kind) {
+    switch (kind) {
+    case OptimizerKind::SGD: return "SGD";
+    case OptimizerKind::RMSprop: return "RMSprop";
+    case OptimizerKind::Adam: return "Adam";
+    }
+    return "?";
+}
+
+std::string lower_case(std::string text) {
+    for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
 // ---------------------------------------------------------------------------------------
-// 13. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
+// 14. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
 // ---------------------------------------------------------------------------------------
 
 // A failure while running (a file that cannot be written): one line, exit status 1.
@@ -1882,12 +1877,12 @@ void make_directory(const std::string& dir) {
 }
 
 // The temporary file being written, if any, for the signal handlers and for running out
-// of memory (section 18): each removes it on the way out. Globals, as a handler can reach
+// of memory (section 19): each removes it on the way out. Globals, as a handler can reach
 // nothing else; `writing` is 1 only while writing_tmp holds a whole path.
 char writing_tmp[4096];
 volatile std::sig_atomic_t writing = 0;
 
-extern "C" int getpid();  // POSIX, declared here as isatty is (section 15)
+extern "C" int getpid();  // POSIX, declared here as isatty is (section 16)
 
 // Creates PATH.PID.N.tmp for the first N from 0 whose name is free, and opens it. Mode "x"
 // (C11's fopen, as open's O_CREAT | O_EXCL) creates the file or fails if the name exists,
@@ -1984,7 +1979,7 @@ void add_result(Output& out, const std::string& experiment, const std::string& a
     char row[400];
     std::snprintf(row, sizeof row, "%s,%s,%s,%s,%llu,%d,%s,%.6g,%.6g,%.4f,%.4f,%.4f\n",
                   experiment.c_str(), arch.c_str(), activation_name(cfg.act),
-                  optimizer_name(cfg.optimizer), (unsigned long long)cfg.seed,
+                  lower_case(optimizer_name(cfg.optimizer)).c_str(), (unsigned long long)cfg.seed,
                   int(r.history.size()) - 1, stop_reason_name(r.stop), kept.train_loss,
                   kept.val_loss, kept.train_acc, kept.val_acc, test_accuracy);
     out.results += row;
@@ -2467,7 +2462,7 @@ std::string load_labelled_images(const std::string& dir, const std::string& part
     return "";
 }
 
-// The same part as a Dataset of 28 x 28 images, their pixels kept as bytes (section 9).
+// The same part as a Dataset of 28 x 28 images, their pixels kept as bytes (section 10).
 // The pictures are drawn for that size, so other sizes are a fault of the file.
 std::string load_images(const std::string& dir, const std::string& part, Dataset& set) {
     LabelledImages images;
@@ -2480,13 +2475,14 @@ std::string load_images(const std::string& dir, const std::string& part, Dataset
     if (!error.empty()) return error;
     set = Dataset{};
     set.dims = 28 * 28;
+    set.kind = DataKind::Images;
     set.bytes.swap(images.pixels);
     set.labels.assign(images.labels.begin(), images.labels.end());
     return "";
 }
 
 // ---------------------------------------------------------------------------------------
-// 14. Pictures: a bitmap font, GIF, decision boundaries, charts, animations
+// 15. Pictures: a bitmap font, GIF, decision boundaries, charts, animations
 // ---------------------------------------------------------------------------------------
 
 const Color white{255, 255, 255}, black{0, 0, 0}, grey{200, 200, 200}, dark{60, 60, 60};
@@ -3095,7 +3091,7 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
     save_file(dir + "/spiral_training.gif", gif.finish());
 }
 
-// Pictures of images, for Fashion-MNIST (section 17): a grid of test images with the
+// Pictures of images, for Fashion-MNIST (section 18): a grid of test images with the
 // network's guesses, what each first-layer neuron looks for, and the confusion matrix.
 // Each is drawn 3x: a 28 x 28 image becomes 84 x 84 pixels.
 const int image_zoom = 3;
@@ -3117,7 +3113,7 @@ int square_side(size_t dims) {
 // Image i of a data set of images, each pixel a zoom x zoom square: pixel p as grey p,
 // so the background (0) is black and the garment bright, as the data holds it.
 Image image_tile(const Dataset& images, size_t i, int zoom) {
-    assert(!images.bytes.empty() && "image_tile: a data set of images");
+    assert(images.kind == DataKind::Images && "image_tile: a data set of images");
     int side = square_side(size_t(images.dims));
     Image tile(side * zoom, side * zoom, black);
     for (int y = 0; y < side; ++y) {
@@ -3341,7 +3337,7 @@ std::string confusion_csv(const std::vector<std::vector<int>>& counts,
 }
 
 // ---------------------------------------------------------------------------------------
-// 15. Live view: the boundary redrawn in the terminal while the network trains
+// 16. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------
 // With --live, every other epoch: the decision boundary in 24-bit ANSI colours (the
 // character "upper half block" with a foreground and a background colour shows two pixels
@@ -3413,7 +3409,7 @@ void draw_live(const MLP& model, Loss loss, const Dataset& train_set,
 }
 
 // ---------------------------------------------------------------------------------------
-// 16. Reports: what a run prints as it goes and when it ends
+// 17. Reports: what a run prints as it goes and when it ends
 // ---------------------------------------------------------------------------------------
 // Progress lines, a run's outcome, a word when it diverged, a few predictions, the
 // boundary in letters, a row of the XOR table: printing only, no training.
@@ -3594,10 +3590,78 @@ void print_xor_row(const XorRow& row, const TrainConfig& cfg) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 17. Running experiments: what each one trains and writes
+// 18. Running experiments: a run watched and stopped; what each one trains and writes
 // ---------------------------------------------------------------------------------------
 
-// What the command line asked for (section 18 reads it). An empty optional leaves the
+// What the program watches while a run trains: on_epoch is called after every epoch (and
+// once for epoch 0) with the history so far; on_step after every step with the points the
+// epoch has done and the step's loss, since an epoch of 54,000 images takes seconds and
+// its progress can be shown. The training set's loss and accuracy are measured on
+// measured_points of its points (0: all of them).
+using EpochHook = std::function<void(const std::vector<EpochStats>&)>;
+using StepHook = std::function<void(size_t points_done, double loss)>;
+
+struct Watch {
+    EpochHook on_epoch;
+    StepHook on_step;
+    int measured_points = 0;
+};
+
+// `count` training points spread evenly over the set (every k-th), or all of them: for a
+// large set, the same story for a fraction of the time.
+Dataset measured_points(const Dataset& train_set, int count) {
+    if (count <= 0 || size_t(count) >= train_set.size()) return train_set;
+    std::vector<int> every_kth;
+    for (size_t k = 0; k < size_t(count); ++k)
+        every_kth.push_back(int(k * train_set.size() / size_t(count)));
+    return train_set.subset(every_kth);
+}
+
+// train_epoch (section 11), told after each step, and ended before a step when a stop is
+// requested.
+bool train_epoch_watched(MLP& model, Training& run, const Dataset& data,
+                         const TrainConfig& cfg, int epoch, const StepHook& on_step) {
+    run.before_epoch = data_of(run.params);
+    run.opt.learning_rate = learning_rate_at(cfg, epoch);
+    shuffle(run.order, run.order_rng);
+    size_t done = 0;
+    for (const std::vector<int>& batch : batches_of(run.order, cfg.batch_size)) {
+        if (stop_requested) break;
+        double loss = train_step(model, run.params, data, batch, cfg, run.opt, run.mask_rng);
+        if (!std::isfinite(loss)) return false;
+        done += batch.size();
+        if (on_step) on_step(done, loss);
+    }
+    return true;
+}
+
+// train (section 11), watched. A run asked to stop drops its unfinished epoch, unmeasured,
+// and keeps what it had learned before it.
+TrainResult train_watched(MLP& model, const Dataset& train_set, const Dataset& val_set,
+                          const TrainConfig& cfg, const Watch& watch) {
+    Training run = start_training(model, train_set, cfg);
+    bool has_val = !val_set.empty();
+    Dataset measured = measured_points(train_set, watch.measured_points);
+    record_untrained(run, measure(model, measured, val_set, cfg.loss, 0, cfg.learning_rate),
+                     has_val);
+    if (watch.on_epoch) watch.on_epoch(run.result.history);
+    for (int epoch = 1; epoch <= cfg.max_epochs; ++epoch) {
+        bool finite = train_epoch_watched(model, run, train_set, cfg, epoch, watch.on_step);
+        if (stop_requested) {
+            set_data(run.params, run.before_epoch);
+            run.result.stop = StopReason::Interrupted;
+            break;
+        }
+        double rate = run.opt.learning_rate;
+        EpochStats s = measure(model, measured, val_set, cfg.loss, epoch, rate);
+        bool over = run_is_over(run, s, finite, has_val, cfg);
+        if (watch.on_epoch) watch.on_epoch(run.result.history);
+        if (over) break;
+    }
+    return finish_training(run, has_val);
+}
+
+// What the command line asked for (section 19 reads it). An empty optional leaves the
 // experiment's own setting.
 struct Flags {
     std::string command = "all";
@@ -3617,8 +3681,10 @@ TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
     if (f.seed) cfg.seed = *f.seed;
     if (f.epochs) cfg.max_epochs = *f.epochs;
     if (f.learning_rate) {  // a decaying schedule is scaled to start at the rate given
-        if (cfg.final_learning_rate >= 0)
-            cfg.final_learning_rate *= *f.learning_rate / cfg.learning_rate;
+        switch (cfg.schedule) {
+        case Schedule::Constant: break;
+        case Schedule::Linear: cfg.final_learning_rate *= *f.learning_rate / cfg.learning_rate;
+        }
         cfg.learning_rate = *f.learning_rate;
     }
     if (f.momentum) cfg.momentum = *f.momentum;
@@ -3643,8 +3709,8 @@ struct RecordedRun {
 RecordedRun train_and_record(Output& out, const std::string& experiment,
                              const std::string& log_name, MLP& model,
                              const TrainConfig& cfg, const Split& data,
-                             const EpochHook& on_epoch, const StepHook& on_step = nullptr) {
-    RecordedRun r{train(model, data.train, data.val, cfg, on_epoch, on_step), {NAN, NAN}};
+                             const Watch& watch) {
+    RecordedRun r{train_watched(model, data.train, data.val, cfg, watch), {NAN, NAN}};
     if (quick_after_stop(model)) r.test = evaluate(model, data.test, cfg.loss);
     if (!log_name.empty())
         save_file(out.dir + "/" + log_name + ".csv", epoch_log_csv(r.train.history));
@@ -3666,14 +3732,15 @@ std::string failure_cause(const MLP& model, const Dataset& data) {
     for (size_t i = 0; i < data.size(); ++i) {
         dense_forward(net, data.features(i));
         for (int j = 0; j < net.layers[0].n_out; ++j) {
-            if (dense_slope(net.layers[0].out[j], net.act) > 0.02) stuck[j] = false;
+            if (dense_slope(net.layers[0].out[j], net.layers[0].act) > 0.02) stuck[j] = false;
         }
     }
     if (std::count(stuck.begin(), stuck.end(), true) == 0) return "plateau";
-    switch (net.act) {
+    switch (net.layers[0].act) {
     case Activation::Tanh: return "saturated unit";
     case Activation::Sigmoid: return "saturated unit";
     case Activation::ReLU: return "dead relu unit";
+    case Activation::Linear: return "plateau";  // a linear unit's slope is 1
     }
     return "?";
 }
@@ -3743,7 +3810,7 @@ XorRow run_xor_row(Output& out, TrainConfig cfg, XorPictures& pictures) {
         std::string log = k == 0 ? run_name("xor", cfg, 1) : "";
         Split data = xor_split(cfg.seed);
         RecordedRun r = train_and_record(out, "xor", log, model, cfg, data,
-                                         pictured ? on_epoch : nullptr);
+                                         {pictured ? on_epoch : nullptr, nullptr, 0});
         add_xor_run(row, r.train, model, cfg.seed);
         if (pictured) {
             save_boundary(out.dir + "/xor_" + arch + "_boundary.ppm", model, cfg.loss, data);
@@ -3835,12 +3902,12 @@ Image finish_run(Output& out, const std::string& experiment, const MLP& model,
     return save_boundary(out.dir + "/" + experiment + "_boundary.ppm", model, cfg.loss, data);
 }
 
-// The best possible classifier's accuracy on the spiral's test set (section 9), and its
+// The best possible classifier's accuracy on the spiral's test set (section 10), and its
 // boundary alone and beside the network's.
 void compare_with_the_best_possible(Output& out, const Split& data, const Image& learned,
                                     double test_accuracy) {
     double best_accuracy = spiral_best_accuracy(data.test, 3, spiral_noise);
-    std::printf("  the best possible classifier (section 9) gets %.1f%% of this test set\n",
+    std::printf("  the best possible classifier (section 10) gets %.1f%% of this test set\n",
                 100 * best_accuracy);
     Image best = save_boundary(out.dir + "/spiral_best_possible.ppm", [](double x, double y) {
         return spiral_arm_probabilities(x, y, 3, spiral_noise);
@@ -3870,7 +3937,7 @@ void run_spiral(const Flags& flags, Output& out) {
     std::string arch = architecture(cfg, 3);
     std::printf("Spiral: %zu training, %zu validation, %zu test points; %s %s, %s%s\n",
                 data.train.size(), data.val.size(), data.test.size(), arch.c_str(),
-                activation_name(cfg.act), optimizer_title(cfg.optimizer),
+                activation_name(cfg.act), optimizer_name(cfg.optimizer),
                 dropout_words(cfg).c_str());
     std::vector<Value> params = model.parameters();
     Snapshots snapshots(cfg.max_epochs, 12);
@@ -3884,7 +3951,7 @@ void run_spiral(const Flags& flags, Output& out) {
         if (!live && history.back().epoch % 10 == 0) print_progress(history.back());
     };
     RecordedRun r = train_and_record(out, "spiral", run_name("spiral", cfg, 3), model, cfg,
-                                     data, on_epoch);
+                                     data, {on_epoch, nullptr, 0});
     Image learned = finish_run(out, "spiral", model, cfg, data, r);
     compare_with_the_best_possible(out, data, learned, r.test.accuracy);
     print_sample_predictions(model, data.test);
@@ -3911,7 +3978,7 @@ void run_momentum(const Flags& flags, Output& out) {
         MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
         bool plain = cfg.momentum == 0;  // --momentum 0 makes the first run plain too
         std::string name = plain ? "spiral_sgd_plain" : "spiral_sgd_momentum";
-        RecordedRun r = train_and_record(out, name, name, model, cfg, data, nullptr);
+        RecordedRun r = train_and_record(out, name, name, model, cfg, data, {});
         report_divergence(name, cfg, r.train);
         std::printf("  momentum %-4g train loss %.4f, train %.1f%%, validation %.1f%%\n",
                     cfg.momentum, r.train.kept().train_loss, 100 * r.train.kept().train_acc,
@@ -3939,9 +4006,14 @@ void run_moons(const Flags& flags, Output& out) {
         if (history.back().epoch % 20 == 0) print_progress(history.back());
     };
     RecordedRun r = train_and_record(out, "moons", run_name("moons", cfg, 1), model, cfg,
-                                     data, on_epoch);
+                                     data, {on_epoch, nullptr, 0});
     finish_run(out, "moons", model, cfg, data, r);
 }
+
+// The classes' names, as the pictures write them (capitals, the font's letters).
+const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
+                                       "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
+const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
 // The image experiments: Fashion-MNIST from where its package puts it (or --data), or
 // MNIST's handwritten digits, which need --data.
@@ -3954,13 +4026,16 @@ struct ImageSet {
 const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
 const ImageSet mnist = {"mnist", "MNIST", digit_classes};
 
-// The folder's four files, split (section 11); a missing or faulty file is exit 2, named.
+// The folder's four files, split (section 12); a missing or faulty file is exit 2, named.
 Split read_image_split(const std::string& dir, uint64_t seed, int subset) {
     Dataset train_images, test_images;
     std::string error = load_images(dir, "train", train_images);
     if (error.empty()) error = load_images(dir, "t10k", test_images);
     if (!error.empty()) bad_input(error);
-    return image_split(std::move(train_images), std::move(test_images), seed, subset);
+    Rng rng{seed + 1};
+    if (subset > 0 && size_t(subset) < train_images.size())  // a stratified share, for a quick run
+        train_images = split_off(train_images, double(subset) / train_images.size(), rng);
+    return image_split(std::move(train_images), std::move(test_images), rng);
 }
 
 // Each example's predicted class.
@@ -4032,7 +4107,7 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
                 "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
                 milliseconds_since(start) / 1000, architecture(cfg, 10, inputs).c_str(),
-                activation_name(cfg.act), optimizer_title(cfg.optimizer),
+                activation_name(cfg.act), optimizer_name(cfg.optimizer),
                 dropout_words(cfg).c_str());
     MLP model(inputs, layer_sizes(cfg, 10), cfg.act, cfg.seed);
     std::vector<Value> params = model.parameters();
@@ -4046,7 +4121,10 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     };
     auto on_step = [&](size_t done, double loss) { progress.step(done, loss); };
     std::string log = run_name(set.name, cfg, 10, inputs);
-    RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, on_epoch, on_step);
+    // An epoch's 54,000 images take seconds: the training set's loss and accuracy are
+    // measured on 6,000 of them, as many as validation has.
+    Watch watch{on_epoch, on_step, 6000};
+    RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, watch);
     print_outcome(set.title, r.train, r.test);
     report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
     std::string path = out.dir + "/" + set.name;
@@ -4066,10 +4144,51 @@ void run_mnist(const Flags& flags, Output& out) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 18. Command line: the experiments and the flags as tables, errors, signals, main
+// 19. Command line: the experiments and the flags as tables, errors, signals, main
 // ---------------------------------------------------------------------------------------
 // Every flag is checked before anything is written: a bad one gets one line naming the
 // flag and what it accepts, and exit status 2.
+
+// `./nn graph`: one neuron, out = tanh(x1*w1 + x2*w2 + b), and its squared error against
+// a target, written as err * err so that the node err is used twice. Its inputs x1 and x2
+// are leaves here, so that their gradients can be seen too; in a network, the data is not
+// a node at all (section 5). Every node is printed from the last made to the first, each with its edges: the input, the local derivative,
+// and what backward added to that input's grad (local * this node's grad). err receives
+// two shares; its grad is their sum.
+const char* const graph_demo_names[] = {"x1",    "w1",  "x2", "w2",  "b",   "target", "x1*w1",
+                                        "x2*w2", "sum", "z",  "out", "err", "loss"};
+
+// Builds the demo's graph and runs backward on it; returns the index of its first node.
+size_t build_graph_demo() {
+    size_t first = graph.nodes.size();
+    Value x1 = 1.5, w1 = 0.8, x2 = -0.5, w2 = -1.2, b = 0.1, target = 1.0;
+    Value x1w1 = x1 * w1;
+    Value x2w2 = x2 * w2;
+    Value sum = x1w1 + x2w2;
+    Value z = sum + b;
+    Value out = tanh(z);
+    Value err = out - target;
+    Value loss = err * err;
+    loss.backward();
+    return first;
+}
+
+// Prints the demo's graph, built from node `first` on.
+void print_graph(size_t first) {
+    const char* const* names = graph_demo_names;  // in creation order, from node `first`
+    std::printf("loss = err * err, err = out - target, out = tanh(x1*w1 + x2*w2 + b)\n");
+    std::printf("Nodes from the last made to the first, each with its edges.\n\n");
+    for (int i = int(graph.nodes.size()) - 1; i >= int(first); --i) {
+        const Node& n = graph.nodes[i];
+        std::printf("%-6s %-4s data=%9.6f  grad=%9.6f\n", names[i - first], n.op, n.data,
+                    n.grad);
+        for (int e = n.first_edge; e < n.first_edge + n.edge_count; ++e) {
+            const Edge& edge = graph.edges[e];
+            std::printf("    input %-6s local=%9.6f  local*grad=%9.6f\n",
+                        names[edge.input - int(first)], edge.local, edge.local * n.grad);
+        }
+    }
+}
 
 // The demo's graph in Graphviz's DOT language: a box per node (its name, operation, data
 // and grad), an arrow from each input to the node made from it, labelled with the local
@@ -4103,6 +4222,7 @@ void graph_command(const Flags&, Output& out) {
     graph_truncate(first);
 }
 void bench_command(const Flags&, Output&) { run_bench(); }
+void first_command(const Flags&, Output&) { first_training_run(); }
 
 struct Experiment {
     const char* name;
@@ -4139,6 +4259,8 @@ const Experiment experiments[] = {
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
      "--dropout --data --subset --out",
      "MNIST's handwritten digits, from --data DIR (not part of all)", image_settings, false},
+    {"first", first_command, "", "Part I's training run: a 2-4-1 network learns XOR",
+     nullptr, false},
     {"graph", graph_command, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
      nullptr, false},
@@ -4146,19 +4268,30 @@ const Experiment experiments[] = {
      nullptr, false},
 };
 
-// The names the command line takes for activations and optimisers come from the switches
-// that name them (activation_name, optimizer_name), so that a new kind needs no word here.
-// To list them, k walks 0, 1, 2, ... through the enum's values: the number after the last
-// kind names none (nullptr), and the walk stops there.
-const char* activation_at(int k) { return activation_name(Activation(k)); }
-const char* optimizer_at(int k) { return optimizer_name(OptimizerKind(k)); }
+// The kinds --act and --optimizer take (Linear is the output layer's alone), by the names
+// the switches above give them.
+const Activation flag_activations[] = {Activation::Tanh, Activation::Sigmoid, Activation::ReLU};
+const OptimizerKind flag_optimizers[] = {OptimizerKind::SGD, OptimizerKind::RMSprop,
+                                         OptimizerKind::Adam};
+
+std::vector<std::string> activation_names() {
+    std::vector<std::string> names;
+    for (Activation act : flag_activations) names.push_back(activation_name(act));
+    return names;
+}
+
+std::vector<std::string> optimizer_names() {
+    std::vector<std::string> names;
+    for (OptimizerKind kind : flag_optimizers) names.push_back(lower_case(optimizer_name(kind)));
+    return names;
+}
 
 // "tanh, sigmoid or relu"
-std::string names_of(const char* (*name_at)(int)) {
-    std::string names = name_at(0);
-    for (int k = 1; name_at(k); ++k)
-        names += std::string(name_at(k + 1) ? ", " : " or ") + name_at(k);
-    return names;
+std::string names_of(const std::vector<std::string>& names) {
+    std::string listed = names[0];
+    for (size_t k = 1; k < names.size(); ++k)
+        listed += (k + 1 < names.size() ? ", " : " or ") + names[k];
+    return listed;
 }
 
 struct FlagInfo {
@@ -4178,8 +4311,8 @@ const FlagInfo flag_infos[] = {
     {"--batch", "N", "an integer 0 to 100000 (0: the whole training set)", 0, 1e5},
     {"--patience", "N", "an integer 1 to 100000", 1, 1e5},
     {"--hidden", "A,B,...", "sizes like 16,16 (1 to 6 layers of 1 to 256)", 1, 256},
-    {"--act", "NAME", names_of(activation_at)},
-    {"--optimizer", "NAME", names_of(optimizer_at)},
+    {"--act", "NAME", names_of(activation_names())},
+    {"--optimizer", "NAME", names_of(optimizer_names())},
     {"--dropout", "X", "a number in [0, 1), the share of hidden units dropped in training",
      0, 1, false, true},
     {"--out", "DIR", "a directory name (default plots)"},
@@ -4226,7 +4359,7 @@ void print_usage() {
     std::printf("  %-17s %s\n", "--help", "this text");
     std::string falling;  // the experiments whose learning rate falls over the epochs
     for (const Experiment& e : experiments) {
-        if (trains(e) && e.settings().final_learning_rate >= 0)
+        if (trains(e) && e.settings().schedule != Schedule::Constant)
             falling += std::string(falling.empty() ? "" : ", ") + e.name;
     }
     std::printf("\nWhere the learning rate falls over the epochs (%s), --lr scales the whole\n"
@@ -4304,10 +4437,11 @@ std::vector<int> parse_hidden(const FlagInfo& f, const std::string& text) {
     return sizes;
 }
 
-// The k whose name is `text`, walking the kinds as names_of does.
-int kind_named(const FlagInfo& f, const std::string& text, const char* (*name_at)(int)) {
-    for (int k = 0; name_at(k); ++k) {
-        if (text == name_at(k)) return k;
+// Where `text` is among `names`; any other text is refused.
+size_t kind_named(const FlagInfo& f, const std::string& text,
+                  const std::vector<std::string>& names) {
+    for (size_t k = 0; k < names.size(); ++k) {
+        if (text == names[k]) return k;
     }
     bad_value(f.name, text);
 }
@@ -4327,9 +4461,9 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--data") f.data_dir = text;
     if (flag == "--subset") f.subset = int(parse_number(info, text));
     if (flag == "--dropout") f.dropout = parse_number(info, text);
-    if (flag == "--act") f.act = Activation(kind_named(info, text, activation_at));
+    if (flag == "--act") f.act = flag_activations[kind_named(info, text, activation_names())];
     if (flag == "--optimizer")
-        f.optimizer = OptimizerKind(kind_named(info, text, optimizer_at));
+        f.optimizer = flag_optimizers[kind_named(info, text, optimizer_names())];
 }
 
 Flags parse_command_line(int argc, char** argv) {
@@ -4374,7 +4508,7 @@ Flags parse_command_line(int argc, char** argv) {
 extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
 
 // Ends the program at once with 128 + the signal's number, the shell's convention, and
-// removes the file it was writing, if any (section 13; unlink, because std::remove is not
+// removes the file it was writing, if any (section 14; unlink, because std::remove is not
 // one of the calls a signal handler may make).
 extern "C" void on_end_signal(int signal) {
     if (writing) unlink(writing_tmp);
@@ -4382,9 +4516,9 @@ extern "C" void on_end_signal(int signal) {
 }
 
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
-// (section 10); the program then writes what it has and exits with 128 + the signal's
+// (section 18); the program then writes what it has and exits with 128 + the signal's
 // number. A second one ends the program at once. The handler stores the signal's number
-// in stop_requested (section 10): a global, as a signal handler can reach nothing else,
+// in stop_requested (at the start of Part IV): a global, as a signal handler can reach nothing else,
 // and a volatile sig_atomic_t, the one kind of variable a handler may safely set.
 extern "C" void on_stop_signal(int signal) {
     if (stop_requested) on_end_signal(signal);
@@ -4509,3 +4643,4 @@ int run_command(int argc, char** argv, const Experiment*& running) {
 #ifndef NN_NO_MAIN
 int main(int argc, char** argv) { return nn_main(argc, argv); }
 #endif
+

@@ -55,6 +55,16 @@ std::vector<Value> forward(const MLP& model, const Point& p) {
     return model({p.x, p.y});
 }
 
+// train_step with a loss and an L2 penalty, no dropout.
+double step_with(MLP& model, const std::vector<Value>& params, const Dataset& data,
+                 const std::vector<int>& batch, Loss loss, double l2, Optimizer& opt) {
+    TrainConfig cfg;
+    cfg.loss = loss;
+    cfg.l2 = l2;
+    Rng masks{0};
+    return train_step(model, params, data, batch, cfg, opt, masks);
+}
+
 // ---- Ops: values against plain doubles, derivatives against finite differences -------------
 
 using GraphFn = Value (*)(Value);
@@ -289,7 +299,8 @@ void test_mlp_parameters_are_ordered_layer_neuron_weights_then_bias() {
     check(p[2].id == model.layers[0].neurons[0].bias.id, "third: layer 0 neuron 0 bias");
     check(p[3].id == model.layers[0].neurons[1].weights[0].id, "fourth: neuron 1 w0");
     check(p[12].id == model.layers[1].neurons[0].bias.id, "last: output bias");
-    check(model.layers[1].linear && !model.layers[0].linear, "only the output layer is linear");
+    check(model.layers[1].act == Activation::Linear && model.layers[0].act == Activation::Tanh,
+          "only the output layer is linear");
     graph_truncate(keep);
 }
 
@@ -346,7 +357,7 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
         for (const Neuron& n : layer.neurons) {
             Value s = fused ? weighted_sum(n.weights, x, n.bias)
                             : weighted_sum_literal(n.weights, x, n.bias);
-            out.push_back(layer.linear ? s : activate(s, layer.act));
+            out.push_back(activate(s, layer.act));
         }
         x = out;
     }
@@ -678,7 +689,7 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
             for (size_t l = 0; l < net.layers.size(); ++l) {
                 const DenseLayer& L = net.layers[l];
                 std::string where = std::string(activation_name(act)) + " layer " +
-                                    std::to_string(l) + (L.linear ? " (linear)" : "");
+                                    std::to_string(l) + " (" + activation_name(L.act) + ")";
                 for (int j = 0; j < L.n_out; ++j) {
                     std::string neuron = where + " neuron " + std::to_string(j);
                     for (int i = 0; i < L.n_in; ++i) {
@@ -806,7 +817,7 @@ void test_training_memory_stays_flat_over_100000_steps() {
     size_t after_model = graph.nodes.size();
     size_t node_capacity = 0, edge_capacity = 0;
     for (int step = 0; step < 100000; ++step) {
-        train_step(model, params, data, {step % 4}, Loss::BinaryCrossEntropy, 0.0, opt);
+        step_with(model, params, data, {step % 4}, Loss::BinaryCrossEntropy, 0.0, opt);
         if (step == 10) {
             node_capacity = graph.nodes.capacity();
             edge_capacity = graph.edges.capacity();
@@ -830,7 +841,7 @@ void test_evaluate_and_train_step_leave_the_graph_as_long_as_they_found_it() {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     evaluate(model, data, Loss::SoftmaxCrossEntropy);
     check(graph.nodes.size() == nodes && graph.edges.size() == edges, "evaluate drops its nodes");
-    train_step(model, params, data, {0, 1, 2}, Loss::SoftmaxCrossEntropy, 0.01, opt);
+    step_with(model, params, data, {0, 1, 2}, Loss::SoftmaxCrossEntropy, 0.01, opt);
     check(graph.nodes.size() == nodes && graph.edges.size() == edges, "train_step drops its nodes");
     graph_truncate(keep);
 }
@@ -1086,32 +1097,27 @@ void check_dropout_on_many_units() {
                                   wrong_dropped) + first_wrong);
 }
 
-// The mode. A 2-8-8-3 tanh network with dropout_rate 0.5: in evaluation mode (the default)
-// it is the same network without dropout, value for value and node for node, and draws
-// no random numbers; in training mode each of its 16 hidden units, and only those, goes
-// through one dropout node after its activation, which is 0 or twice the unit.
+// The modes. A 2-8-8-3 tanh network: forward_training at p = 0 is forward (evaluation),
+// value for value and node for node, and draws no random number; at p = 0.5 each of its
+// 16 hidden units, and only those, goes through one dropout node after its activation,
+// which is 0 or twice the unit.
 void check_dropout_modes() {
     size_t keep = graph.nodes.size();
     MLP model(2, {8, 8, 3}, Activation::Tanh, 3);
-    MLP plain = model;  // the same weights (the same leaves), without dropout
-    model.dropout_rate = 0.5;
-    model.mask_rng = Rng{5};
-    uint64_t untouched = model.mask_rng.state;
-    const Point point = {0.3, -0.2, 0};
+    Dataset point = dataset_of({{0.3, -0.2, 0}});
+    Rng masks{5};
+    uint64_t untouched = masks.state;
     size_t start = graph.nodes.size();
-    std::vector<double> plain_out = data_of(forward(plain, point));
+    std::vector<double> plain_out = data_of(forward(model, point, 0));
     size_t plain_nodes = graph.nodes.size() - start;
-    check(!model.training, "a network starts in evaluation mode");
-    std::vector<double> eval_out = data_of(forward(model, point));
-    size_t eval_nodes = graph.nodes.size() - start - plain_nodes;
-    check(eval_out == plain_out, "evaluation mode: the outputs are those without dropout");
-    check(eval_nodes == plain_nodes, fmt("evaluation mode: %g nodes, want %g as without dropout",
-                                         eval_nodes, plain_nodes));
-    check(model.mask_rng.state == untouched, "evaluation mode draws no random number");
-    model.training = true;
+    std::vector<double> p0_out = data_of(forward_training(model, point, 0, 0.0, masks));
+    size_t p0_nodes = graph.nodes.size() - start - plain_nodes;
+    check(p0_out == plain_out, "p = 0: the outputs are those without dropout");
+    check(p0_nodes == plain_nodes, fmt("p = 0: %g nodes, want %g as without dropout",
+                                       p0_nodes, plain_nodes));
+    check(masks.state == untouched, "p = 0 draws no random number");
     size_t before = graph.nodes.size();
-    forward(model, point);
-    model.training = false;
+    forward_training(model, point, 0, 0.5, masks);
     int dropouts = 0, misplaced = 0, wrong = 0;
     for (size_t i = before; i < graph.nodes.size(); ++i) {
         const Node& n = graph.nodes[i];
@@ -1126,9 +1132,9 @@ void check_dropout_modes() {
         wrong += n.data != 0 && n.data != 2 * unit.data;
     }
     check(graph.nodes.size() - before == plain_nodes + 16,
-          fmt("training mode: %g nodes, want %g: one more per hidden unit",
+          fmt("p = 0.5: %g nodes, want %g: one more per hidden unit",
               graph.nodes.size() - before, plain_nodes + 16));
-    check(dropouts == 16, fmt("training mode: %g dropout nodes, want 16, one per hidden unit",
+    check(dropouts == 16, fmt("p = 0.5: %g dropout nodes, want 16, one per hidden unit",
                               dropouts));
     check(misplaced == 0, fmt("%g dropout nodes do not take a hidden unit's output (its tanh)",
                               misplaced));
@@ -1141,30 +1147,21 @@ void test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluatio
     check_dropout_modes();
 }
 
-// train_step's forward pass runs in training mode (it draws masks) and leaves the network
-// in evaluation mode; evaluate, and so train's measurement of every epoch, runs in
-// evaluation mode. So two runs from the same seed, with and without dropout, measure the
-// same epoch 0 and then part ways.
+// train_step's forward passes run in training mode (they draw dropout's masks); evaluate,
+// and so train's measurement of every epoch, runs the network as it is. So two runs from
+// the same seed, with and without dropout, measure the same epoch 0 and then part ways.
 void test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode() {
     size_t keep = graph.nodes.size();
     MLP model(2, {8, 3}, Activation::Tanh, 3);
-    MLP plain = model;
-    model.dropout_rate = 0.5;
-    model.mask_rng = Rng{5};
-    uint64_t untouched = model.mask_rng.state;
+    Rng masks{5};
+    uint64_t untouched = masks.state;
     Dataset data = spiral(5, 3, 0.2, 1);
     std::vector<Value> params = model.parameters();
     Optimizer opt(OptimizerKind::SGD, 0.0, 0.0);  // lr 0: the weights stay as they are
-    train_step(model, params, data, {0, 1, 2}, Loss::SoftmaxCrossEntropy, 0.0, opt);
-    check(model.mask_rng.state != untouched, "train_step's forward pass draws dropout masks");
-    check(!model.training, "train_step leaves the network in evaluation mode");
-    if (model.training) return;  // evaluate would stop the program on its assert
-    uint64_t state = model.mask_rng.state;
-    Evaluation e = evaluate(model, data, Loss::SoftmaxCrossEntropy);
-    Evaluation without = evaluate(plain, data, Loss::SoftmaxCrossEntropy);
-    check(e.loss == without.loss && model.mask_rng.state == state,
-          fmt("evaluate: loss %.17g, want %.17g as without dropout, and no mask drawn", e.loss,
-              without.loss));
+    TrainConfig dropping;
+    dropping.dropout = 0.5;
+    train_step(model, params, data, {0, 1, 2}, dropping, opt, masks);
+    check(masks.state != untouched, "train_step's forward passes draw dropout masks");
     TrainConfig cfg = spiral_settings();
     cfg.hidden = {8};
     cfg.optimizer = OptimizerKind::SGD;  // a test of the mode, not of Adam
@@ -1185,6 +1182,7 @@ void test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode() {
 void test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate() {
     TrainConfig cfg;
     cfg.learning_rate = 0.01;
+    cfg.schedule = Schedule::Linear;
     cfg.final_learning_rate = 0.001;
     cfg.max_epochs = 101;
     check_close(learning_rate_at(cfg, 1), 0.01, 1e-15, "epoch 1: the first rate");
@@ -1192,8 +1190,8 @@ void test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate() {
     check_close(learning_rate_at(cfg, 101), 0.001, 1e-15, "the last epoch: the final rate");
     cfg.final_learning_rate = 0;
     check(learning_rate_at(cfg, 101) >= 0, "a final rate of 0 is never overshot");
-    cfg.final_learning_rate = -1;
-    check_close(learning_rate_at(cfg, 77), 0.01, 0, "no final rate: the same every epoch");
+    cfg.schedule = Schedule::Constant;
+    check_close(learning_rate_at(cfg, 77), 0.01, 0, "a constant rate: the same every epoch");
 }
 
 // ---- Random numbers and datasets -----------------------------------------------------------
@@ -1361,15 +1359,12 @@ void test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once() {
     cfg.batch_size = 16;
     Dataset data = spiral(30, 3, 0.2, 2);
     MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
-    Optimizer opt(cfg.optimizer, 0.01, 0.9);
-    std::vector<int> visit(90);
-    for (int i = 0; i < 90; ++i) visit[size_t(i)] = i;
-    Rng rng{1};
-    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng, nullptr);
-    check(opt.t == 6, fmt("90 points in batches of 16: 6 steps, took %g", opt.t));
-    std::vector<int> first = visit;
-    train_epoch(model, model.parameters(), data, cfg, opt, visit, rng, nullptr);
-    check(visit != first, "the next epoch visits the points in another order");
+    Training run = start_training(model, data, cfg);
+    train_epoch(model, run, data, cfg, 1);
+    check(run.opt.t == 6, fmt("90 points in batches of 16: 6 steps, took %g", run.opt.t));
+    std::vector<int> first = run.order;
+    train_epoch(model, run, data, cfg, 2);
+    check(run.order != first, "the next epoch visits the points in another order");
     graph_truncate(keep);
 }
 
@@ -1385,14 +1380,14 @@ void test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient() {
     Dataset picked = data.subset({0, 4, 8, 11});
     double mean = mean_loss(model, picked);
     Optimizer plain(OptimizerKind::SGD, 1.0, 0.0);
-    double value = train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, plain);
+    double value = step_with(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, plain);
     check_close(value, mean, 1e-14, "the batch's loss is the mean of its points' losses");
     std::vector<double> step_without = data_of(params);
     set_data(params, start);
     double alpha = 0.05, penalty = 0;
     for (double w : start) penalty += alpha * w * w;
     Optimizer plain2(OptimizerKind::SGD, 1.0, 0.0);
-    value = train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, alpha, plain2);
+    value = step_with(model, params, data, batch, Loss::SoftmaxCrossEntropy, alpha, plain2);
     check_close(value, mean + penalty, 1e-14, "with L2: the mean plus alpha * sum w^2");
     for (size_t i = 0; i < params.size(); ++i) {
         double extra = (start[i] - params[i].data()) - (start[i] - step_without[i]);
@@ -1426,7 +1421,7 @@ void test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bi
         double one_graph_loss = objective.data();
         graph_truncate(after_model);
         Optimizer none(OptimizerKind::SGD, 0.0, 0.0);  // a step of 0: the weights stay
-        double value = train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, alpha, none);
+        double value = step_with(model, params, data, batch, Loss::SoftmaxCrossEntropy, alpha, none);
         check_close(value, one_graph_loss, 1e-14, fmt("alpha %g: the step's loss, against the graph's", alpha));
         for (size_t k = 0; k < params.size(); ++k)
             check(params[k].grad() == one_graph[k],
@@ -1505,7 +1500,7 @@ void test_training_restores_the_weights_of_the_best_validation_epoch() {
     TrainConfig cfg = spiral_settings();
     cfg.hidden = {16};
     cfg.learning_rate = 0.05;  // large, so the validation loss wanders
-    cfg.final_learning_rate = -1;
+    cfg.schedule = Schedule::Constant;
     cfg.max_epochs = 60;
     cfg.patience = 8;
     Dataset train_set = spiral(30, 3, 0.2, 4);
@@ -1513,17 +1508,24 @@ void test_training_restores_the_weights_of_the_best_validation_epoch() {
     Dataset val = split_off(train_set, 0.3, rng);
     MLP model(2, layer_sizes(cfg, 3), cfg.act, 2);
     std::vector<Value> params = model.parameters();
-    std::vector<std::vector<double>> seen;
-    TrainResult r = train(model, train_set, val, cfg,
-                          [&](const std::vector<EpochStats>&) { seen.push_back(data_of(params)); });
+    TrainResult r = train(model, train_set, val, cfg);
+    // The weights after k epochs: the same run, k epochs long, without a validation set
+    // (which only watches), keeps its last epoch's weights.
+    auto weights_after = [&](int epochs) {
+        TrainConfig k_epochs = cfg;
+        k_epochs.max_epochs = epochs;
+        MLP same(2, layer_sizes(cfg, 3), cfg.act, 2);
+        train(same, train_set, {}, k_epochs);
+        return data_of(same.parameters());
+    };
     check(r.stop == StopReason::Patience, "stopped for lack of improvement");
     int last = int(r.history.size()) - 1;
     check(last - r.kept_epoch == cfg.patience, "stopped exactly `patience` epochs after the best");
     double best = 1e9;
     for (const EpochStats& s : r.history) best = std::min(best, s.val_loss);
     check_close(r.history[size_t(r.kept_epoch)].val_loss, best, 1e-12, "the kept epoch has the lowest val loss");
-    check(data_of(params) == seen[size_t(r.kept_epoch)], "the model holds the kept epoch's weights");
-    check(data_of(params) != seen.back(), "and not the last epoch's");
+    check(data_of(params) == weights_after(r.kept_epoch), "the model holds the kept epoch's weights");
+    check(data_of(params) != weights_after(last), "and not the last epoch's");
     check_close(evaluate(model, val, cfg.loss).loss, best, 1e-12, "its val loss is the best one");
     graph_truncate(keep);
 }
@@ -1534,7 +1536,7 @@ void test_divergence_is_detected_and_the_last_good_weights_kept() {
     cfg.optimizer = OptimizerKind::SGD;
     cfg.act = Activation::ReLU;  // unbounded, so huge weights give infinite outputs
     cfg.learning_rate = 1e200;   // far too large: the loss overflows
-    cfg.final_learning_rate = -1;
+    cfg.schedule = Schedule::Constant;
     cfg.max_epochs = 50;
     Dataset data = spiral(10, 3, 0.2, 1);
     for (bool with_val : {true, false}) {
@@ -1563,11 +1565,13 @@ void test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept() {
     std::vector<Value> params = model.parameters();
     std::vector<std::vector<double>> seen;
     std::signal(SIGALRM, stop_on_alarm);
-    TrainResult r = train(model, data, {}, cfg, [&](const std::vector<EpochStats>& h) {
-        seen.push_back(data_of(params));
-        itimerval in_2_ms{{0, 0}, {0, 2000}};
-        if (h.back().epoch == 1) setitimer(ITIMER_REAL, &in_2_ms, nullptr);
-    });
+    Watch watch{[&](const std::vector<EpochStats>& h) {
+                    seen.push_back(data_of(params));
+                    itimerval in_2_ms{{0, 0}, {0, 2000}};
+                    if (h.back().epoch == 1) setitimer(ITIMER_REAL, &in_2_ms, nullptr);
+                },
+                nullptr, 0};
+    TrainResult r = train_watched(model, data, {}, cfg, watch);
     stop_requested = 0;
     check(r.stop == StopReason::Interrupted, "the stop reason is 'interrupted'");
     check(r.kept_epoch == r.history.back().epoch && r.kept_epoch <= 2,
@@ -1994,6 +1998,7 @@ Found find_color(const Image& image, Color c) {
 void test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red() {
     const uint8_t marks[] = {238, 136, 51};
     Dataset images;
+    images.kind = DataKind::Images;
     images.dims = 784;
     for (int k = 0; k < 3; ++k) {
         std::vector<uint8_t> pixels(784, 0);
@@ -2693,7 +2698,7 @@ void test_a_training_step_holds_one_points_graph_whatever_the_batch_size() {
     for (size_t size : {1, 5, 30}) {
         std::vector<int> batch;
         for (size_t i = 0; i < size; ++i) batch.push_back(int(i));
-        auto step = [&] { train_step(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, opt); };
+        auto step = [&] { step_with(model, params, data, batch, Loss::SoftmaxCrossEntropy, 0.0, opt); };
         auto [nodes, edges] = peak_growth(step);
         // 84 nodes and 727 edges for the point (test_a_2_16_16_3_network_makes_84_nodes...),
         // and the division by the batch's size: a leaf and a node of 2 edges
