@@ -1,24 +1,20 @@
 // nn.cpp: neural networks from scratch, in one file of standard C++17.
 //
-// Read it top to bottom, in four parts. Part I is the whole idea, and ends with a network
-// learning: numbers that remember how they were computed and can therefore differentiate
-// themselves (reverse-mode automatic differentiation, what PyTorch's autograd does);
-// neurons, layers and multi-layer perceptrons made of them; and a loop of a few lines that
-// teaches one XOR. Part II trains well: losses for classes, backpropagation derived by
-// hand, optimisers, data sets and their splits, mini-batches, dropout, early stopping, and
-// the settings of the experiments: XOR with three architectures and three activations, a
-// three-armed spiral, momentum against plain SGD, two moons, and Fashion-MNIST's images of
-// clothes, read from the files as distributed. Part III makes it fast. Part IV is the
-// program: files, pictures, signals and the command line.
+// Read it top to bottom, in four parts. Part I is the whole idea: numbers that remember
+// how they were computed and can therefore differentiate themselves (reverse-mode automatic
+// differentiation, what PyTorch's autograd does), neurons, layers and networks made of
+// them, and a loop of a few lines that teaches one XOR. Part II trains well: losses,
+// backpropagation by hand, optimisers, data sets, mini-batches, dropout, early stopping,
+// and the experiments: XOR, a three-armed spiral, momentum, two moons, and Fashion-MNIST's
+// images of clothes. Part III makes it fast. Part IV is the program.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
 //     g++ -std=c++17 -O2 -o nn nn.cpp && ./nn
 //
-// `./nn` runs every experiment and writes results.csv, one CSV log per training run, PPM
-// pictures and GIF animations of learning to plots/. `./nn first` runs Part I's training;
-// `./nn graph` prints a small graph with every gradient in it (section 3) and writes it for
-// Graphviz; `./nn --help` lists the experiments and flags.
+// `./nn` runs every experiment and writes results.csv, CSV logs, pictures and animations to
+// plots/. `./nn first` runs Part I's training; `./nn graph` prints a small graph with every
+// gradient in it; `./nn --help` lists the experiments and flags.
 //
 // Map of the file.
 //   Part I: a network that learns
@@ -47,12 +43,10 @@
 
 #include <algorithm>
 #include <cassert>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
-#include <string>
 #include <vector>
 
 const double pi = 3.14159265358979323846;
@@ -70,10 +64,10 @@ const double pi = 3.14159265358979323846;
 //
 // The words used from here on. Every number computed is a node of a graph. A node's inputs
 // are the nodes it was computed from: in c = a * b, a and b are the inputs of c (micrograd
-// calls them c's children; PyTorch, its inputs). A leaf is a node with no inputs: a
-// weight, a constant. (The data a network reads is not a node at all: section 5 says
-// why.) An edge joins a node to one of its inputs and carries the local derivative
-// d(node)/d(input), which the operation knows at the moment it computes the node.
+// calls them c's children). A leaf is a node with no inputs: a weight, a constant. (The
+// data a network reads is not a node at all: section 5.) An edge joins a node to one of
+// its inputs and carries the local derivative d(node)/d(input), which the operation knows
+// at the moment it computes the node.
 //
 // Nodes live in one vector, in the order they were made. A node can only be computed from
 // nodes made before it, so walking the vector from the end reaches every node before any
@@ -101,9 +95,8 @@ struct Graph {
 };
 
 // There is one graph, and every Value belongs to it, so that any Values can meet in one
-// expression (a weight times an input plus a constant) and backward finds all the nodes in
-// one vector. It is a global because an operator could reach it no other way: `a * b` is
-// given a and b only, and must put the node it makes somewhere.
+// expression and backward finds all the nodes in one vector. It is a global because an
+// operator could reach it no other way: `a * b` is given a and b only.
 Graph graph;
 
 // A Value is a handle to a node: its index in graph.nodes. Copying one copies an int.
@@ -117,8 +110,8 @@ struct Value {
     double& grad() const { return node().grad; }
     void backward() const;  // section 3
 
-    // The node this Value names. A training step drops the nodes it made once it is done
-    // (graph_truncate, below); the assert catches a Value kept from such a step.
+    // The node this Value names; the assert catches a Value whose node a training step
+    // has dropped (graph_truncate, below).
     Node& node() const {
         assert(id < int(graph.nodes.size()) && "Value used after its graph was truncated");
         return graph.nodes[id];
@@ -139,8 +132,7 @@ Value::Value(double data, const char* op, size_t first_edge) : id(int(graph.node
     graph.nodes.push_back({data, 0.0, op, int(first_edge), edge_count});
 }
 
-// Pushes one edge to each of the node's inputs, then the node. Every operation in section
-// 2 ends with this call.
+// Pushes one edge to each of the node's inputs, then the node: every op of section 2 does.
 Value add_node(double data, const char* op, std::initializer_list<Edge> inputs) {
     size_t first_edge = graph.edges.size();
     for (const Edge& e : inputs) graph.edges.emplace_back(e.input, e.local);
@@ -259,10 +251,9 @@ Value relu(Value x) {
 // simply receives two shares, hence `+=`.
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
-// (MLP::zero_grad) doubles them. Computed nodes start from zero on every call. The walk
-// starts from d(out)/d(out) = 1, added to out's grad rather than written over it: a
-// computed out was just set to 0, so adding gives 1; a leaf out accumulates, like any leaf.
-// `./nn graph` prints every node, edge and grad of a small graph.
+// (MLP::zero_grad) doubles them. Computed nodes start from zero on every call, and the walk
+// starts by adding d(out)/d(out) = 1 to out's grad. `./nn graph` shows every grad of a
+// small graph.
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
@@ -283,11 +274,10 @@ void Value::backward() const {
 // 4. Random numbers: the same seed, the same numbers, on any compiler
 // ---------------------------------------------------------------------------------------
 // A network starts from random weights (section 5). What matters is that a seed always
-// gives the same numbers, on any compiler; how they are made can be skimmed. We write our
-// own generator because <random>'s distributions are allowed to differ between standard
-// libraries, and an exercise whose answer changes with the compiler is a bad exercise.
-// splitmix64 is a few lines, passes the usual statistical tests, and every seed (even 0)
-// works.
+// gives the same numbers, on any compiler; how they are made can be skimmed. <random>'s
+// distributions may differ between standard libraries, and an exercise whose answer
+// changes with the compiler is a bad exercise; splitmix64 is a few lines, passes the
+// usual statistical tests, and works from every seed.
 
 struct Rng {
     uint64_t state;
@@ -321,10 +311,8 @@ struct Rng {
 // A neuron computes a weighted sum of its inputs plus a bias, w . x + b, and passes it
 // through a nonlinearity (its activation). A layer is neurons side by side, all reading
 // the same inputs. A multi-layer perceptron (MLP) is layers in a row, each reading the
-// outputs of the one before; the last layer's outputs are the network's, and the layers
-// before it are hidden layers. Computing the outputs from an input is a forward pass. The
-// weights and biases (the parameters) are leaves of the graph, made once; each forward
-// pass adds nodes on top of them.
+// outputs of the one before; the layers before the last are hidden. The weights and biases
+// (the parameters) are leaves, made once; each forward pass adds nodes on top of them.
 
 // A new activation is a new kind here, and a case in each switch over Activation: -Wall
 // names every switch that misses it. Linear is the output layer's: no activation at all.
@@ -360,10 +348,9 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<Value>& x, Val
 }
 
 // Data needs no gradient. A first layer's inputs are the data (a point's coordinates, an
-// image's pixels), and nothing ever changes the data: a gradient for it would be computed
-// and never used. So here x is plain numbers, not Values, and the node records edges to
-// its weights and bias alone, n + 1 instead of 2n + 1, with no leaf per input. (PyTorch
-// does the same: data tensors have requires_grad=False, and no edge leads to them.)
+// image's pixels), and nothing ever changes the data. So here x is plain numbers, and the
+// node has edges to its weights and bias alone, n + 1 of them, and no leaf per input, as
+// PyTorch's data tensors have requires_grad=False.
 Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Value b) {
     assert(w.size() == x.size());
     size_t first_edge = graph.edges.size();
@@ -378,13 +365,11 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Va
 
 // Initial weights: random, so that the neurons of a layer differ (with equal weights they
 // would compute the same thing and receive the same gradient forever); normal with
-// standard deviation gain / sqrt(fan_in), fan_in (the fan-in) being the neuron's number
-// of inputs. With fan_in inputs of variance 1, w . x then has variance gain^2, so signals
-// neither fade nor blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's
-// scheme: tanh is nearly linear near 0); gain = sqrt(2) for relu (He's scheme). Relu
-// sets about half of the sums it is given to 0, so its outputs have about half the mean
-// square of its inputs; weights with gain^2 = 2 double it back in the next layer, and
-// the signal keeps its size from layer to layer. Biases start at 0.
+// standard deviation gain / sqrt(fan_in), fan_in being the neuron's number of inputs. With
+// fan_in inputs of variance 1, w . x then has variance gain^2, so signals neither fade nor
+// blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's scheme); sqrt(2)
+// for relu (He's), which zeroes about half of its sums and so halves their mean square.
+// Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
     Value bias;
@@ -477,12 +462,11 @@ struct MLP {
 // ---------------------------------------------------------------------------------------
 // XOR: two inputs, each 0 or 1, and the answer is 1 when exactly one of them is 1. No
 // straight line separates the 1s from the 0s, so a network needs a hidden layer to learn
-// it. The loss is the mean squared error, and each step moves every weight against its
-// gradient, w <- w - learning_rate * d(loss)/dw: plain gradient descent.
+// it. Each step moves every weight against its gradient, w <- w - learning_rate *
+// d(loss)/dw: plain gradient descent.
 
-// Mean squared error: the average of (prediction - target)^2. Squaring makes every miss
-// count positively and big misses count more; with n outputs p for one point (XOR has
-// one), its gradient with respect to each is 2 (p - t) / n, which shrinks as p nears t.
+// Mean squared error: the average of (prediction - target)^2 over a point's outputs. Big
+// misses count more; the gradient, 2 (p - t) / n for each, shrinks as p nears t.
 Value mean_squared_error(const std::vector<Value>& predictions,
                          const std::vector<double>& targets) {
     Value sum = 0.0;
@@ -509,11 +493,9 @@ void first_training_run() {
         if (step % 50 == 0) std::printf("step %3d  loss %.6f\n", step, loss.data());
         graph_truncate(weights_end);  // 4. Forget the step's graph; keep the weights.
     }
-    for (size_t i = 0; i < 4; ++i) {
-        double out = model(inputs[i])[0].data();
-        std::printf("%g xor %g: %.3f (want %g)\n", inputs[i][0], inputs[i][1], out,
-                    targets[i]);
-    }
+    for (size_t i = 0; i < 4; ++i)
+        std::printf("%g xor %g: %.3f (want %g)\n", inputs[i][0], inputs[i][1],
+                    model(inputs[i])[0].data(), targets[i]);
     graph_truncate(weights_end);
 }
 
@@ -1284,7 +1266,8 @@ Evaluation evaluate(const MLP& model, const Dataset& data, Loss loss) {
         int label = data.labels[size_t(i)];
         total += point_loss(out, label, loss).data();
         correct += predicted_class(data_of(out), loss) == label;
-        graph_truncate(keep);  // no backward: the nodes were only needed for their values
+        // No backward: the nodes were only needed for their values.
+        graph_truncate(keep);
     }
     return {total / double(data.size()), double(correct) / double(data.size())};
 }
@@ -1603,6 +1586,8 @@ TrainConfig image_settings() {
 // Part III: making it fast
 // =======================================================================================
 
+#include <chrono>
+
 // ---------------------------------------------------------------------------------------
 // 13. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
@@ -1810,6 +1795,7 @@ void run_bench() {
 #include <functional>
 #include <new>
 #include <optional>
+#include <string>
 
 // The plumbing is internal to this file (an unnamed namespace), so that a program which
 // includes nn.cpp and does not call nn_main, such as `make check`'s tests, is spared

@@ -14,14 +14,14 @@
 int main() {
     TrainConfig xor_cfg = xor_settings();
     MLP xor_model(2, layer_sizes(xor_cfg, 1), xor_cfg.act, xor_cfg.seed);
-    TrainResult x = train(xor_model, xor_data(), {}, xor_cfg, nullptr);
+    TrainResult x = train(xor_model, xor_data(), {}, xor_cfg);
     for (int e = 0; e <= 10 && e < int(x.history.size()); ++e)
         std::printf("xor %d %.17g\n", x.history[e].epoch, x.history[e].train_loss);
 
     TrainConfig cfg = spiral_settings();
     Split d = spiral_data(cfg.seed);
     MLP model(2, layer_sizes(cfg, 3), cfg.act, cfg.seed);
-    TrainResult s = train(model, d.train, d.val, cfg, nullptr);
+    TrainResult s = train(model, d.train, d.val, cfg);
     for (int e = 0; e <= 3 && e < int(s.history.size()); ++e)
         std::printf("spiral %d %.17g %.17g\n", s.history[e].epoch, s.history[e].train_loss,
                     s.history[e].val_loss);
