@@ -18,6 +18,8 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
                   replaced in the handout. The original must occur exactly once in its file,
                   or handout.py stops. A replacement must not change what the program or the
                   tests compute, since an answer-key handout (`--answer-key`) keeps the bodies.
+                  tests.cpp needs none: a test states its inputs and the figures it expects,
+                  and their working is in docs/answers.md, which a handout leaves out
   telltales       strings that must not occur anywhere in a handout of this exercise, besides
                   those found automatically: each distinctive line of the original bodies,
                   and each leak's original (handout.py --check)
@@ -165,19 +167,7 @@ WRITE_IT = [
         "tests": ["test_adam_first_steps_match_hand_computed_values"],
         "points": 10,
         "needs": [],
-        # Its test works the update out in its comments, as a case done by hand, and its
-        # messages name the quantity only (branch lib).
-        "leaks": [
-            ('tests.cpp',
-             '// Adam at lr 0.01 from w = 1, worked by hand. Step 1 (t = 1), g = 0.5: m = 0.9 * 0 + 0.1\n// * 0.5 = 0.05, v = 0.999 * 0 + 0.001 * 0.25 = 0.00025, m_hat = 0.05 / (1 - 0.9) = 0.5,\n// v_hat = 0.00025 / (1 - 0.999) = 0.25, w = 1 - 0.01 * 0.5 / (sqrt(0.25) + 1e-8). Step 2\n// (t = 2), g = -0.2: m = 0.9 * 0.05 + 0.1 * -0.2 = 0.025, v = 0.999 * 0.00025 + 0.001 *\n// 0.04 = 0.00028975, m_hat = 0.025 / (1 - 0.9^2), v_hat = 0.00028975 / (1 - 0.999^2), and\n// w moves by 0.01 * m_hat / (sqrt(v_hat) + 1e-8). The messages name the quantity only.\n',
-             "// Adam at lr 0.01 from w = 1, g = 0.5 then -0.2: every figure below was worked by hand\n// (the working is in the teacher's copy). The messages name the quantity only.\n"),
-            ('tests.cpp',
-             '    double w1 = 1.0 - 0.01 * 0.5 / (std::sqrt(0.25) + 1e-8);\n',
-             '    double w1 = 0.9900000002;\n'),
-            ('tests.cpp',
-             '    double m_hat = 0.025 / (1 - 0.9 * 0.9), v_hat = 0.00028975 / (1 - 0.999 * 0.999);\n    double w2 = w1 - 0.01 * m_hat / (std::sqrt(v_hat) + 1e-8);\n',
-             '    double w2 = 0.9865439418116511;\n'),
-        ],
+        "leaks": [],
         "telltales": [],
     },
     {
@@ -190,11 +180,7 @@ WRITE_IT = [
         "tests": ["test_rmsprop_first_steps_match_hand_computed_values"],
         "points": 10,
         "needs": [],
-        "leaks": [
-            ('tests.cpp',
-             '// RMSprop at lr 0.01 (rho 0.9, epsilon 1e-8) from w = 1, worked by hand with a 40-digit\n// calculator. Step 1, g = 0.5: v = 0.9 * 0 + 0.1 * 0.25 = 0.025, sqrt(v) =\n// 0.15811388300841897, w = 1 - 0.01 * 0.5 / (sqrt(v) + 1e-8) = 0.96837722539831608. Step\n// 2, g = -0.2: v = 0.9 * 0.025 + 0.1 * 0.04 = 0.0265, sqrt(v) = 0.16278820596099706, w =\n// 0.96837722539831608 + 0.01 * 0.2 / (sqrt(v) + 1e-8) = 0.98066312698027817. A weight whose\n// gradient is 1000 times larger, 500, moves as far in step 1: 0.01 / sqrt(0.1) =\n// 0.031622776601683793, less 2e-12 for epsilon. The messages name the quantity only: a\n// student who writes rmsprop_step must not find the update in them.\n',
-             "// RMSprop at lr 0.01 (rho 0.9, epsilon 1e-8) from w = 1, g = 0.5 then -0.2, and a weight\n// whose gradient is 1000 times larger: every figure below was worked by hand with a\n// 40-digit calculator (the working is in the teacher's copy). The messages name the\n// quantity only.\n"),
-        ],
+        "leaks": [],
         "telltales": [],
     },
     {
@@ -213,12 +199,6 @@ WRITE_IT = [
              "// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so "
              "it is\n// the local derivative.\n",
              "// nothing dropped or scaled.\n"),
-            ("tests.cpp",
-             "// dropout once in about 1.7 million seeds. A kept unit comes out x / (1 - p) and "
-             "passes\n// the gradient 1 / (1 - p) back to x; a dropped one comes out 0 and "
-             "passes 0.\n",
-             "// dropout once in about 1.7 million seeds. What a kept unit and a dropped one pass "
-             "on,\n// forward and back, is exercise 16.\n"),
         ],
         "telltales": [],
     },
