@@ -58,9 +58,6 @@ WRITE_IT = [
         "points": 10,
         "needs": [],
         "leaks": [
-            ("nn.cpp",
-             "// d(a * b)/da = b.",
-             "// d(a + b)/da = 1."),
             ("README.md", "d(a * b)/da = b", "d(a + b)/da = 1"),
         ],
         "telltales": ["d(ab)/da", "d(a * b)/da", "d(a/b)/d", "-a/b^2", "-a / b^2",
@@ -79,6 +76,7 @@ WRITE_IT = [
              "case Activation::Tanh: return 0.0;  // TODO exercise 8: tanh's slope, with out\n"
              "case Activation::Sigmoid: return out * (1.0 - out);\n"
              "case Activation::ReLU: return out > 0 ? 1.0 : 0.0;\n"
+             "case Activation::Linear: return 1.0;\n"
              "}\n"
              "return 1.0;\n"),
         ],
@@ -87,14 +85,9 @@ WRITE_IT = [
         "points": 10,
         "needs": [],
         "leaks": [
-            ("nn.cpp",
-             "//     tanh: 1 - out^2        sigmoid: out (1 - out)        relu: 1 if out > 0, else 0\n",
-             "//     tanh: exercise 8       sigmoid: out (1 - out)        relu: 1 if out > 0, else 0\n"),
-            ("nn.cpp",
-             "// For tanh, with u = e^-2z: out = (1 - u) / (1 + u) and du/dz = -2u, so d(out)/dz =\n"
-             "// 4u / (1 + u)^2, which is 1 - out^2. Sigmoid's comes the same way from 1 / (1 + e^-z).\n",
-             "// For tanh, write out = (1 - u) / (1 + u) with u = e^-2z, differentiate by z, and\n"
-             "// write the result with out alone. Sigmoid's comes the same way from 1 / (1 + e^-z).\n"),
+            ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 8"),
+            ("nn.cpp", "and du/dz = -2u, so d(out)/dz =\n// 4u / (1 + u)^2, which is 1 - out^2.",
+             "and du/dz = -2u: write d(out)/dz\n// with out alone."),
         ],
         "telltales": ["1 - o * o", "1 - out^2", "1 - tanh(x)^2", "1 - tanh(xw)^2", "1 - t^2", "1 - y^2",
                       "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
@@ -131,11 +124,10 @@ WRITE_IT = [
         "number": 12,
         "title": "Backward from scratch: Value::backward",
         "stubs": [
-            ("void Value::backward(int first) const",
+            ("void Value::backward() const",
              "// TODO exercise 12: as described above this function: first set the grad of every\n"
-             "// computed node from `first` up to this one to 0, then add 1 to this node's grad,\n"
-             "// then walk from this node back to node `first` applying the chain rule on every\n"
-             "// edge\n"),
+             "// computed node up to this one to 0, then add 1 to this node's grad, then walk from\n"
+             "// this node back to node 0 applying the chain rule on every edge\n"),
         ],
         "tests": ["test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion"],
         "points": 15,
@@ -195,10 +187,7 @@ WRITE_IT = [
         "points": 10,
         "needs": [12],
         "leaks": [
-            ("nn.cpp",
-             "// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so "
-             "it is\n// the local derivative.\n",
-             "// nothing dropped or scaled.\n"),
+            ("nn.cpp", ", so it is\n// the local derivative.", "."),
         ],
         "telltales": [],
     },
