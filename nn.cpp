@@ -1191,8 +1191,8 @@ double learning_rate_at(const TrainConfig& cfg, int epoch) {
 // unit must be useful on its own. Each unit is zeroed with probability p and the ones kept
 // are scaled by 1 / (1 - p) ("inverted" dropout, as PyTorch does it), so that a unit's
 // expected output is what it is without dropout, and the network is evaluated as it is,
-// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit, so it is
-// the local derivative.
+// nothing dropped or scaled. The mask, 0 or 1 / (1 - p), multiplies the unit.
+// As it multiplies the unit, the mask is also the local derivative.
 Value dropout(Value x, double p, Rng& rng) {
     double mask = rng.uniform() < p ? 0.0 : 1.0 / (1.0 - p);  // 0 with probability p
     return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask

@@ -187,7 +187,7 @@ WRITE_IT = [
         "points": 10,
         "needs": [12],
         "leaks": [
-            ("nn.cpp", ", so it is\n// the local derivative.", "."),
+            ("nn.cpp", "// As it multiplies the unit, the mask is also the local derivative.\n", ""),
         ],
         "telltales": [],
     },
