@@ -22,8 +22,8 @@ run: nn
 test: tests
 	./tests $(T)
 
-# The exercise loop: `make check T=relu` builds the tests of the lesson alone (sections
-# 1-12; -DLESSON_ONLY leaves out the tests of the program, so its plumbing is not
+# The exercise loop: `make check T=relu` builds the tests of the lesson alone (Parts
+# I-III; -DLESSON_ONLY leaves out the tests of the program, so its plumbing is not
 # compiled) with light optimisation, and runs the tests whose names contain relu.
 check: tests_lesson
 	./tests_lesson $(T)

@@ -4,7 +4,7 @@
 //     ./tests WORD                                          only tests whose names hold WORD
 //
 // Gradients are checked against central finite differences, (f(x+h) - f(x-h)) / 2h, which
-// need only forward values, and against backpropagation derived by hand (section 7 of
+// need only forward values, and against backpropagation derived by hand (section 8 of
 // nn.cpp). Values are checked against plain double arithmetic, whole training runs against
 // the same runs done in PyTorch. Each test's name says what it proves; a failure names
 // what broke; the last line counts passes and failures.
@@ -367,7 +367,7 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
 }
 
 // The counts of exercises 2 and 24, worked out by hand from section 5's counts for one
-// neuron and from the ops section 6's loss is made of. A neuron with n inputs: 1 node and
+// neuron and from the ops section 7's loss is made of. A neuron with n inputs: 1 node and
 // 2n + 1 edges fused, 2n nodes and 4n edges as a chain; reading data, 1 node and n + 1
 // edges, and the data makes no node; an activation: 1 node, 1 edge. Softmax cross-entropy
 // over K logits: 4K + 5 nodes and 5K + 5 edges (m is a leaf in each of its K + 1 uses).
@@ -705,8 +705,8 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
     }
 }
 
-// Section 7's slopes, from the output alone, against central differences of the activation
-// itself, so that the tanh case (exercise 8) is checked apart from the rest of section 7.
+// Section 8's slopes, from the output alone, against central differences of the activation
+// itself, so that the tanh case (exercise 8) is checked apart from the rest of section 8.
 void test_hand_written_slopes_match_finite_differences_of_the_activations() {
     const double h = 1e-6;
     for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
@@ -718,7 +718,7 @@ void test_hand_written_slopes_match_finite_differences_of_the_activations() {
     }
 }
 
-// Section 7's loops on their own: dense_backward's gradients against central differences
+// Section 8's loops on their own: dense_backward's gradients against central differences
 // of dense_forward, for a loss made linear in the outputs, loss = sum_j c[j] out[j], so that
 // g = d(loss)/d(outputs) = c and no loss needs to be written first (exercise 17 is checked
 // apart from exercise 11 and from the graph).
@@ -765,7 +765,7 @@ void test_hand_written_backprop_matches_finite_differences_of_dense_forward() {
     }
 }
 
-// Section 12's bench: its graph epoch and its hand-written epoch must do the same work, or
+// Section 13's bench: its graph epoch and its hand-written epoch must do the same work, or
 // their ratio means nothing. From the same weights, `epochs` epochs of each kind must end
 // at the same weights (to rounding), and at those of that many graph epochs run by hand.
 void check_bench_epochs_agree(const char* what, MLP& model, const Dataset& data,
@@ -1316,7 +1316,7 @@ void test_the_best_possible_spiral_classifier_on_points_placed_by_hand() {
     check_close(p[0] + p[1] + p[2], 1.0, 1e-15, "probabilities sum to 1");
 }
 
-// Section 11's data: the sizes the README gives, classes in equal shares in every set, and
+// Section 12's data: the sizes the README gives, classes in equal shares in every set, and
 // test sets drawn from seeds of their own, not the training data's.
 void test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets() {
     Split d = spiral_data(1);
@@ -1386,6 +1386,46 @@ void test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient() {
         double extra = (start[i] - params[i].data()) - (start[i] - step_without[i]);
         check_close(extra, 2 * alpha * start[i], 1e-12, "L2 adds 2 alpha w to the gradient of " + parameter_name(model, i));
     }
+    graph_truncate(keep);
+}
+
+// Part III's backward_from is section 3's walk over one step's nodes: from the first node
+// the step made, every weight's grad is what backward() gives, to the last bit; a second
+// call adds as much again (leaves accumulate); and a computed node made before the step is
+// left alone, where backward() would zero it.
+void test_backward_from_a_steps_first_node_gives_backwards_grads_bit_for_bit() {
+    size_t keep = graph.nodes.size();
+    MLP model(2, {5, 4, 3}, Activation::Tanh, 4);
+    std::vector<Value> params = model.parameters();
+    Value before = params[0] * 2.0;
+    before.grad() = 5.0;
+    Dataset data = spiral(3, 3, 0.2, 1);
+    int first = int(graph.nodes.size());
+    Value loss = point_loss(forward(model, data, 4), data.labels[4], Loss::SoftmaxCrossEntropy);
+    loss = loss * 0.7;
+    model.zero_grad();
+    loss.backward();
+    std::vector<double> whole;
+    for (Value p : params) whole.push_back(p.grad());
+    before.grad() = 5.0;
+    model.zero_grad();
+    backward_from(loss, first);
+    for (size_t k = 0; k < params.size(); ++k)
+        check(params[k].grad() == whole[k],
+              parameter_name(model, k) + fmt(": backward_from %.17g, backward() %.17g",
+                                             params[k].grad(), whole[k]));
+    check(before.grad() == 5.0, fmt("a node made before `first`: grad %g, want 5, untouched",
+                                     before.grad()));
+    backward_from(loss, first);
+    for (size_t k = 0; k < params.size(); ++k)
+        check(params[k].grad() == 2 * whole[k],
+              parameter_name(model, k) + fmt(": after a second call %.17g, want twice %.17g",
+                                             params[k].grad(), whole[k]));
+    Value leaf = params[0];  // called on a leaf, as backward() is: it accumulates 1 a call
+    leaf.grad() = 0.0;
+    backward_from(leaf, leaf.id);
+    backward_from(leaf, leaf.id);
+    check(leaf.grad() == 2.0, fmt("backward_from twice on a leaf: grad %g, want 2", leaf.grad()));
     graph_truncate(keep);
 }
 
@@ -3523,6 +3563,7 @@ int main(int argc, char** argv) {
         TEST(test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets),
         TEST(test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once),
         TEST(test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient),
+        TEST(test_backward_from_a_steps_first_node_gives_backwards_grads_bit_for_bit),
         TEST(test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bit_for_bit),
         TEST(test_early_stopping_keeps_the_best_epoch_and_stops_after_patience),
         TEST(test_fixed_seed_xor_run_converges),
