@@ -507,9 +507,9 @@ void first_training_run() {
 // 7. Losses for classes: one number that says how wrong the network is
 // ---------------------------------------------------------------------------------------
 // A loss compares the network's outputs on one point with the point's label; training
-// lowers its mean over the points. Squared error (section 6) suits XOR's targets of 0 and
-// 1; for classes there are better ones. The output layer is linear, so the outputs are raw
-// scores of any size, called logits. Each loss below turns logits into a prediction in
+// lowers its mean over the points. Squared error (section 6) pulls each output towards a
+// target number; the losses below instead read the outputs as evidence for a class. The
+// output layer is linear, so the outputs are raw scores of any size, called logits. Each loss below turns logits into a prediction in
 // its own way, in a form that stays finite for any logit, and its gradient must point
 // somewhere useful everywhere, since that gradient is all training ever sees.
 
