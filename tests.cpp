@@ -2712,7 +2712,7 @@ void test_outputs_that_cannot_be_written_are_found_before_training() {
     std::string out, err;
     int status = run_nn("spiral --epochs 2 --out test_output_pre", out, err);
     check(status == 2, fmt("a directory named like a picture: exit status 2, got %g", status));
-    check(err.find("test_output_pre/spiral_boundary.ppm is not a file") != std::string::npos,
+    check(err.find("'spiral_boundary.ppm' in 'test_output_pre' is not a file") != std::string::npos,
           "the message names it: " + err);
     check(out.find("Spiral") == std::string::npos, "nothing trained: " + out);
     std::filesystem::remove_all("test_output_pre");
@@ -3312,14 +3312,14 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
         {"label 10", three_images(), idx_file(0x801, {3}, {7, 10, 9}), labels,
          "label 10 at item 1 (labels are 0-9)"},
         {"two labels", three_images(), idx_file(0x801, {2}, {7, 0}), labels,
-         "2 labels for the 3 images of " + images},
+         "2 labels for the 3 images of " + quoted_path(images)},
     };
     for (const auto& c : cases) {
         write_bytes(images, c.images);
         write_bytes(labels, c.labels);
         LabelledImages set;
         std::string error = load_labelled_images(dir, "train", set);
-        std::string want = c.file + ": " + c.fault;
+        std::string want = quoted_path(c.file) + ": " + c.fault;
         check(error == want, c.what + (": want '" + want + "', got '" + error + "'"));
     }
     // The same files compressed, with a byte of the images' CRC-32 flipped.
@@ -3331,7 +3331,7 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
         write_bytes(images + ".gz", gz);
         LabelledImages set;
         std::string error = load_labelled_images(dir, "train", set);
-        check(error.find(images + ".gz: CRC-32 mismatch") == 0 &&
+        check(error.find(quoted_path(images + ".gz") + ": CRC-32 mismatch") == 0 &&
                   error.find('\n') == std::string::npos,
               "a corrupt .gz: " + error);
     }
@@ -3341,7 +3341,8 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
     std::filesystem::remove(labels);
     LabelledImages set;
     std::string error = load_labelled_images(dir, "train", set);
-    check(error.find(labels + ".gz: no such file") == 0, "a missing file is named: " + error);
+    check(error.find(quoted_path(labels + ".gz") + ": no such file") == 0,
+          "a missing file is named: " + error);
     check(error.find("apt-get install dataset-fashion-mnist") != std::string::npos &&
               error.find("--data DIR") != std::string::npos,
           "and the message says how to get the data: " + error);
@@ -3439,13 +3440,13 @@ void test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files() {
     write_bytes(dir + "/t10k-labels-idx1-ubyte", labels);
     status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
     check(status == 2 && lines_in(err) == 1 &&
-              err.find(dir + "/t10k-labels-idx1-ubyte: label 12 at item 5 (labels are 0-9)") != std::string::npos,
+              err.find(quoted_path(dir + "/t10k-labels-idx1-ubyte") + ": label 12 at item 5 (labels are 0-9)") != std::string::npos,
           fmt("a label of 12: exit %g, ", status) + err);
     check(out.find("epoch") == std::string::npos, "nothing trained before the fault: " + out);
     std::filesystem::remove(dir + "/t10k-labels-idx1-ubyte");
     status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
     check(status == 2 && lines_in(err) == 1 &&
-              err.find(dir + "/t10k-labels-idx1-ubyte.gz: no such file") != std::string::npos &&
+              err.find(quoted_path(dir + "/t10k-labels-idx1-ubyte.gz") + ": no such file") != std::string::npos &&
               err.find("apt-get install dataset-fashion-mnist") != std::string::npos,
           fmt("a missing file: exit %g, ", status) + err);
     status = run_nn("mnist --out test_output_fashion", out, err);
