@@ -2759,7 +2759,7 @@ void test_a_file_size_limit_stops_the_run_like_a_full_disk_with_whole_files() {
         int status = run_nn_with_file_size_limit(c.blocks, "spiral --epochs 2 --out " + dir, err);
         std::string what = std::string(c.file) + ": ";
         check(status == 1, what + fmt("exit status 1, got %g (153: killed by SIGXFSZ)", status));
-        check(err == "nn: cannot write " + dir + "/" + c.file + ": File too large\n",
+        check(err == "nn: cannot write " + quoted_path(dir + "/" + c.file) + ": File too large\n",
               what + "one line names the file and the reason: " + err);
         std::string results = read_file(dir + "/results.csv");
         check(results.empty() || results.back() == '\n', what + "results.csv ends with a whole row");
