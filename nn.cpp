@@ -1852,14 +1852,52 @@ std::string lower_case(std::string text) {
     std::exit(2);
 }
 
-// The output directory (--out), made before anything is trained.
+// A value as an error message shows it: in quotes, control characters escaped, so that
+// the message stays on one line, and a long one cut to its first 40 characters and its
+// length, so that the line stays readable. The cut falls between characters of UTF-8,
+// never inside one; a character is a byte that does not continue one (10xxxxxx).
+std::string in_quotes(const std::string& text) {
+    auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+    size_t characters = 0, cut = text.size();
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (continues(text[i])) continue;
+        if (characters++ == 40) cut = i;  // where the 41st character starts
+    }
+    std::string q = "'";
+    for (char c : text.substr(0, cut)) {
+        char escaped[8];
+        unsigned char u = static_cast<unsigned char>(c);
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(u));
+        q += std::iscntrl(u) ? std::string(escaped) : std::string(1, c);
+    }
+    q += "'";
+    if (cut < text.size()) q += "... (" + std::to_string(characters) + " characters)";
+    return q;
+}
+
+// A path as a message shows it: its folder as in_quotes shows a flag value (the folder is
+// what --out or --data gave), then the file's own name, which the program chose, whole.
+std::string quoted_path(const std::string& path) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return in_quotes(path);
+    return in_quotes(path.substr(0, slash)) + path.substr(slash);
+}
+
+// The output directory (--out), made before anything is trained. A link to nothing, or a
+// file, at its name is named as such, rather than as create_directories' "File exists".
 void make_directory(const std::string& dir) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
-    if (error) {
-        bad_input("--out: cannot create the directory " + dir + " (" + error.message() +
-                  "); give a directory you can write");
-    }
+    if (!error) return;
+    std::string why = error.message();
+    std::filesystem::file_status target = std::filesystem::status(dir, error);
+    if (!std::filesystem::exists(target) &&
+        std::filesystem::is_symlink(std::filesystem::symlink_status(dir, error)))
+        why = "it is a link to nothing";
+    else if (std::filesystem::exists(target) && !std::filesystem::is_directory(target))
+        why = "it is a file, not a folder";
+    bad_input("--out: cannot create the directory " + in_quotes(dir) + " (" + why +
+              "); give a directory you can write");
 }
 
 // The temporary file being written, if any, for the signal handlers and for running out
@@ -1920,7 +1958,7 @@ void save_file(const std::string& path, const std::string& bytes) {
     }
     if (ok) error = errno;  // the rename failed
     if (f) remove_temporary();
-    fatal("cannot write " + path + ": " + std::strerror(error));
+    fatal("cannot write " + quoted_path(path) + ": " + std::strerror(error));
 }
 
 // One training run's log: a header, then one row per epoch.
@@ -1943,6 +1981,37 @@ struct Output {
                           "stop_reason,train_loss,val_loss,train_acc,val_acc,test_acc\n";
     int diverged_runs = 0;  // if any, the program's exit status is 1
 };
+
+// Makes sure files can be written in dir before anything is computed: a run that cannot
+// save what it learned should not start. A file with a name longer than any the program
+// writes is made and removed (that finds a directory that cannot be written, or a path
+// that becomes too long with a name appended).
+void check_output_folder(const std::string& dir) {
+    make_directory(dir);
+    FILE* f = create_temporary(dir + "/" + std::string(60, 'n'));
+    if (!f) {
+        std::string reason = std::strerror(errno);
+        bad_input("--out: cannot write files in " + in_quotes(dir) + ": " + reason);
+    }
+    std::fclose(f);
+    remove_temporary();
+}
+
+// The output folder checked, nothing that is not a file where a log or picture would go,
+// and results.csv begun. The last check made before the first write to --out.
+void prepare_output(const Output& out) {
+    check_output_folder(out.dir);
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
+        std::string ext = entry.path().extension().string();
+        bool ours = ext == ".ppm" || ext == ".csv" || ext == ".gif";
+        if (ours && !entry.is_regular_file(error))
+            bad_input("--out: " + in_quotes(entry.path().filename().string()) + " in " +
+                      in_quotes(out.dir) + " is not a file, and the program writes its logs "
+                      "and pictures there");
+    }
+    save_file(out.dir + "/results.csv", out.results);
+}
 
 // "2-16-16-3": the inputs, then each layer's size.
 std::string architecture(const TrainConfig& cfg, int n_outputs, int n_inputs = 2) {
@@ -2030,12 +2099,16 @@ uint32_t crc32(const uint8_t* bytes, size_t n) {
 // are little-endian, so one reader serves both. Past the end of the input it returns zeros
 // and records that the input was truncated. Every loop that reads stops once `error` is
 // set, so no input, however corrupt, can make the decoder run on or read out of bounds.
+// It also carries the decoder's two bounds on the output: where the gzip member being read
+// began (a back-reference reaches no further), and `most`, past which decoding stops.
 struct BitReader {
     const std::vector<uint8_t>& bytes;
-    size_t next = 0;      // the next byte to move into `buffer`
-    uint64_t buffer = 0;  // bits moved in but not yet read, the next one lowest
-    int buffered = 0;     // how many bits `buffer` holds
-    std::string error;    // the first fault found; empty while all is well
+    size_t next = 0;          // the next byte to move into `buffer`
+    uint64_t buffer = 0;      // bits moved in but not yet read, the next one lowest
+    int buffered = 0;         // how many bits `buffer` holds
+    std::string error;        // the first fault found; empty while all is well
+    size_t member_start = 0;  // where this member's bytes begin in the output
+    size_t most = SIZE_MAX;   // every loop that writes stops once the output is longer
 
     explicit BitReader(const std::vector<uint8_t>& input) : bytes(input) {}
 
@@ -2110,11 +2183,14 @@ int decode_symbol(BitReader& in, const Huffman& h) {
 
 // Lengths that promise more codes than there are bit patterns (over-subscribed) are never
 // meant. Lengths that leave patterns unused (incomplete) are allowed only where RFC 1951
-// needs them: a code of one symbol (sent as a 1-bit code) or of none.
+// needs them, as zlib allows them: a literal/length or distance code of one symbol, sent
+// as a single 1-bit code, and a distance code of none (a block with no back-references).
 void check_code(BitReader& in, const Huffman& h, const std::string& name, bool must_be_full) {
+    bool lone_one_bit_code = h.symbols.size() == 1 && h.count[1] == 1;
+    bool allowed = !must_be_full && (h.symbols.empty() || lone_one_bit_code);
     if (h.unused < 0) {
         in.fail("the " + name + " code is over-subscribed (more codes than bit patterns)");
-    } else if (h.unused > 0 && (must_be_full || h.symbols.size() > 1)) {
+    } else if (h.unused > 0 && !allowed) {
         in.fail("the " + name + " code is incomplete (bit patterns left without a code)");
     }
 }
@@ -2135,7 +2211,7 @@ const int distance_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5, 
 // `length` bytes from `distance` back, until the end-of-block symbol 256.
 void inflate_codes(BitReader& in, std::vector<uint8_t>& out, const Huffman& literal_length,
                    const Huffman& distance_code) {
-    while (in.error.empty()) {
+    while (in.error.empty() && out.size() <= in.most) {
         int symbol = decode_symbol(in, literal_length);
         if (symbol == 256) return;
         if (symbol < 0 || symbol > 285) return in.fail("invalid literal/length code");
@@ -2147,7 +2223,7 @@ void inflate_codes(BitReader& in, std::vector<uint8_t>& out, const Huffman& lite
         int d = decode_symbol(in, distance_code);
         if (d < 0 || d > 29) return in.fail("invalid distance code");
         size_t distance = size_t(distance_base[d]) + in.bits(distance_extra[d]);
-        if (distance > out.size()) {
+        if (distance > out.size() - in.member_start) {
             return in.fail("a distance of " + std::to_string(distance) +
                            " reaches back past the start of the data");
         }
@@ -2171,7 +2247,7 @@ void inflate_stored(BitReader& in, std::vector<uint8_t>& out) {
     if (in.error.empty() && complement != (~length & 0xFFFF)) {
         return in.fail("a stored block's length check (NLEN) does not match its length");
     }
-    for (uint32_t i = 0; i < length && in.error.empty(); ++i) {
+    for (uint32_t i = 0; i < length && in.error.empty() && out.size() <= in.most; ++i) {
         out.push_back(uint8_t(in.bits(8)));
     }
 }
@@ -2244,7 +2320,7 @@ void inflate_dynamic(BitReader& in, std::vector<uint8_t>& out) {
 // last and 2 that give its type.
 void inflate(BitReader& in, std::vector<uint8_t>& out) {
     bool last = false;
-    while (!last && in.error.empty()) {
+    while (!last && in.error.empty() && out.size() <= in.most) {
         last = in.bits(1) == 1;
         switch (in.bits(2)) {
             case 0: inflate_stored(in, out); break;
@@ -2302,50 +2378,83 @@ void check_gzip_trailer(BitReader& in, const std::vector<uint8_t>& out, size_t s
     }
 }
 
+// After a member: whether another follows. Zeros to the end are padding, which gzip(1)
+// and Python accept; any other byte that does not begin a member is refused as such.
+bool another_member(BitReader& in) {
+    const std::vector<uint8_t>& gz = in.bytes;
+    size_t at = in.byte_position();
+    if (std::all_of(gz.begin() + long(at), gz.end(), [](uint8_t b) { return b == 0; }))
+        return false;
+    if (gz.size() - at >= 2 && gz[at] == 0x1f && gz[at + 1] == 0x8b) return true;
+    in.fail(std::to_string(gz.size() - at) + " bytes of trailing garbage after the gzip data");
+    return false;
+}
+
 // The bytes a .gz file holds, or the fault that stops them. A .gz file is one or more
 // members (gzip writes one; `cat a.gz b.gz` makes two), each a header, a DEFLATE stream and
-// a trailer. Returns "" when all is well.
-std::string gunzip(const std::vector<uint8_t>& gz, std::vector<uint8_t>& out) {
+// a trailer. Returns "" when all is well. Decoding stops once `out` holds more than `most`
+// bytes (at most 258 more): `out` is then longer than `most`, and the rest is unchecked.
+// The trailer's length is never used to reserve memory: a corrupt one could ask for 4 GB.
+std::string gunzip(const std::vector<uint8_t>& gz, std::vector<uint8_t>& out,
+                   size_t most = SIZE_MAX) {
     out.clear();
-    // The last member's trailer gives its length, so `out` can be made that big at once,
-    // rather than grown by doubling to as much as twice that. DEFLATE expands by at most
-    // 1032 times, so a claim of more is not believed.
-    if (gz.size() >= 4) {
-        size_t claimed = 0;
-        for (int i = 0; i < 4; ++i) claimed |= size_t(gz[gz.size() - 4 + i]) << (8 * i);
-        out.reserve(std::min(claimed, 1032 * gz.size()));
-    }
     BitReader in(gz);
+    in.most = most;
     do {
-        size_t start = out.size();
+        in.member_start = out.size();
         read_gzip_header(in);
         inflate(in, out);
-        check_gzip_trailer(in, out, start);
-    } while (in.error.empty() && in.byte_position() < gz.size());
+        if (in.error.empty() && out.size() > most) return "";
+        check_gzip_trailer(in, out, in.member_start);
+    } while (in.error.empty() && another_member(in));
     return in.error;
 }
 
 // Where `apt-get install dataset-fashion-mnist` puts the four files, gzip-compressed.
 const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
 
-// A whole file's bytes; returns "" or why it could not be read. A missing file is most
-// likely a data set not yet installed, so its message says how to get one.
-std::string read_bytes(const std::string& path, std::vector<uint8_t>& bytes) {
-    bytes.clear();
-    FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f && errno == ENOENT) {
-        return path + ": no such file (apt-get install dataset-fashion-mnist puts the four "
+// A data file, and what it inflates to, hold at most 64 MiB: 60,000 images of 28 x 28
+// (47,040,016 bytes with the header, MNIST's and Fashion-MNIST's largest file) and a
+// margin. So no file, whatever it holds or claims, costs more than a real run's data.
+const uint64_t most_data_bytes = 64 << 20;  // 67,108,864
+
+// Why `path` cannot be read as a data file, or "" and its size. Only a regular file is
+// opened: a FIFO (which would wait for a writer for ever), a device (/dev/zero never ends)
+// or a folder is refused at once, by name, and so is a file too big to be one. A missing
+// file is most likely a data set not yet installed, so its message says how to get one.
+std::string check_data_file(const std::string& path, uint64_t& size) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    fs::file_status s = fs::status(path, error);
+    std::string name = quoted_path(path);
+    if (!fs::exists(s) && fs::is_symlink(fs::symlink_status(path, error)))
+        return name + ": a link to nothing (what it points to does not exist)";
+    if (s.type() == fs::file_type::not_found) {
+        return name + ": no such file (apt-get install dataset-fashion-mnist puts the four "
                "files in " + fashion_mnist_dir + "/, or give --data DIR, a folder with them)";
     }
-    if (!f) return path + ": " + std::strerror(errno);
-    uint8_t chunk[1 << 16];
-    size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) {
-        bytes.insert(bytes.end(), chunk, chunk + n);
+    if (fs::is_directory(s)) return name + ": a folder, not a data file";
+    if (fs::is_fifo(s)) return name + ": a FIFO (a named pipe), not a data file";
+    if (fs::is_character_file(s) || fs::is_block_file(s))
+        return name + ": a device, not a data file";
+    if (!fs::is_regular_file(s)) return name + ": not a regular file (" + error.message() + ")";
+    size = fs::file_size(path, error);
+    if (error) return name + ": " + error.message();
+    if (size > most_data_bytes) {
+        return name + ": " + std::to_string(size) + " bytes, more than the " +
+               std::to_string(most_data_bytes) + " a data file may hold (60,000 images of "
+               "28 x 28 and a margin)";
     }
-    bool ok = !std::ferror(f);
-    std::fclose(f);
-    return ok ? "" : path + ": cannot be read";
+    return "";
+}
+
+// Up to n more bytes of f, onto the end of `bytes`; false if reading failed.
+bool read_more(FILE* f, std::vector<uint8_t>& bytes, size_t n) {
+    size_t had = bytes.size();
+    bytes.resize(had + n);
+    size_t got = std::fread(bytes.data() + had, 1, n, f);
+    bytes.resize(had + got);
+    return !std::ferror(f);
 }
 
 // The most significant byte first, as IDX (unlike gzip) writes its numbers.
@@ -2357,12 +2466,12 @@ uint32_t big_endian_32(const uint8_t* bytes) {
 // IDX, the format of MNIST: a big-endian 32-bit magic number (two zero bytes, 0x08 for
 // unsigned bytes, then the number of dimensions: 0x00000803 for images, n x rows x cols,
 // and 0x00000801 for labels, n), each dimension's size as a big-endian 32-bit number, then
-// the bytes, row by row. Leaves the sizes in `sizes` and only the data in `bytes`.
-std::string parse_idx(std::vector<uint8_t>& bytes, size_t dimensions,
-                      std::vector<uint32_t>& sizes) {
+// the bytes, row by row. Checks the header at the start of `bytes`, and leaves the sizes in
+// `sizes` and the number of data bytes they imply, at most most_data_bytes, in `data_bytes`.
+std::string parse_idx_header(const std::vector<uint8_t>& bytes, size_t dimensions,
+                             std::vector<uint32_t>& sizes, uint64_t& data_bytes) {
     auto big_endian = [&bytes](size_t at) { return big_endian_32(&bytes[at]); };
-    size_t header = 4 + 4 * dimensions;
-    if (bytes.size() < header) return "too short for an IDX header";
+    if (bytes.size() < 4 + 4 * dimensions) return "too short for an IDX header";
     if (big_endian(0) >> 8 != 0x08) {
         char fault[80];
         std::snprintf(fault, sizeof fault, "not an IDX file of bytes (magic %08x, not %08zx)",
@@ -2373,41 +2482,96 @@ std::string parse_idx(std::vector<uint8_t>& bytes, size_t dimensions,
         return "wrong number of dimensions: " + std::to_string(bytes[3]) + ", not " +
                std::to_string(dimensions);
     }
-    uint64_t expected = 1;
+    double product = 1;  // as a double: three 32-bit sizes can overflow 64 bits
+    std::string shown;
     sizes.clear();
     for (size_t d = 0; d < dimensions; ++d) {
         sizes.push_back(big_endian(4 + 4 * d));
-        expected *= sizes.back();
+        product *= sizes.back();
+        shown += (d ? " x " : "") + std::to_string(sizes.back());
     }
-    uint64_t actual = bytes.size() - header;
-    if (actual != expected) {
-        const char* fault = actual < expected ? "truncated" : "trailing bytes";
-        return std::string(fault) + ": its sizes say " + std::to_string(expected) +
-               " bytes of data, it has " + std::to_string(actual);
+    if (product > double(most_data_bytes)) {
+        return "its sizes, " + shown + ", say " + std::to_string(uint64_t(product)) +
+               " bytes of data, more than the " + std::to_string(most_data_bytes) +
+               " a data file may hold (60,000 images of 28 x 28 and a margin)";
     }
-    bytes.erase(bytes.begin(), bytes.begin() + long(header));
+    data_bytes = uint64_t(product);
     return "";
 }
 
+// A file whose data is longer or shorter than its sizes say.
+std::string idx_length_fault(uint64_t expected, uint64_t actual) {
+    if (actual == expected) return "";
+    const char* fault = actual < expected ? "truncated" : "trailing bytes";
+    return std::string(fault) + ": its sizes say " + std::to_string(expected) +
+           " bytes of data, it has " + std::to_string(actual);
+}
+
+// An IDX file not compressed: its header, then (the file's size matching what the header
+// says) the data, so that nothing more than the header is read of a file that is wrong.
+std::string read_plain_idx(FILE* f, uint64_t size, size_t dimensions,
+                           std::vector<uint32_t>& sizes, std::vector<uint8_t>& data) {
+    size_t header = 4 + 4 * dimensions;
+    uint64_t data_bytes = 0;
+    std::string error = parse_idx_header(data, dimensions, sizes, data_bytes);
+    if (error.empty()) error = idx_length_fault(data_bytes, size - header);
+    if (error.empty() && !read_more(f, data, size_t(data_bytes))) error = "cannot be read";
+    if (error.empty()) error = idx_length_fault(data_bytes, data.size() - header);
+    return error;
+}
+
+// An IDX file compressed by gzip, inflated in two steps, so that what it claims costs
+// nothing before it is checked: as far as the IDX header, whose sizes are checked; then
+// again from the start, no further than those sizes allow (plus one copy, 258 bytes).
+std::string gunzip_idx(const std::vector<uint8_t>& gz, size_t dimensions,
+                       std::vector<uint32_t>& sizes, std::vector<uint8_t>& data) {
+    size_t header = 4 + 4 * dimensions;
+    uint64_t data_bytes = 0;
+    std::string error = gunzip(gz, data, header);
+    if (error.empty()) error = parse_idx_header(data, dimensions, sizes, data_bytes);
+    if (!error.empty()) return error;
+    size_t whole = header + size_t(data_bytes);
+    data.reserve(whole + 258);
+    error = gunzip(gz, data, whole);
+    if (error.empty() && data.size() > whole) {
+        return "trailing bytes: its sizes say " + std::to_string(data_bytes) +
+               " bytes of data, it inflates to more";
+    }
+    return error.empty() ? idx_length_fault(data_bytes, data.size() - header) : error;
+}
+
 // An IDX file, gzip-compressed (as distributed) or not: a file that starts with gzip's
-// magic 1f 8b is decompressed first. Returns "" or "PATH: the fault".
+// magic 1f 8b is decompressed first. Leaves only the data in `data`. Returns "" or
+// "PATH: the fault".
 std::string read_idx(const std::string& path, size_t dimensions, std::vector<uint32_t>& sizes,
                      std::vector<uint8_t>& data) {
-    std::string error = read_bytes(path, data);
+    uint64_t size = 0;
+    std::string error = check_data_file(path, size);
     if (!error.empty()) return error;
-    if (data.size() >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
+    data.clear();
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return quoted_path(path) + ": " + std::strerror(errno);
+    bool ok = read_more(f, data, 4 + 4 * dimensions);
+    bool gzipped = data.size() >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    size_t rest = std::max(size_t(size), data.size()) - data.size();
+    if (ok && gzipped && read_more(f, data, rest)) {
         std::vector<uint8_t> gz;
         gz.swap(data);
-        error = gunzip(gz, data);
+        error = gunzip_idx(gz, dimensions, sizes, data);
+    } else if (ok && !gzipped) {
+        error = read_plain_idx(f, size, dimensions, sizes, data);
+    } else {
+        error = "cannot be read";
     }
-    if (error.empty()) error = parse_idx(data, dimensions, sizes);
-    return error.empty() ? "" : path + ": " + error;
+    std::fclose(f);
+    if (error.empty()) data.erase(data.begin(), data.begin() + long(4 + 4 * dimensions));
+    return error.empty() ? "" : quoted_path(path) + ": " + error;
 }
 
 // Images with a label each, as bytes: MNIST's and Fashion-MNIST's are 28 x 28 pixels, 0
 // (background) to 255, with labels 0-9.
 struct LabelledImages {
-    int count = 0, rows = 0, cols = 0;
+    uint32_t count = 0, rows = 0, cols = 0;  // as the file holds them
     std::vector<uint8_t> pixels;  // count x rows x cols: image by image, row by row
     std::vector<uint8_t> labels;  // count classes, each 0-9
 };
@@ -2433,18 +2597,19 @@ std::string load_labelled_images(const std::string& dir, const std::string& part
     if (error.empty()) error = read_idx(labels_path, 1, label_sizes, set.labels);
     if (!error.empty()) return error;
     if (label_sizes[0] != image_sizes[0]) {
-        return labels_path + ": " + std::to_string(label_sizes[0]) + " labels for the " +
-               std::to_string(image_sizes[0]) + " images of " + images_path;
+        return quoted_path(labels_path) + ": " + std::to_string(label_sizes[0]) +
+               " labels for the " + std::to_string(image_sizes[0]) + " images of " +
+               quoted_path(images_path);
     }
     for (size_t i = 0; i < set.labels.size(); ++i) {
         if (set.labels[i] > 9) {
-            return labels_path + ": label " + std::to_string(set.labels[i]) + " at item " +
-                   std::to_string(i) + " (labels are 0-9)";
+            return quoted_path(labels_path) + ": label " + std::to_string(set.labels[i]) +
+                   " at item " + std::to_string(i) + " (labels are 0-9)";
         }
     }
-    set.count = int(image_sizes[0]);
-    set.rows = int(image_sizes[1]);
-    set.cols = int(image_sizes[2]);
+    set.count = image_sizes[0];
+    set.rows = image_sizes[1];
+    set.cols = image_sizes[2];
     return "";
 }
 
@@ -2454,7 +2619,7 @@ std::string load_images(const std::string& dir, const std::string& part, Dataset
     LabelledImages images;
     std::string error = load_labelled_images(dir, part, images);
     if (error.empty() && (images.rows != 28 || images.cols != 28)) {
-        error = idx_path(dir, part + "-images-idx3-ubyte") + ": images of " +
+        error = quoted_path(idx_path(dir, part + "-images-idx3-ubyte")) + ": images of " +
                 std::to_string(images.rows) + " x " + std::to_string(images.cols) +
                 " pixels, not 28 x 28";
     }
@@ -4012,16 +4177,25 @@ struct ImageSet {
 const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
 const ImageSet mnist = {"mnist", "MNIST", digit_classes};
 
-// The folder's four files, split (section 12); a missing or faulty file is exit 2, named.
+// The folder's four files, split (section 12); a missing or faulty file is exit 2, named,
+// and so is a split with no images to train on, to validate or to test on.
 Split read_image_split(const std::string& dir, uint64_t seed, int subset) {
     Dataset train_images, test_images;
     std::string error = load_images(dir, "train", train_images);
     if (error.empty()) error = load_images(dir, "t10k", test_images);
     if (!error.empty()) bad_input(error);
     Rng rng{seed + 1};
-    if (subset > 0 && size_t(subset) < train_images.size())  // a stratified share, for a quick run
+    if (subset > 0 && size_t(subset) < train_images.size())  // a stratified share: quick
         train_images = split_off(train_images, double(subset) / train_images.size(), rng);
-    return image_split(std::move(train_images), std::move(test_images), rng);
+    Split d = image_split(std::move(train_images), std::move(test_images), rng);
+    if (d.train.empty() || d.val.empty()) {
+        bad_input(quoted_path(idx_path(dir, "train-images-idx3-ubyte")) + ": " +
+                  std::to_string(d.train.size() + d.val.size()) + " images, too few to "
+                  "train on and hold a tenth out for validation");
+    }
+    if (d.test.empty())
+        bad_input(quoted_path(idx_path(dir, "t10k-images-idx3-ubyte")) + ": no test images");
+    return d;
 }
 
 // Each example's predicted class.
@@ -4089,6 +4263,7 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     auto start = std::chrono::steady_clock::now();
     std::string dir = flags.data_dir.empty() ? fashion_mnist_dir : flags.data_dir;
     Split data = read_image_split(dir, cfg.seed, flags.subset);
+    prepare_output(out);
     int inputs = data.train.dims;  // 784, a feature per pixel
     std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
                 "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
@@ -4199,9 +4374,9 @@ std::string graph_dot(size_t first) {
 }
 
 void graph_command(const Flags&, Output& out) {
+    check_output_folder(out.dir);
     size_t first = build_graph_demo();
     print_graph(first);
-    make_directory(out.dir);
     save_file(out.dir + "/graph.dot", graph_dot(first));
     std::printf("\nThe same graph for Graphviz: %s/graph.dot (dot -Tsvg %s/graph.dot > "
                 "graph.svg)\n", out.dir.c_str(), out.dir.c_str());
@@ -4350,29 +4525,6 @@ void print_usage() {
     }
     std::printf("\nWhere the learning rate falls over the epochs (%s), --lr scales the whole\n"
                 "schedule so that it starts at X.\n", falling.c_str());
-}
-
-// A value as an error message shows it: in quotes, control characters escaped, so that
-// the message stays on one line, and a long one cut to its first 40 characters and its
-// length, so that the line stays readable. The cut falls between characters of UTF-8,
-// never inside one; a character is a byte that does not continue one (10xxxxxx).
-std::string in_quotes(const std::string& text) {
-    auto continues = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
-    size_t characters = 0, cut = text.size();
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (continues(text[i])) continue;
-        if (characters++ == 40) cut = i;  // where the 41st character starts
-    }
-    std::string q = "'";
-    for (char c : text.substr(0, cut)) {
-        char escaped[8];
-        unsigned char u = static_cast<unsigned char>(c);
-        std::snprintf(escaped, sizeof escaped, "\\x%02x", unsigned(u));
-        q += std::iscntrl(u) ? std::string(escaped) : std::string(1, c);
-    }
-    q += "'";
-    if (cut < text.size()) q += "... (" + std::to_string(characters) + " characters)";
-    return q;
 }
 
 const FlagInfo* find_flag(const std::string& name) {
@@ -4531,31 +4683,6 @@ const char* stop_signal_name() {
     }
 }
 
-// Makes sure results can be written before any training starts: a run that cannot save
-// what it learned should not start. A file with a name longer than any the program writes
-// is made and removed (that finds a directory that cannot be written, or a path that
-// becomes too long with a name appended), and nothing that is not a file may sit where a
-// log or picture would go.
-void prepare_output(const Output& out) {
-    make_directory(out.dir);
-    FILE* f = create_temporary(out.dir + "/" + std::string(60, 'n'));
-    if (!f) {
-        std::string reason = std::strerror(errno);
-        bad_input("--out: cannot write files in " + out.dir + ": " + reason);
-    }
-    std::fclose(f);
-    remove_temporary();
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
-        std::string ext = entry.path().extension().string();
-        bool ours = ext == ".ppm" || ext == ".csv" || ext == ".gif";
-        if (ours && !entry.is_regular_file(error))
-            bad_input("--out: " + entry.path().string() +
-                      " is not a file, and the program writes its logs and pictures there");
-    }
-    save_file(out.dir + "/results.csv", out.results);
-}
-
 // The last words of a run, and its exit status.
 int finish(const Output& out, double seconds) {
     if (stop_requested) {
@@ -4597,7 +4724,9 @@ int run_command(int argc, char** argv, const Experiment*& running) {
     const Experiment* one = find_experiment(flags.command);  // none for all
     bool writes_files = !one || trains(*one);  // results.csv, logs, pictures
     handle_signals(writes_files);
-    if (writes_files) prepare_output(out);
+    // fashion and mnist prepare --out once their data files have passed every check
+    // (run_images), so that a refused run leaves --out as it was.
+    if (writes_files && !takes_flag(flags.command, "--data")) prepare_output(out);
     auto start = std::chrono::steady_clock::now();
     for (const Experiment& e : experiments) {
         if (!chosen(e, flags.command) || stop_requested) continue;

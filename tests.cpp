@@ -2749,7 +2749,7 @@ void test_outputs_that_cannot_be_written_are_found_before_training() {
     std::string out, err;
     int status = run_nn("spiral --epochs 2 --out test_output_pre", out, err);
     check(status == 2, fmt("a directory named like a picture: exit status 2, got %g", status));
-    check(err.find("test_output_pre/spiral_boundary.ppm is not a file") != std::string::npos,
+    check(err.find("'spiral_boundary.ppm' in 'test_output_pre' is not a file") != std::string::npos,
           "the message names it: " + err);
     check(out.find("Spiral") == std::string::npos, "nothing trained: " + out);
     std::filesystem::remove_all("test_output_pre");
@@ -2796,7 +2796,7 @@ void test_a_file_size_limit_stops_the_run_like_a_full_disk_with_whole_files() {
         int status = run_nn_with_file_size_limit(c.blocks, "spiral --epochs 2 --out " + dir, err);
         std::string what = std::string(c.file) + ": ";
         check(status == 1, what + fmt("exit status 1, got %g (153: killed by SIGXFSZ)", status));
-        check(err == "nn: cannot write " + dir + "/" + c.file + ": File too large\n",
+        check(err == "nn: cannot write " + quoted_path(dir + "/" + c.file) + ": File too large\n",
               what + "one line names the file and the reason: " + err);
         std::string results = read_file(dir + "/results.csv");
         check(results.empty() || results.back() == '\n', what + "results.csv ends with a whole row");
@@ -3349,14 +3349,14 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
         {"label 10", three_images(), idx_file(0x801, {3}, {7, 10, 9}), labels,
          "label 10 at item 1 (labels are 0-9)"},
         {"two labels", three_images(), idx_file(0x801, {2}, {7, 0}), labels,
-         "2 labels for the 3 images of " + images},
+         "2 labels for the 3 images of " + quoted_path(images)},
     };
     for (const auto& c : cases) {
         write_bytes(images, c.images);
         write_bytes(labels, c.labels);
         LabelledImages set;
         std::string error = load_labelled_images(dir, "train", set);
-        std::string want = c.file + ": " + c.fault;
+        std::string want = quoted_path(c.file) + ": " + c.fault;
         check(error == want, c.what + (": want '" + want + "', got '" + error + "'"));
     }
     // The same files compressed, with a byte of the images' CRC-32 flipped.
@@ -3368,7 +3368,7 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
         write_bytes(images + ".gz", gz);
         LabelledImages set;
         std::string error = load_labelled_images(dir, "train", set);
-        check(error.find(images + ".gz: CRC-32 mismatch") == 0 &&
+        check(error.find(quoted_path(images + ".gz") + ": CRC-32 mismatch") == 0 &&
                   error.find('\n') == std::string::npos,
               "a corrupt .gz: " + error);
     }
@@ -3378,7 +3378,8 @@ void test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault() {
     std::filesystem::remove(labels);
     LabelledImages set;
     std::string error = load_labelled_images(dir, "train", set);
-    check(error.find(labels + ".gz: no such file") == 0, "a missing file is named: " + error);
+    check(error.find(quoted_path(labels + ".gz") + ": no such file") == 0,
+          "a missing file is named: " + error);
     check(error.find("apt-get install dataset-fashion-mnist") != std::string::npos &&
               error.find("--data DIR") != std::string::npos,
           "and the message says how to get the data: " + error);
@@ -3476,13 +3477,13 @@ void test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files() {
     write_bytes(dir + "/t10k-labels-idx1-ubyte", labels);
     status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
     check(status == 2 && lines_in(err) == 1 &&
-              err.find(dir + "/t10k-labels-idx1-ubyte: label 12 at item 5 (labels are 0-9)") != std::string::npos,
+              err.find(quoted_path(dir + "/t10k-labels-idx1-ubyte") + ": label 12 at item 5 (labels are 0-9)") != std::string::npos,
           fmt("a label of 12: exit %g, ", status) + err);
     check(out.find("epoch") == std::string::npos, "nothing trained before the fault: " + out);
     std::filesystem::remove(dir + "/t10k-labels-idx1-ubyte");
     status = run_nn("fashion --data " + dir + " --out test_output_fashion", out, err);
     check(status == 2 && lines_in(err) == 1 &&
-              err.find(dir + "/t10k-labels-idx1-ubyte.gz: no such file") != std::string::npos &&
+              err.find(quoted_path(dir + "/t10k-labels-idx1-ubyte.gz") + ": no such file") != std::string::npos &&
               err.find("apt-get install dataset-fashion-mnist") != std::string::npos,
           fmt("a missing file: exit %g, ", status) + err);
     status = run_nn("mnist --out test_output_fashion", out, err);
@@ -3490,6 +3491,439 @@ void test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files() {
           fmt("mnist without --data: exit %g, ", status) + err);
     std::filesystem::remove_all(dir);
     std::filesystem::remove_all("test_output_fashion");
+}
+
+// ---- Data files no one vouches for: refused runs, bounds, a strict decoder ------------------
+
+// Runs ./nn ARGS (a shell fragment) killed after 20 s and limited to 600 MB of address space
+// (ulimit -v; a real `./nn fashion` peaks at about 170 MB resident); fills out and err and
+// the seconds it took. A hang gives exit 137 or 124, memory running out exit 1.
+int run_nn_bounded(const std::string& args, std::string& out, std::string& err,
+                   double& seconds) {
+    std::string cmd = "ulimit -v 600000; exec timeout -s KILL 20 " + program + " --nn " +
+                      args + " > test_stdout.txt 2> test_stderr.txt";
+    auto start = std::chrono::steady_clock::now();
+    int status = std::system(cmd.c_str());
+    out = read_file("test_stdout.txt");
+    err = read_file("test_stderr.txt");
+    std::remove("test_stdout.txt");
+    std::remove("test_stderr.txt");
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A refused `fashion` or `mnist` run (no --data, a missing, a corrupt or an empty file)
+// exits 2 with one line and leaves --out as an earlier run left it, byte for byte; and a
+// refused run on an --out that does not exist yet does not make it.
+void test_a_refused_data_run_leaves_an_earlier_runs_files_as_they_were() {
+    std::string out_dir = "test_output_refused";
+    std::filesystem::remove_all(out_dir);
+    std::filesystem::create_directories(out_dir);
+    std::string earlier = "experiment,architecture\nfashion,784-64-10\nfashion,784-32-10\n";
+    write_bytes(out_dir + "/results.csv", bytes_of(earlier));
+    write_bytes(out_dir + "/fashion_784-64-10_relu.csv", bytes_of("epoch\n0\n"));
+    const struct {
+        const char* what;
+        std::string file;  // the file to spoil ("" for none)
+        int spoil;         // 0 remove it, 1 flip a byte of its gzip CRC, 2 empty it
+        std::string args, fault;
+    } cases[] = {
+        {"mnist without --data", "", 0, "mnist", "mnist needs --data DIR"},
+        {"a missing file", "t10k-labels-idx1-ubyte", 0, "fashion", "no such file"},
+        {"a corrupt file", "t10k-images-idx3-ubyte", 1, "mnist", "CRC-32 mismatch"},
+        {"an empty file", "t10k-labels-idx1-ubyte", 2, "fashion", "too short"},
+    };
+    for (const auto& c : cases) {
+        std::string dir = make_temporary_directory();
+        write_made_images(dir, "train", 3);
+        write_made_images(dir, "t10k", 1);
+        std::string path = dir + "/" + c.file;
+        if (!c.file.empty() && c.spoil == 0) std::filesystem::remove(path);
+        if (!c.file.empty() && c.spoil == 1 && run_gzip(path)) {
+            std::vector<uint8_t> gz = bytes_of(read_file(path + ".gz"));
+            gz[gz.size() - 8] ^= 1;
+            write_bytes(path + ".gz", gz);
+        }
+        if (!c.file.empty() && c.spoil == 2) write_bytes(path, {});
+        std::string data = c.args == "mnist" && c.file.empty() ? "" : " --data " + dir;
+        std::string out, err;
+        int status = run_nn(c.args + data + " --out " + out_dir, out, err);
+        check(status == 2 && lines_in(err) == 1 && err.find(c.fault) != std::string::npos,
+              c.what + fmt(": exit %g, want 2 and one line with '", status) + c.fault +
+                  "': " + err);
+        check(read_file(out_dir + "/results.csv") == earlier,
+              c.what + std::string(": the earlier results.csv was replaced by '") +
+                  read_file(out_dir + "/results.csv") + "'");
+        size_t files = size_t(std::distance(std::filesystem::directory_iterator(out_dir),
+                                            std::filesystem::directory_iterator()));
+        check(files == 2, c.what + fmt(": %g files in --out, want the earlier 2", files));
+        std::filesystem::remove_all(dir);
+    }
+    std::filesystem::remove_all("test_output_never");
+    run_nn("mnist --out test_output_never");
+    check(!std::filesystem::exists("test_output_never"), "a refused run made its --out");
+    std::filesystem::remove_all(out_dir);
+}
+
+// What stands at a data file's name and is not a regular file (a FIFO, a folder, a device,
+// a link to nothing) or is too big to be one (a 3 GB sparse file) is refused at once by
+// name, exit 2 in one line, without waiting on it or reading it.
+void test_data_files_that_are_not_regular_files_are_refused_at_once_by_name() {
+    const struct {
+        const char* what;
+        std::string make, fault;  // `make` is run in the data folder by sh
+    } cases[] = {
+        {"a FIFO", "mkfifo train-images-idx3-ubyte", "a FIFO (a named pipe), not a data file"},
+        {"a folder", "mkdir train-images-idx3-ubyte", "a folder, not a data file"},
+        {"/dev/zero", "ln -s /dev/zero train-images-idx3-ubyte", "a device, not a data file"},
+        {"a dangling link", "ln -s nowhere train-images-idx3-ubyte.gz",
+         "a link to nothing"},
+        {"a 3 GB sparse file", "truncate -s 3G train-images-idx3-ubyte",
+         "3221225472 bytes, more than the 67108864 a data file may hold"},
+    };
+    for (const auto& c : cases) {
+        std::string dir = make_temporary_directory();
+        write_made_images(dir, "train", 3);
+        write_made_images(dir, "t10k", 1);
+        std::filesystem::remove(dir + "/train-images-idx3-ubyte");
+        check(std::system(("cd " + dir + " && " + c.make).c_str()) == 0, c.make + " failed");
+        std::string out, err;
+        double seconds = 0;
+        int status = run_nn_bounded("fashion --data " + dir + " --out test_output_odd", out,
+                                    err, seconds);
+        std::string file = dir + "/train-images-idx3-ubyte";
+        check(status == 2 && lines_in(err) == 1 &&
+                  err.find(quoted_path(file)) != std::string::npos &&
+                  err.find(c.fault) != std::string::npos,
+              c.what + fmt(": exit %g after %.1f s, want 2 and one line naming the file and '",
+                           status, seconds) + c.fault + "': " + err);
+        check(seconds < 5, c.what + fmt(": %.1f s, want at once", seconds));
+        std::filesystem::remove_all(dir);
+    }
+    std::filesystem::remove_all("test_output_odd");
+}
+
+// The start of a dynamic block with these literal/length and distance code lengths, sent
+// in a code-length code that gives each length 0-15 a 4-bit code (16 codes of 4 bits: a
+// complete code, in which length n's code is n).
+void dynamic_block_header(BitWriter& w, bool last, const std::vector<int>& literal_length,
+                          const std::vector<int>& distance) {
+    w.field(last, 1);
+    w.field(2, 2);
+    w.field(uint32_t(literal_length.size() - 257), 5);
+    w.field(uint32_t(distance.size() - 1), 5);
+    w.field(19 - 4, 4);
+    for (int s : {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15})
+        w.field(s < 16 ? 4 : 0, 3);
+    for (int n : literal_length) w.code(uint32_t(n), 4);
+    for (int n : distance) w.code(uint32_t(n), 4);
+}
+
+// Each symbol's code in the canonical code of these lengths (RFC 1951, 3.2.2).
+std::vector<uint32_t> canonical_codes(const std::vector<int>& lengths) {
+    uint32_t count[16] = {}, next[16] = {};
+    for (int n : lengths) count[n]++;
+    count[0] = 0;
+    for (int n = 1; n < 16; ++n) next[n] = (next[n - 1] + count[n - 1]) << 1;
+    std::vector<uint32_t> codes(lengths.size());
+    for (size_t s = 0; s < lengths.size(); ++s)
+        if (lengths[s] > 0) codes[s] = next[lengths[s]]++;
+    return codes;
+}
+
+// Lengths for symbols 0..n-1, all 0 but the ones given.
+std::vector<int> code_lengths(size_t n, std::initializer_list<std::pair<int, int>> given) {
+    std::vector<int> lengths(n, 0);
+    for (auto [symbol, length] : given) lengths[size_t(symbol)] = length;
+    return lengths;
+}
+
+// A gzip member whose data is `header` in a stored block, then a dynamic block of `copies`
+// copies of 258 bytes from distance 1, each 2 bits (a 1-bit length code, a 1-bit distance
+// code): 1 MB of it inflates to 1 GiB. Its trailer claims 4 GiB and a CRC of 0.
+std::vector<uint8_t> gzip_bomb(const std::vector<uint8_t>& header, size_t copies) {
+    BitWriter w;
+    w.field(0, 3);  // not the last block; stored
+    w.used = 8;
+    w.field(uint32_t(header.size()), 16);
+    w.field(uint32_t(~header.size() & 0xFFFF), 16);
+    for (uint8_t b : header) w.field(b, 8);
+    std::vector<int> literal_length = code_lengths(286, {{0, 2}, {256, 2}, {285, 1}});
+    std::vector<uint32_t> codes = canonical_codes(literal_length);
+    dynamic_block_header(w, true, literal_length, {1});
+    for (size_t i = 0; i < copies; ++i) w.field(0, 2);  // symbol 285 (code 0), distance 0
+    w.code(codes[256], 2);
+    std::vector<uint8_t> gz = gzip_around(w.bytes, {});
+    for (size_t i = gz.size() - 4; i < gz.size(); ++i) gz[i] = 0xFF;
+    return gz;
+}
+
+// What a file claims costs nothing before it is checked: a gzip file that inflates to
+// 1 GiB under a header that says 47 MB, a 2.3 MB one whose header says 3,000,000 images, a
+// 1 MB corrupt one whose trailer claims 4 GiB, a plain file longer than its header says.
+// Each ends within seconds in 600 MB of address space, exit 2, one line naming the file.
+void test_a_files_claims_cost_nothing_before_they_are_checked() {
+    std::vector<uint8_t> random_images = idx_file(0x803, {1300, 28, 28},
+                                                  random_bytes(5, 1300 * 784));
+    std::string dir = make_temporary_directory();
+    write_bytes(dir + "/random", random_images);
+    bool ran = run_gzip("-1 -n -c < " + dir + "/random > " + dir + "/random.gz");
+    std::vector<uint8_t> corrupt = bytes_of(read_file(dir + "/random.gz"));
+    if (ran) {
+        for (size_t i = corrupt.size() - 4; i < corrupt.size(); ++i) corrupt[i] = 0xFF;
+    }
+    std::vector<uint8_t> long_plain = three_images();
+    long_plain.resize(long_plain.size() + (20 << 20));
+    const struct {
+        const char* what;
+        std::vector<uint8_t> file;
+        const char* name;
+        std::string fault;
+    } cases[] = {
+        {"1 GiB under a header of 60,000 images",
+         gzip_bomb(idx_file(0x803, {60000, 28, 28}, {}), (1u << 30) / 258),
+         "train-images-idx3-ubyte.gz",
+         "trailing bytes: its sizes say 47040000 bytes of data, it inflates to more"},
+        {"3,000,000 blank images", gzip_bomb(idx_file(0x803, {3000000, 28, 28}, {}),
+                                             3000000ull * 784 / 258),
+         "train-images-idx3-ubyte.gz", "its sizes, 3000000 x 28 x 28, say 2352000000 bytes"},
+        {"a trailer that claims 4 GiB", corrupt, "train-images-idx3-ubyte.gz",
+         "length mismatch"},
+        {"a plain file 20 MiB longer than its header says", long_plain,
+         "train-images-idx3-ubyte", "trailing bytes: its sizes say 24 bytes of data, it has "
+                                    "20971544"},
+    };
+    for (const auto& c : cases) {
+        std::string data = make_temporary_directory();
+        write_made_images(data, "train", 3);
+        write_made_images(data, "t10k", 1);
+        std::filesystem::remove(data + "/train-images-idx3-ubyte");
+        write_bytes(data + "/" + c.name, c.file);
+        std::string out, err;
+        double seconds = 0;
+        int status = run_nn_bounded("fashion --data " + data + " --out test_output_claims",
+                                    out, err, seconds);
+        check(status == 2 && lines_in(err) == 1 &&
+                  err.find(quoted_path(data + "/" + c.name)) != std::string::npos &&
+                  err.find(c.fault) != std::string::npos,
+              c.what + fmt(": exit %g after %.1f s, want 2 and one line naming the file and '",
+                           status, seconds) + c.fault + "': " + err);
+        check(seconds < 10, c.what + fmt(": %.1f s, want a few", seconds));
+        std::filesystem::remove_all(data);
+    }
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove_all("test_output_claims");
+}
+
+// Python's gzip module (zlib underneath) on each file: "ok" if it decompresses, else "bad";
+// empty if python3 is not there.
+std::vector<std::string> python_verdicts(const std::vector<std::string>& paths) {
+    std::string cmd = "python3 -c 'import gzip, sys\nfor p in sys.argv[1:]:\n"
+                      "    try: gzip.decompress(open(p, \"rb\").read()); print(\"ok\")\n"
+                      "    except Exception: print(\"bad\")' ";
+    for (const std::string& p : paths) cmd += " " + p;
+    FILE* pipe = popen((cmd + " 2> /dev/null").c_str(), "r");
+    std::vector<std::string> verdicts;
+    char line[16];
+    while (pipe && std::fgets(line, sizeof line, pipe)) verdicts.push_back(line[0] == 'o' ? "ok" : "bad");
+    if (pipe) pclose(pipe);
+    return verdicts;
+}
+
+// What RFC 1951 forbids is refused, and what it allows is accepted, as zlib does: an
+// incomplete code only as a single 1-bit literal/length or distance code, or no distance
+// code at all; no distance that reaches into the member before; zeros after the last
+// member, but no other trailing bytes. Python's gzip module gives each the same verdict.
+void test_the_decoder_refuses_what_rfc_1951_forbids_as_zlib_does() {
+    auto block = [](std::vector<int> literal_length, std::vector<int> distance,
+                    std::initializer_list<int> symbols) {
+        // symbols: literal/length symbols; d + 1000 is distance symbol d
+        BitWriter w;
+        dynamic_block_header(w, true, literal_length, distance);
+        std::vector<uint32_t> lc = canonical_codes(literal_length);
+        std::vector<uint32_t> dc = canonical_codes(distance);
+        for (int s : symbols) {
+            if (s >= 1000) w.code(dc[size_t(s - 1000)], distance[size_t(s - 1000)]);
+            else w.code(lc[size_t(s)], literal_length[size_t(s)]);
+        }
+        return w.bytes;
+    };
+    std::vector<int> a_end_len3 = code_lengths(257 + 1, {{'a', 1}, {256, 2}, {257, 2}});
+    std::vector<int> a_end = code_lengths(257, {{'a', 1}, {256, 1}});
+    std::vector<uint8_t> stored_xyz = {1, 3, 0, 0xFC, 0xFF, 'x', 'y', 'z'};
+    std::vector<uint8_t> two = gzip_around(stored_xyz, bytes_of("xyz"));
+    std::vector<uint8_t> second = gzip_around(fixed_block({257, 1002}), bytes_of("xyz"));
+    two.insert(two.end(), second.begin(), second.end());
+    std::vector<uint8_t> padded = gzip_around(stored_xyz, bytes_of("xyz"));
+    padded.resize(padded.size() + 512, 0);
+    std::vector<uint8_t> garbage = gzip_around(stored_xyz, bytes_of("xyz"));
+    for (char c : std::string("garbage\n")) garbage.push_back(uint8_t(c));
+    const struct {
+        const char* what;
+        std::vector<uint8_t> gz;
+        std::string fault;  // "" for a stream that is accepted
+        std::string want;
+    } cases[] = {
+        {"a lone distance code of 1 bit",
+         gzip_around(block(a_end_len3, {1}, {'a', 257, 1000, 256}), bytes_of("aaaa")), "",
+         "aaaa"},
+        {"a lone distance code of 2 bits",
+         gzip_around(block(a_end_len3, {2}, {'a', 257, 1000, 256}), bytes_of("aaaa")),
+         "the distance code is incomplete", ""},
+        {"no distance code, no back-reference",
+         gzip_around(block(a_end, {0}, {'a', 256}), bytes_of("a")), "", "a"},
+        {"only end-of-block, in 1 bit",
+         gzip_around(block(code_lengths(257, {{256, 1}}), {0}, {256}), {}), "", ""},
+        {"only end-of-block, in 2 bits",
+         gzip_around(block(code_lengths(257, {{256, 2}}), {0}, {256}), {}),
+         "the literal/length code is incomplete", ""},
+        {"a distance into the member before", two,
+         "a distance of 3 reaches back past the start of the data", ""},
+        {"512 zeros after the member", padded, "", "xyz"},
+        {"trailing garbage", garbage, "8 bytes of trailing garbage after the gzip data", ""},
+    };
+    std::string dir = make_temporary_directory();
+    std::vector<std::string> paths;
+    for (const auto& c : cases) {
+        if (c.fault.empty()) check_gunzip(c.what, c.gz, bytes_of(c.want));
+        else check_gunzip_fails(c.what, c.gz, c.fault);
+        paths.push_back(dir + "/" + std::to_string(paths.size()) + ".gz");
+        write_bytes(paths.back(), c.gz);
+    }
+    std::vector<std::string> verdicts = python_verdicts(paths);
+    check(verdicts.size() == paths.size(), "python3 gave no verdicts: is it installed?");
+    for (size_t i = 0; i < verdicts.size() && i < paths.size(); ++i) {
+        std::string ours = cases[i].fault.empty() ? "ok" : "bad";
+        check(verdicts[i] == ours, cases[i].what + (": Python says " + verdicts[i] +
+                                                    ", we say " + ours));
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// Streams made by Python's zlib at every level 0-9, each strategy (default, filtered,
+// Huffman only, RLE, fixed), windows of 2^9 to 2^15, memory levels 1 and 9, with full and
+// sync flushes in the middle, and headers with every optional field (FTEXT, FEXTRA,
+// FNAME, FCOMMENT, FHCRC), some as two members: gunzip gives back each input byte for byte.
+void test_gunzip_matches_zlib_on_streams_of_every_level_strategy_window_and_header_flag() {
+    std::string dir = make_temporary_directory();
+    write_bytes(dir + "/text", words_text(7, 6000));
+    write_bytes(dir + "/random", random_bytes(8, 20000));
+    std::string script = R"(
+import os, struct, sys, zlib
+d = sys.argv[1]
+text = open(d + '/text', 'rb').read()
+inputs = [text, open(d + '/random', 'rb').read(), b'', b'a' * 70000, text[:3000] * 9]
+def member(data, level, strategy, wbits, mem, flags, flush):
+    c = zlib.compressobj(level, zlib.DEFLATED, -wbits, mem, strategy)
+    half = len(data) // 2
+    raw = c.compress(data[:half]) + (c.flush(flush) if flush else b'')
+    raw += c.compress(data[half:]) + c.flush()
+    h = b'\x1f\x8b\x08' + bytes([flags]) + struct.pack('<I', 12345) + b'\x00\x03'
+    if flags & 4: h += struct.pack('<H', 5) + b'extra'
+    if flags & 8: h += b'name.idx\x00'
+    if flags & 16: h += b'a comment\x00'
+    if flags & 2: h += struct.pack('<H', zlib.crc32(h) & 0xFFFF)
+    return h + raw + struct.pack('<II', zlib.crc32(data), len(data) & 0xFFFFFFFF)
+n = 0
+for i, data in enumerate(inputs):
+    for level in range(10):
+        for strategy in range(5):
+            wbits = 9 + (level + strategy + i) % 7
+            mem = 1 if (level + i) % 2 else 9
+            flags = [0, 1, 4, 8, 16, 2, 30, 31][(level + 3 * strategy + i) % 8]
+            flush = [0, zlib.Z_SYNC_FLUSH, zlib.Z_FULL_FLUSH][(level + strategy) % 3]
+            gz = member(data, level, strategy, wbits, mem, flags, flush)
+            out = data
+            if (level + strategy) % 4 == 0:
+                gz += member(data[:1000], 9 - level, strategy, 15, 8, flags ^ 8, 0)
+                out = data + data[:1000]
+            open('%s/%d.gz' % (d, n), 'wb').write(gz)
+            open('%s/%d.raw' % (d, n), 'wb').write(out)
+            n += 1
+print(n)
+)";
+    write_bytes(dir + "/make.py", bytes_of(script));
+    FILE* pipe = popen(("python3 " + dir + "/make.py " + dir + " 2>&1").c_str(), "r");
+    char line[200] = "";
+    bool read = pipe && std::fgets(line, sizeof line, pipe);
+    int status = pipe ? pclose(pipe) : -1;
+    int n = read && status == 0 ? std::atoi(line) : 0;
+    check(n == 250, std::string("python3 made no streams (is it installed?): ") + line);
+    for (int i = 0; i < n; ++i) {
+        std::string name = dir + "/" + std::to_string(i);
+        check_gunzip("stream " + std::to_string(i), bytes_of(read_file(name + ".gz")),
+                     bytes_of(read_file(name + ".raw")));
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// IDX sizes are printed as the unsigned numbers the file holds, never as negative ones.
+void test_idx_sizes_print_as_the_unsigned_numbers_the_file_holds() {
+    std::string dir = make_temporary_directory();
+    write_bytes(dir + "/train-images-idx3-ubyte", idx_file(0x803, {0, 4294967295u, 4294967295u}, {}));
+    write_bytes(dir + "/train-labels-idx1-ubyte", idx_file(0x801, {0}, {}));
+    Dataset set;
+    std::string error = load_images(dir, "train", set);
+    check(error.find(": images of 4294967295 x 4294967295 pixels, not 28 x 28") != std::string::npos,
+          "0 images of 2^32 - 1 pixels square: " + error);
+    write_bytes(dir + "/train-images-idx3-ubyte", idx_file(0x803, {4294967295u, 28, 28}, {}));
+    error = load_images(dir, "train", set);
+    check(error.find(": its sizes, 4294967295 x 28 x 28, say 3367254359280 bytes") !=
+              std::string::npos, "2^32 - 1 images: " + error);
+    std::filesystem::remove_all(dir);
+}
+
+// A data set with no images to train on, to validate on or to test on is refused, exit 2,
+// naming the file, before anything trains.
+void test_a_data_set_with_no_training_validation_or_test_images_is_refused() {
+    const struct {
+        const char* what;
+        int train_per_class, test_per_class;
+        std::string file, fault;
+    } cases[] = {
+        {"no training images", 0, 1, "train-images-idx3-ubyte", "0 images, too few to train on"},
+        {"no test images", 10, 0, "t10k-images-idx3-ubyte", "no test images"},
+    };
+    for (const auto& c : cases) {
+        std::string dir = make_temporary_directory();
+        write_made_images(dir, "train", c.train_per_class);
+        write_made_images(dir, "t10k", c.test_per_class);
+        std::string out, err;
+        int status = run_nn("fashion --data " + dir + " --epochs 1 --out test_output_empty", out, err);
+        check(status == 2 && lines_in(err) == 1 &&
+                  err.find(quoted_path(dir + "/" + c.file) + ": " + c.fault) != std::string::npos,
+              c.what + fmt(": exit %g, want 2 and one line naming the file: ", status) + err);
+        check(out.find("epoch") == std::string::npos, c.what + (": nothing trained: " + out));
+        std::filesystem::remove_all(dir);
+    }
+    std::filesystem::remove_all("test_output_empty");
+}
+
+// `graph` checks its output folder first, as every command does (exit 2; /proc takes no
+// files, even from root); a dangling --out link is named as such; a newline or an escape
+// in a --data or --out path stays quoted in a one-line message.
+void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line() {
+    std::string out, err;
+    int status = run_nn("graph --out /proc", out, err);
+    check(status == 2 && lines_in(err) == 1 && err.find("--out") != std::string::npos,
+          fmt("graph --out /proc: exit %g, want 2 and one line: ", status) + err);
+    check(out.empty(), "graph printed nothing before the refusal: " + out.substr(0, 100));
+    std::filesystem::remove("test_output_dangling");
+    std::filesystem::create_symlink("test_output_nowhere/x", "test_output_dangling");
+    status = run_nn("spiral --out test_output_dangling", out, err);
+    check(status == 2 && err.find("'test_output_dangling' (it is a link to nothing)") != std::string::npos,
+          fmt("a dangling --out link: exit %g: ", status) + err);
+    std::filesystem::remove("test_output_dangling");
+    const char* odd = "\"$(printf 'odd\\nname\\033[31m')\"";
+    status = run_nn(std::string("fashion --data ") + odd + " --out test_output_odd", out, err);
+    check(status == 2 && lines_in(err) == 1 && err.find('\x1b') == std::string::npos &&
+              err.find("'odd\\x0aname\\x1b[31m'/train-images-idx3-ubyte.gz") != std::string::npos,
+          fmt("a --data path with a newline and an escape: exit %g: ", status) + err);
+    status = run_nn(std::string("spiral --out /proc/") + odd, out, err);
+    check(status == 2 && lines_in(err) == 1 && err.find('\x1b') == std::string::npos &&
+              err.find("odd\\x0aname\\x1b[31m'") != std::string::npos,
+          fmt("an --out path with a newline and an escape: exit %g: ", status) + err);
+    std::filesystem::remove_all("test_output_odd");
 }
 
 #endif  // LESSON_ONLY
@@ -3615,6 +4049,14 @@ int main(int argc, char** argv) {
         TEST(test_each_idx_fault_gives_one_line_naming_the_file_and_the_fault),
         TEST(test_confusion_counts_are_by_true_class_then_predicted_class),
         TEST(test_fashion_on_a_tiny_made_data_set_learns_and_names_faulty_files),
+        TEST(test_a_refused_data_run_leaves_an_earlier_runs_files_as_they_were),
+        TEST(test_data_files_that_are_not_regular_files_are_refused_at_once_by_name),
+        TEST(test_a_files_claims_cost_nothing_before_they_are_checked),
+        TEST(test_the_decoder_refuses_what_rfc_1951_forbids_as_zlib_does),
+        TEST(test_gunzip_matches_zlib_on_streams_of_every_level_strategy_window_and_header_flag),
+        TEST(test_idx_sizes_print_as_the_unsigned_numbers_the_file_holds),
+        TEST(test_a_data_set_with_no_training_validation_or_test_images_is_refused),
+        TEST(test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
