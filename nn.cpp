@@ -78,7 +78,7 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    Edge(int input_, double local_) : input(input_), local(local_) {}  // speed: Part III
+    Edge(int input_, double local_) : input(input_), local(local_) {}  // emplace_back: Part III
 };
 
 struct Node {
@@ -86,7 +86,7 @@ struct Node {
     double grad;     // d(the Value backward() was called on) / d(this node)
     const char* op;  // "leaf", "+", "tanh", ...: only for printing the graph
     int first_edge;  // this node's edges are graph.edges[first_edge, first_edge + edge_count)
-    int edge_count;  // how many inputs it has: 0 for a leaf
+    int edge_count;  // one per use of an input (err * err has two): 0 for a leaf
 };
 
 struct Graph {
@@ -106,6 +106,8 @@ struct Value {
     Value(double x);  // a new leaf: `Value x = 2.0;`, and the 3.0 in `x * 3.0`
     Value(double data, const char* op, size_t first_edge);  // a computed node, see below
 
+    // A reference from data() or grad() lasts until the next node is made, which may move
+    // the vector: read or write through it at once.
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
     void backward() const;  // section 3
@@ -124,9 +126,8 @@ Value::Value(double x) : id(int(graph.nodes.size())) {
     graph.nodes.push_back({x, 0.0, "leaf", int(graph.edges.size()), 0});
 }
 
-// A computed node. The operation that makes it has just pushed its edges, one per input,
-// onto the end of graph.edges, from first_edge on; the node records where they start and
-// how many there are.
+// A computed node. The operation that makes it has just pushed its edges onto the end of
+// graph.edges, from first_edge on; the node records where they start and how many there are.
 Value::Value(double data, const char* op, size_t first_edge) : id(int(graph.nodes.size())) {
     int edge_count = int(graph.edges.size() - first_edge);
     graph.nodes.push_back({data, 0.0, op, int(first_edge), edge_count});
@@ -139,9 +140,8 @@ Value add_node(double data, const char* op, std::initializer_list<Edge> inputs) 
     return Value(data, op, first_edge);
 }
 
-// Forgets every node made after the first `node_count`, with their edges. A training step
-// calls this when it is done, so the next step reuses the memory instead of growing the
-// graph forever.
+// Forgets every node made after the first `node_count`, with their edges: a training step
+// calls this when it is done, so the next step reuses the memory.
 void graph_truncate(size_t node_count) {
     assert(node_count <= graph.nodes.size());
     graph.nodes.resize(node_count);
@@ -252,8 +252,7 @@ Value relu(Value x) {
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
 // (MLP::zero_grad) doubles them. Computed nodes start from zero on every call, and the walk
-// starts by adding d(out)/d(out) = 1 to out's grad. `./nn graph` shows every grad of a
-// small graph.
+// starts by adding d(out)/d(out) = 1 to out's grad. `./nn graph` shows a small graph's.
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;
@@ -293,8 +292,7 @@ struct Rng {
     // Uniform in [0, 1): the top 53 bits fill a double's mantissa exactly.
     double uniform() { return double(next() >> 11) / 9007199254740992.0; }
 
-    // Standard normal (mean 0, variance 1) by Box-Muller: two uniforms become a radius and
-    // an angle.
+    // Standard normal (mean 0, variance 1) by Box-Muller: two uniforms, a radius and an angle.
     double gaussian() {
         double u1 = 1.0 - uniform();  // in (0, 1], so log(u1) is finite
         double u2 = uniform();
@@ -311,8 +309,9 @@ struct Rng {
 // A neuron computes a weighted sum of its inputs plus a bias, w . x + b, and passes it
 // through a nonlinearity (its activation). A layer is neurons side by side, all reading
 // the same inputs. A multi-layer perceptron (MLP) is layers in a row, each reading the
-// outputs of the one before; the layers before the last are hidden. The weights and biases
-// (the parameters) are leaves, made once; each forward pass adds nodes on top of them.
+// outputs of the one before; the layers before the last are hidden. Computing the outputs
+// from an input is a forward pass. The weights and biases (the parameters) are leaves, made
+// once; each forward pass adds nodes on top of them.
 
 // A new activation is a new kind here, and a case in each switch over Activation: -Wall
 // names every switch that misses it. Linear is the output layer's: no activation at all.
@@ -481,6 +480,7 @@ void first_training_run() {
     std::vector<double> targets = {0, 1, 1, 0};
     MLP model(2, {4, 1}, Activation::Tanh, 1);
     std::vector<Value> params = model.parameters();
+    const double learning_rate = 0.1;
     size_t weights_end = graph.nodes.size();  // the nodes made so far: the weights
     for (int step = 1; step <= 500; ++step) {
         Value loss = 0.0;  // 1. Forward: the mean of the four points' losses.
@@ -489,7 +489,7 @@ void first_training_run() {
         loss = loss / 4.0;
         model.zero_grad();  // 2. Backward: backward() adds to the weights' grads.
         loss.backward();
-        for (Value w : params) w.data() -= 0.1 * w.grad();  // 3. Step downhill.
+        for (Value w : params) w.data() -= learning_rate * w.grad();  // 3. Step downhill.
         if (step % 50 == 0) std::printf("step %3d  loss %.6f\n", step, loss.data());
         graph_truncate(weights_end);  // 4. Forget the step's graph; keep the weights.
     }
@@ -1225,7 +1225,10 @@ void backward_from(Value out, int first);
 // losses, and the derivative of a mean is the mean of the derivatives. The weights are
 // leaves, and leaves add up what each backward brings them (section 3), so the step
 // takes one point at a time: it builds the point's graph, walks it backward with the
-// point's loss divided by the batch's size, and drops it before the next point.
+// point's loss divided by the batch's size, and drops it before the next point. It takes
+// the L2 penalty first and the points from the last to the first, the order in which one
+// backward over the whole batch's mean loss plus penalty would reach them: so every grad
+// is the same sum, added in the same order, to the last bit (a test checks).
 double train_step(MLP& model, const std::vector<Value>& params, const Dataset& data,
                   const std::vector<int>& batch, const TrainConfig& cfg, Optimizer& opt,
                   Rng& mask_rng) {
@@ -1238,7 +1241,7 @@ double train_step(MLP& model, const std::vector<Value>& params, const Dataset& d
         objective = penalty.data();
         graph_truncate(size_t(keep));
     }
-    for (size_t k = batch.size(); k-- > 0;) {  // the last point first: Part III says why
+    for (size_t k = batch.size(); k-- > 0;) {  // the last point first
         int i = batch[k];
         std::vector<Value> out = forward_training(model, data, i, cfg.dropout, mask_rng);
         Value point = point_loss(out, data.labels[size_t(i)], cfg.loss);
@@ -1592,22 +1595,23 @@ TrainConfig image_settings() {
 // 13. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
-// backward visiting each once. Six choices make that cheaper. Each figure below is the
-// ratio of an epoch on the graph to one on section 8's hand-written loops (which know the
-// network's shape and build nothing) with that choice undone, against today's code, from
-// `make bench`: its first line is the spiral (2-16-16-3 tanh, single points), its second
-// images (784-64-10 relu, batches of 32). docs/speed.md has the method and the runs.
-//   - data makes no edges (section 5): with a leaf and an edge per pixel, images 2.9;
-//   - a neuron's sum as one node (section 5): built from + and *, weighted_sum_literal
-//     below, a spiral point's graph has 8 times the nodes; spiral 9.5 (exercise 24);
-//   - Edge's constructor (section 1): emplace_back builds each edge in place; pushing a
-//     braced {input, local} stores the pair, then copies it: spiral 6.5, images 5.3;
-//   - tanh through exp, tanh_of below: std::tanh gives spiral 4.1;
-//   - one point's graph at a time (section 11): one graph of a whole batch of 32 images is
-//     26 MB, past the processor's cache, and backward reads much of it back from memory;
-//     images 3.2;
-//   - backward_from (below): walking the 50,890 weight leaves twice per image for nothing,
-//     as backward() does, gives images 2.4.
+// backward visiting each once. `make bench` prints two lines, the spiral (2-16-16-3 tanh,
+// single points) and images (784-64-10 relu, batches of 32), each with the ratio of an
+// epoch on the graph to one on section 8's hand-written loops, which know the network's
+// shape and build nothing: 3.5 and 1.9 to 2.0 today. Six choices keep them there; with
+// each undone alone, the ratios become (docs/speed.md has the runs and the method):
+//   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
+//     edges an image instead of 183 and 51,649: images 3.6;
+//   - a neuron's sum as one node (section 5): built from + and * (weighted_sum_literal,
+//     below), a spiral point makes 673 nodes instead of 84: spiral 9.9;
+//   - Edge's constructor (section 1), so that emplace_back builds each edge in place:
+//     push_back({input, local}) makes a temporary Edge and copies it in, which g++ 12
+//     at -O2 makes costly (measured, not explained): spiral 6.2, images 5.7;
+//   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 4.0;
+//   - one point's graph at a time (section 11): one image's edges, 0.8 MB, fit this core's
+//     1 MB L2 cache; a batch of 32 in one graph, 26 MB, does not: images 3.5;
+//   - backward_from (below): backward() walks the 50,890 weight leaves twice an image for
+//     nothing: images 2.9 to 3.9, spiral 3.8.
 
 // tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition, taken at |x| so that the exponent
 // is never positive and large |x| give exactly +-1. It agrees with std::tanh to 5e-16 (a
@@ -1646,11 +1650,6 @@ void backward_from(Value out, int first) {
         }
     }
 }
-
-// Why train_step takes the L2 penalty first and the points from the last to the first: it
-// is the order in which backward() reaches them in one graph of the batch's mean loss plus
-// the penalty, so every gradient is the same sum added in the same order, to the last bit
-// (a test checks), and every result is what one graph of the batch gives.
 
 // `./nn bench` (or `make bench`) prints two lines. The first times one epoch of the spiral
 // (3 x 100 points, noise 0.2), 2-16-16-3 tanh, softmax cross-entropy, 300 single-point
