@@ -4310,11 +4310,13 @@ void run_mnist(const Flags& flags, Output& out) {
 // flag and what it accepts, and exit status 2.
 
 // `./nn graph`: one neuron, out = tanh(x1*w1 + x2*w2 + b), and its squared error against
-// a target, written as err * err so that the node err is used twice. Its inputs x1 and x2
-// are leaves here, so that their gradients can be seen too; in a network, the data is not
-// a node at all (section 5). Every node is printed from the last made to the first, each with its edges: the input, the local derivative,
-// and what backward added to that input's grad (local * this node's grad). err receives
-// two shares; its grad is their sum.
+// a target, written as err * err so that the node err is used twice. To show every edge,
+// the sum is built from * and +, as micrograd builds it (a network's neuron makes it one
+// node, section 5), and x1 and x2 are leaves, so that their gradients can be seen too (in
+// a network, the data is not a node at all). Every node is printed from the last made to
+// the first, each with its edges: the input, the local derivative, and what backward added
+// to that input's grad (local * this node's grad). err receives two shares; its grad is
+// their sum.
 const char* const graph_demo_names[] = {"x1",    "w1",  "x2", "w2",  "b",   "target", "x1*w1",
                                         "x2*w2", "sum", "z",  "out", "err", "loss"};
 

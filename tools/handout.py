@@ -202,7 +202,7 @@ def introduction(exercises, answer_key, source):
         head = (f"# nn.cpp: a handout of exercises {names_list(chosen)}\n\n"
                 "This folder is the lesson nn.cpp with the bodies of some functions taken out,"
                 " for you to\nwrite back. Each one now holds a stub that compiles and a "
-                "`// TODO exercise N`; g++ warns\nabout their unused parameters until you "
+                "`// TODO exercise N`; g++ may warn\nabout unused parameters until you "
                 "write them. Comments elsewhere that gave an answer\naway were rewritten. "
                 "The folder is a git repository with one commit: `git diff` shows what\n"
                 "you have changed.\n")
