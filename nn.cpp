@@ -509,9 +509,10 @@ void first_training_run() {
 // A loss compares the network's outputs on one point with the point's label; training
 // lowers its mean over the points. Squared error (section 6) pulls each output towards a
 // target number; the losses below instead read the outputs as evidence for a class. The
-// output layer is linear, so the outputs are raw scores of any size, called logits. Each loss below turns logits into a prediction in
-// its own way, in a form that stays finite for any logit, and its gradient must point
-// somewhere useful everywhere, since that gradient is all training ever sees.
+// output layer is linear, so the outputs are raw scores of any size, called logits. Each
+// loss below turns logits into a prediction in its own way, in a form that stays finite
+// for any logit, and its gradient must point somewhere useful everywhere, since that
+// gradient is all training ever sees.
 
 // Softmax turns K logits into K probabilities: p[i] = e^z[i] / sum_j e^z[j], all positive,
 // summing to 1, the largest logit getting the largest share. Subtracting m = max z from
@@ -783,9 +784,10 @@ double dense_softmax_cross_entropy(const std::vector<double>& z, int label,
 // ---------------------------------------------------------------------------------------
 // The gradient g = d(loss)/dw says which way is uphill for the loss; an optimiser decides
 // how far to step the other way. The simplest, plain gradient descent (section 6), is
-// w <- w - lr * g, lr being the learning rate. The three optimisers below improve on it by keeping running
-// numbers per parameter from one step to the next: momentum a running sum of past steps,
-// RMSprop a running mean of g^2 that scales each weight's step, and Adam both.
+// w <- w - lr * g, lr being the learning rate. The three optimisers below improve on it by
+// keeping running numbers per parameter from one step to the next: momentum a running sum
+// of past steps, RMSprop a running mean of g^2 that scales each weight's step, and Adam
+// both.
 
 // SGD, stochastic gradient descent, is gradient descent on a random batch (a few of the
 // training points) at a time, section 11: each step's gradient is a noisy estimate of the
@@ -2033,7 +2035,8 @@ void add_result(Output& out, const std::string& experiment, const std::string& a
     char row[400];
     std::snprintf(row, sizeof row, "%s,%s,%s,%s,%llu,%d,%s,%.6g,%.6g,%.4f,%.4f,%.4f\n",
                   experiment.c_str(), arch.c_str(), activation_name(cfg.act),
-                  lower_case(optimizer_name(cfg.optimizer)).c_str(), (unsigned long long)cfg.seed,
+                  lower_case(optimizer_name(cfg.optimizer)).c_str(),
+                  (unsigned long long)cfg.seed,
                   int(r.history.size()) - 1, stop_reason_name(r.stop), kept.train_loss,
                   kept.val_loss, kept.train_acc, kept.val_acc, test_accuracy);
     out.results += row;
@@ -4444,7 +4447,8 @@ std::vector<std::string> activation_names() {
 
 std::vector<std::string> optimizer_names() {
     std::vector<std::string> names;
-    for (OptimizerKind kind : flag_optimizers) names.push_back(lower_case(optimizer_name(kind)));
+    for (OptimizerKind kind : flag_optimizers)
+        names.push_back(lower_case(optimizer_name(kind)));
     return names;
 }
 
@@ -4657,8 +4661,8 @@ extern "C" void on_end_signal(int signal) {
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
 // (section 18); the program then writes what it has and exits with 128 + the signal's
 // number. A second one ends the program at once. The handler stores the signal's number
-// in stop_requested (at the start of Part IV): a global, as a signal handler can reach nothing else,
-// and a volatile sig_atomic_t, the one kind of variable a handler may safely set.
+// in stop_requested (at the start of Part IV): a global, as a signal handler can reach
+// nothing else, and a volatile sig_atomic_t, the one kind of variable a handler may set.
 extern "C" void on_stop_signal(int signal) {
     if (stop_requested) on_end_signal(signal);
     stop_requested = signal;
