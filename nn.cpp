@@ -2890,27 +2890,21 @@ PlaneView view_of(const Dataset& data, int width, int height) {
     return {(x0 + x1 - span) / 2, (y0 + y1 - span) / 2, span, width, height};
 }
 
-// A single output as a score whose sign decides: squared error's output is moved to put
+// Class probabilities for one point of the plane, read off the network's outputs as its
+// loss reads them: softmax of an output per class; a single output as a score whose sign
+// decides, which sigmoid turns into a confidence. Squared error's output is moved to put
 // its threshold of 0.5 at 0, and stretched, as its targets are only 1 apart.
-double single_output_score(double out, Loss loss) {
-    switch (loss) {
-    case Loss::MeanSquaredError: return 4 * (out - 0.5);
-    case Loss::SoftmaxCrossEntropy: return out;  // not used: it has an output per class
-    case Loss::BinaryCrossEntropy: return out;
-    case Loss::Hinge: return out;
-    }
-    return out;
-}
-
-// Class probabilities for one point of the plane, from the network's outputs. A single
-// output is a score whose sign decides; sigmoid turns it into a confidence.
 std::vector<double> class_probabilities(DenseMLP& net, Loss loss, double x, double y) {
     const std::vector<double>& out = dense_forward(net, {x, y});
-    if (out.size() == 1) {
-        double p1 = sigmoid_of(single_output_score(out[0], loss));
-        return {1 - p1, p1};
+    double score = out[0];
+    switch (loss) {
+    case Loss::SoftmaxCrossEntropy: return softmax(out);
+    case Loss::BinaryCrossEntropy: break;
+    case Loss::Hinge: break;
+    case Loss::MeanSquaredError: score = 4 * (out[0] - 0.5); break;
     }
-    return softmax(out);
+    double p1 = sigmoid_of(score);
+    return {1 - p1, p1};
 }
 
 // After a stop signal the program should end within a couple of seconds, and a boundary
