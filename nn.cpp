@@ -1600,7 +1600,7 @@ TrainConfig image_settings() {
 // backward visiting each once. `make bench` prints two lines, the spiral (2-16-16-3 tanh,
 // single points) and images (784-64-10 relu, batches of 32), each with the ratio of an
 // epoch on the graph to one on section 8's hand-written loops, which know the network's
-// shape and build nothing: 3.5 and 1.9 to 2.0 today. Six choices keep them there; with
+// shape and build nothing: 3.2 to 3.5 and 1.8 to 2.0 today. Six choices keep them so; with
 // each undone alone, the ratios become (docs/speed.md has the runs and the method):
 //   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
 //     edges an image instead of 183 and 51,649: images 3.6;
