@@ -1237,6 +1237,24 @@ void test_shuffle_returns_a_permutation_and_reaches_every_order() {
     }
 }
 
+// An image's features are its bytes over 255, as the network reads them: 0, 51 and 255
+// become 0, 0.2 and 1 (51 / 255 is 0.2 to the last bit). A subset keeps its kind.
+void test_an_images_features_are_its_bytes_over_255() {
+    Dataset images;
+    images.kind = DataKind::Images;
+    images.dims = 3;
+    images.bytes = {0, 51, 255, 255, 0, 51};
+    images.labels = {4, 7};
+    std::vector<double> x = images.features(1);
+    check(x.size() == 3, fmt("image 1: %g features, want 3", x.size()));
+    if (x.size() != 3) return;
+    check(x[0] == 1.0 && x[1] == 0.0 && x[2] == 0.2,
+          fmt("image 1's features: %.17g, %.17g, %.17g, want 1, 0 and 0.2", x[0], x[1], x[2]));
+    Dataset second = images.subset({1});
+    check(second.kind == DataKind::Images && second.features(0) == x && second.labels[0] == 7,
+          "a subset of images is images, with the same features and labels");
+}
+
 void test_split_off_is_the_right_size_disjoint_complete_and_keeps_the_class_mix() {
     Dataset data;
     for (int i = 0; i < 300; ++i) data.add({double(i), 0, i < 150 ? 0 : i < 250 ? 1 : 2});
@@ -1466,6 +1484,25 @@ void test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bi
 }
 
 // Early stopping on a made-up sequence of validation losses, min_delta 0.1, patience 3.
+// Epoch 0 is early stopping's first best: record_untrained makes the untrained network's
+// validation loss and weights the best so far, so a run in which no epoch does better
+// keeps the weights it started from.
+void test_the_untrained_network_is_early_stoppings_first_best() {
+    size_t keep = graph.nodes.size();
+    Dataset data = spiral(4, 3, 0.2, 1);
+    TrainConfig cfg;
+    MLP model(2, {4, 3}, Activation::Tanh, 2);
+    Training run = start_training(model, data, cfg);
+    record_untrained(run, {0, 1.5, 0.75, 0.5, 0.5, cfg.learning_rate}, true);
+    check(run.result.history.size() == 1, fmt("%g epochs recorded, want 1", run.result.history.size()));
+    check(run.stopping.best_epoch == 0 && run.stopping.best_loss == 0.75,
+          fmt("the best: epoch %g, loss %g, want epoch 0 and its validation loss 0.75",
+              run.stopping.best_epoch, run.stopping.best_loss));
+    check(run.stopping.best_weights == data_of(model.parameters()),
+          "the best weights are the untrained network's");
+    graph_truncate(keep);
+}
+
 void test_early_stopping_keeps_the_best_epoch_and_stops_after_patience() {
     //                        epoch: 0    1    2     3    4     5    6     7    8
     const double losses[] = {2.0, 1.5, 1.45, 1.3, 1.25, 1.2, 1.21, 1.0, 0.95};
@@ -3991,6 +4028,7 @@ int main(int argc, char** argv) {
         TEST(test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate),
         TEST(test_rng_uniform_gaussian_and_below_have_the_documented_distributions),
         TEST(test_shuffle_returns_a_permutation_and_reaches_every_order),
+        TEST(test_an_images_features_are_its_bytes_over_255),
         TEST(test_split_off_is_the_right_size_disjoint_complete_and_keeps_the_class_mix),
         TEST(test_spiral_and_moons_points_lie_where_their_formulas_put_them),
         TEST(test_the_best_possible_spiral_classifier_on_points_placed_by_hand),
@@ -3999,6 +4037,7 @@ int main(int argc, char** argv) {
         TEST(test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient),
         TEST(test_backward_from_a_steps_first_node_gives_backwards_grads_bit_for_bit),
         TEST(test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bit_for_bit),
+        TEST(test_the_untrained_network_is_early_stoppings_first_best),
         TEST(test_early_stopping_keeps_the_best_epoch_and_stops_after_patience),
         TEST(test_fixed_seed_xor_run_converges),
         TEST(test_batch_sizes_one_mini_and_full_all_lower_the_loss),
