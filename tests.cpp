@@ -1619,37 +1619,6 @@ void test_divergence_is_detected_and_the_last_good_weights_kept() {
     graph_truncate(keep);
 }
 
-// Ctrl-C in the middle of an epoch: the epoch is dropped, and the model holds the weights
-// of the last epoch that was measured. The "Ctrl-C" is a timer's signal, set off 2 ms into
-// epoch 2, which has 600 steps of one point (about 10 ms here, far longer under valgrind).
-extern "C" void stop_on_alarm(int) { stop_requested = SIGALRM; }
-
-void test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept() {
-    size_t keep = graph.nodes.size();
-    TrainConfig cfg = spiral_settings();
-    cfg.batch_size = 1;
-    cfg.max_epochs = 1000;
-    Dataset data = spiral(200, 3, 0.2, 1);
-    MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
-    std::vector<Value> params = model.parameters();
-    std::vector<std::vector<double>> seen;
-    std::signal(SIGALRM, stop_on_alarm);
-    Watch watch{[&](const std::vector<EpochStats>& h) {
-                    seen.push_back(data_of(params));
-                    itimerval in_2_ms{{0, 0}, {0, 2000}};
-                    if (h.back().epoch == 1) setitimer(ITIMER_REAL, &in_2_ms, nullptr);
-                },
-                nullptr, 0};
-    TrainResult r = train_watched(model, data, {}, cfg, watch);
-    stop_requested = 0;
-    check(r.stop == StopReason::Interrupted, "the stop reason is 'interrupted'");
-    check(r.kept_epoch == r.history.back().epoch && r.kept_epoch <= 2,
-          fmt("kept the last measured epoch, %g, got %g", r.history.back().epoch, r.kept_epoch));
-    check(data_of(params) == seen[size_t(r.kept_epoch)],
-          "the model holds the last measured epoch's weights, not those of the half epoch after it");
-    graph_truncate(keep);
-}
-
 // The first epochs of two runs as float64 PyTorch computed them, from the same data,
 // initial weights and batch order (pin/pin.py; pin/README.md says how to redo it). Any
 // change to what training computes moves these by far more than 1e-10; a refactor that
@@ -1689,6 +1658,39 @@ void test_first_epochs_match_pytorch_to_1e_10() {
 #ifndef LESSON_ONLY  // `make check` leaves out the tests of the program, and so its plumbing
 
 // ---- The program: files, pictures, flags, signals ------------------------------------------
+
+// A watched run (train_watched, Part IV) stopped by Ctrl-C in the middle of an epoch: the
+// epoch is dropped, and the model holds the weights of the last epoch that was measured.
+// The "Ctrl-C" is a timer's signal, set off 2 ms into epoch 2, which has 600 steps of one
+// point (about 10 ms here, far longer under valgrind).
+extern "C" void stop_on_alarm(int) { stop_requested = SIGALRM; }
+
+void test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept() {
+    size_t keep = graph.nodes.size();
+    TrainConfig cfg = spiral_settings();
+    cfg.batch_size = 1;
+    cfg.max_epochs = 1000;
+    Dataset data = spiral(200, 3, 0.2, 1);
+    MLP model(2, layer_sizes(cfg, 3), cfg.act, 1);
+    std::vector<Value> params = model.parameters();
+    std::vector<std::vector<double>> seen;
+    std::signal(SIGALRM, stop_on_alarm);
+    Watch watch{[&](const std::vector<EpochStats>& h) {
+                    seen.push_back(data_of(params));
+                    itimerval in_2_ms{{0, 0}, {0, 2000}};
+                    if (h.back().epoch == 1) setitimer(ITIMER_REAL, &in_2_ms, nullptr);
+                },
+                nullptr, 0};
+    TrainResult r = train_watched(model, data, {}, cfg, watch);
+    stop_requested = 0;
+    check(r.stop == StopReason::Interrupted, "the stop reason is 'interrupted'");
+    check(r.kept_epoch == r.history.back().epoch && r.kept_epoch <= 2,
+          fmt("kept the last measured epoch, %g, got %g", r.history.back().epoch, r.kept_epoch));
+    check(data_of(params) == seen[size_t(r.kept_epoch)],
+          "the model holds the last measured epoch's weights, not those of the half epoch after it");
+    graph_truncate(keep);
+}
+
 
 std::string program;  // this test binary; `program --nn ARGS` runs nn.cpp's main
 
@@ -4043,9 +4045,9 @@ int main(int argc, char** argv) {
         TEST(test_batch_sizes_one_mini_and_full_all_lower_the_loss),
         TEST(test_training_restores_the_weights_of_the_best_validation_epoch),
         TEST(test_divergence_is_detected_and_the_last_good_weights_kept),
-        TEST(test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept),
         TEST(test_first_epochs_match_pytorch_to_1e_10),
 #ifndef LESSON_ONLY
+        TEST(test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept),
         TEST(test_gif_frames_decode_to_the_palette_index_of_every_pixel),
         TEST(test_the_graph_demo_prints_values_and_gradients_computed_by_hand),
         TEST(test_images_parse_back_and_are_not_blank_and_logs_have_a_row_per_epoch),
