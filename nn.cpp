@@ -1370,6 +1370,8 @@ struct Training {
     std::vector<double> before_epoch;  // the weights the current epoch started from
 };
 
+// Before epoch 1: the network's weights, a fresh optimiser, the two generators, and the
+// training points in order.
 Training start_training(const MLP& model, const Dataset& train_set, const TrainConfig& cfg) {
     return {model.parameters(), {cfg.optimizer, cfg.learning_rate, cfg.momentum},
             Rng{cfg.seed ^ 0x5EED}, Rng{cfg.seed ^ 0xD0D0}, in_order(train_set.size()),
@@ -1382,9 +1384,10 @@ void record_untrained(Training& run, const EpochStats& s, bool has_val) {
     if (has_val) run.stopping.should_stop(0, s.val_loss, run.params);
 }
 
-// One epoch: the training points in a new order, one optimiser step per batch, from the
-// weights kept in before_epoch. Returns false as soon as a step's loss is not finite: the
-// steps were too large, and no later step can repair that.
+// One epoch: the training points in a new order, one optimiser step per batch, at the
+// epoch's learning rate. The weights it starts from are kept in before_epoch. Returns false
+// as soon as a step's loss is not finite: the steps were too large, and no later step can
+// repair that.
 bool train_epoch(MLP& model, Training& run, const Dataset& data, const TrainConfig& cfg,
                  int epoch) {
     run.before_epoch = data_of(run.params);
