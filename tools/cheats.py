@@ -1,21 +1,24 @@
 #!/usr/bin/env python3
-"""tools/cheats.py: does `make grade` give nothing for a cheat? (CI runs it, about a minute)
+"""tools/cheats.py: does `make grade` give nothing for a cheat? (CI runs it: 35 s here)
 
     python3 tools/cheats.py
 
-Writes a default handout and, in turn, plants each cheat of CHEATS at the top of every
-stub of its nn.cpp, runs `make grade` there with TEST_TIME_LIMIT=1 and checks that the
-grader finishes, grades every exercise and gives 0 points. Then, with nn.cpp as handed
-out, it does the same after an edit of tests.cpp (check() returns at once) and one of
-grade.sh (every exercise earns its points), which `make grade` must not use. Fails,
-naming the cheat and the grader's total, when one earns anything.
+Writes a default handout and plants each cheat of CHEATS in turn at the top of every
+stub of its nn.cpp, runs `make grade` there (the endless loop with TEST_TIME_LIMIT=1) and
+checks that the grader finishes, grades every exercise and gives 0 points. Then, with
+nn.cpp as handed out, it does the same after an edit of tests.cpp (check() returns at
+once) and one of grade.sh (every exercise earns its points), which `make grade` must not
+use. Last, an answer key that floods stdout in every body must still earn every point.
+Fails, naming the attempt and the grader's total, when one earns other marks.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from exercises import WRITE_IT  # noqa: E402
@@ -28,21 +31,27 @@ TIMEOUT = 300  # seconds for one `make grade`; an endless loop must be ended wel
 
 
 def flood():
-    """A stub's first lines that print every grading test's pass line and a full total,
-    3,000 times, on stdout and stderr, then go on."""
+    """A stub's first lines: the first time it is called, print every grading test's pass
+    line and a full total, 3,000 times, on stdout and on stderr; then go on."""
     lines = [f"{t} pass" for e in EXERCISES for t in e["tests"]]
     text = "\\n".join(lines + [f"total: {POSSIBLE} of {POSSIBLE} points"]) + "\\n"
-    return (f'for (int i = 0; i < 3000; ++i) std::printf("%s", "{text}");\n'
-            f'std::fprintf(stderr, "%s", "{text}");\n')
+    return ("static bool flooded = false;\n"
+            "for (int i = 0; i < 3000 && !flooded; ++i) {\n"
+            f'    std::printf("%s", "{text}");\n'
+            f'    std::fprintf(stderr, "%s", "{text}");\n'
+            "}\n"
+            "flooded = true;\n")
 
 
+# (name, code, TEST_TIME_LIMIT): the endless loop is ended after 1 s a test; the others
+# have make grade's 60 s, so that what stops them is the runner, not the limit.
 CHEATS = [
-    ("exit(0)", "std::exit(0);\n"),
-    ("_Exit(0)", "std::_Exit(0);\n"),
-    ("quick_exit(0)", "std::quick_exit(0);\n"),
-    ("abort()", "std::abort();\n"),
-    ("an endless loop", "for (;;) {}\n"),
-    ("a flood of pass lines", flood()),
+    ("exit(0)", "std::exit(0);\n", 60),
+    ("_Exit(0)", "std::_Exit(0);\n", 60),
+    ("quick_exit(0)", "std::quick_exit(0);\n", 60),
+    ("abort()", "std::abort();\n", 60),
+    ("an endless loop", "for (;;) {}\n", 1),
+    ("a flood of pass lines", flood(), 60),
 ]
 
 
@@ -64,13 +73,13 @@ def edit(path, original, replacement):
         f.write(text.replace(original, replacement))
 
 
-def grade(folder):
+def grade(folder, time_limit):
     """`make grade`'s (earned, possible, seconds), or a line saying what went wrong."""
     start = time.time()
     try:
         p = subprocess.run(["make", "-s", "grade"], cwd=folder, capture_output=True,
                            text=True, errors="replace", timeout=TIMEOUT,
-                           env=dict(os.environ, TEST_TIME_LIMIT="1"))
+                           env=dict(os.environ, TEST_TIME_LIMIT=str(time_limit)))
     except subprocess.TimeoutExpired:
         return f"make grade ran longer than {TIMEOUT} s"
     totals = re.findall(r"^total: (\d+) of (\d+) points$", p.stdout, re.MULTILINE)
@@ -79,20 +88,20 @@ def grade(folder):
     return int(totals[0][0]), int(totals[0][1]), time.time() - start
 
 
-def attempt(folder, name, prepare):
-    """Resets the handout to its one commit, applies `prepare` to it, grades it: True if
-    the cheat earned nothing."""
-    subprocess.run(["git", "checkout", "-q", "--", "."], cwd=folder, check=True)
+def attempt(handout, name, prepare, want, time_limit=60):
+    """Copies the handout, applies `prepare` to the copy and grades it with TEST_TIME_LIMIT
+    `time_limit`: (True if it earned `want` points, a line saying what it earned)."""
+    folder = handout + "-" + re.sub(r"\W+", "_", name)
+    shutil.copytree(handout, folder, symlinks=True)
     prepare(folder)
-    result = grade(folder)
+    result = grade(folder, time_limit)
+    shutil.rmtree(folder)
     if isinstance(result, str):
-        print(f"cheats: {name}: {result}")
-        return False
+        return False, f"cheats: {name}: {result}"
     earned, possible, seconds = result
-    ok = earned == 0 and possible == POSSIBLE
-    print(f"cheats: {name}: {earned} of {possible} points ({seconds:.0f} s)"
-          + ("" if ok else f", want 0 of {POSSIBLE}"))
-    return ok
+    ok = earned == want and possible == POSSIBLE
+    return ok, (f"cheats: {name}: {earned} of {possible} points ({seconds:.0f} s)"
+                + ("" if ok else f", want {want} of {POSSIBLE}"))
 
 
 def plant(code):
@@ -116,16 +125,25 @@ EDITS = [
 
 def main():
     with tempfile.TemporaryDirectory(prefix="nn_cheats_") as work:
-        folder = os.path.join(work, "handout")
-        subprocess.run([sys.executable, os.path.join(ROOT, "tools", "handout.py"),
-                        "--out", folder], check=True, capture_output=True)
-        ok = True
-        for name, code in CHEATS:
-            ok &= attempt(folder, f"{name} in every stub", plant(code))
-        for name, path, original, replacement in EDITS:
-            ok &= attempt(folder, name, lambda f, p=path, o=original, r=replacement:
-                          edit(os.path.join(f, p), o, r))
-    print("cheats: each earned nothing" if ok else "cheats: a cheat earned points (above)")
+        handout, key = os.path.join(work, "handout"), os.path.join(work, "answer_key")
+        for folder, flags in ((handout, []), (key, ["--answer-key"])):
+            subprocess.run([sys.executable, os.path.join(ROOT, "tools", "handout.py"),
+                            "--out", folder, *flags], check=True, capture_output=True)
+        attempts = [(handout, f"{name} in every stub", plant(code), 0, limit)
+                    for name, code, limit in CHEATS]
+        attempts += [(handout, name, lambda f, p=path, o=original, r=replacement:
+                      edit(os.path.join(f, p), o, r), 0)
+                     for name, path, original, replacement in EDITS]
+        # And the other way round: an answer key that prints still earns every point.
+        attempts.append((key, "an answer key with a flood of pass lines in every body",
+                         plant(flood()), POSSIBLE))
+        # Two at a time, each in its own copy of the handout.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda a: attempt(*a), attempts))
+    for _, line in results:
+        print(line)
+    ok = all(ok for ok, _ in results)
+    print("cheats: each cheat earned nothing" if ok else "cheats: wrong marks (above)")
     return 0 if ok else 1
 
 
