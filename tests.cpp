@@ -12,6 +12,7 @@
 #define NN_NO_MAIN
 #include "nn.cpp"
 
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -30,7 +31,9 @@ bool quiet = false;  // set while a test makes checks fail on purpose
 void check(bool ok, const std::string& what) {
     if (ok) return;
     ++checks_failed_in_test;
-    if (checks_failed_in_test <= 5 && !quiet) std::printf("\n    failed: %s", what.c_str());
+    if (checks_failed_in_test > 5 || quiet) return;
+    std::printf("\n    failed: %s", what.c_str());
+    std::fflush(stdout);  // stdout is a file (the runner's): a later crash must not lose this
 }
 
 std::string fmt(const char* format, double a, double b = 0, double c = 0, double d = 0) {
@@ -3968,11 +3971,127 @@ void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line(
 #endif  // LESSON_ONLY
 
 // ---- Runner --------------------------------------------------------------------------------
+// Each test runs in a child process, so that one that crashes (a student's backward that
+// recurses forever, say) is reported and the others still run. A test passes only when its
+// child says so in a way the code under test cannot fake by exiting, crashing, printing or
+// hanging: the parent makes a fresh token for each test and puts it in a pipe that the child
+// reads only after the test function has returned, and the child sends it back through
+// another pipe with its count of failed checks. What the child prints is shown indented, so
+// that no line of it can pass for one of the runner's ("NAME pass", "FAIL NAME", ...).
 
 struct Test {
     const char* name;
     void (*run)();
 };
+
+// 64 bits from /dev/urandom; the time, the clock and the process id mixed if it cannot be
+// read. Not nn.cpp's Rng: the code under test must not be able to predict it.
+uint64_t fresh_token() {
+    static uint64_t count = 0;
+    uint64_t token = uint64_t(std::time(nullptr)) ^ (uint64_t(std::clock()) << 20) ^
+                     (uint64_t(getpid()) << 40) ^ ++count;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0 && ::read(fd, &token, sizeof token) != ssize_t(sizeof token)) token ^= 1;
+    if (fd >= 0) close(fd);
+    token = (token ^ token >> 31) * 0x9e3779b97f4a7c15;  // mixed, so the fallback's
+    return token ^ token >> 29;                           // bits all change
+}
+
+// What a child sends back once its test function has returned.
+struct Report {
+    uint64_t token;
+    int64_t checks_failed;
+};
+
+// In the child: runs the test with stdout and stderr in `output`, then, only once it has
+// returned, reads the token and sends it back. A test stopped by exit, _Exit, quick_exit,
+// abort, a crash or the time limit never gets that far. It leaves by exit, not _exit, so
+// that what is buffered is written and valgrind finds every global freed.
+[[noreturn]] void run_in_child(const Test& t, int token_in, int report_out, FILE* output) {
+    dup2(fileno(output), 1);
+    dup2(fileno(output), 2);
+    std::fclose(output);  // the file stays open as 1 and 2
+    // TEST_TIME_LIMIT=S (make grade sets it) ends a test that runs longer than S seconds,
+    // one that loops forever, say, as if it had crashed (SIGALRM, signal 14).
+    if (const char* limit = std::getenv("TEST_TIME_LIMIT")) alarm(unsigned(std::atoi(limit)));
+    t.run();
+    Report report{0, checks_failed_in_test};
+    // A failed read or write leaves the parent without a report: a failure, as it should.
+    if (::read(token_in, &report.token, sizeof report.token) == ssize_t(sizeof report.token))
+        (void)!write(report_out, &report, sizeof report);
+    std::exit(checks_failed_in_test == 0 ? 0 : 1);
+}
+
+// Copies what a test printed to stdout, starting on a line of its own, each line that does
+// not begin with a space indented by four. False if it printed nothing.
+bool show_output(FILE* output) {
+    std::rewind(output);
+    int c = std::fgetc(output);
+    if (c == EOF) return false;
+    if (c != '\n') std::putchar('\n');
+    int last = '\n';
+    for (; c != EOF; last = c, c = std::fgetc(output)) {
+        if (last == '\n' && c != '\n' && c != ' ') std::fputs("    ", stdout);
+        std::putchar(c);
+    }
+    if (last != '\n') std::putchar('\n');
+    return true;
+}
+
+// Prints the verdict on a child that has ended, after what it printed; true if it passed:
+// exit status 0, the token sent back, and no failed check. The report is read without
+// waiting, as a process the test started may still hold the pipe open.
+bool verdict(const Test& t, int status, uint64_t token, int report_in, FILE* output) {
+    Report report{~token, -1};
+    fcntl(report_in, F_SETFL, O_NONBLOCK);
+    bool reported = ::read(report_in, &report, sizeof report) == ssize_t(sizeof report);
+    close(report_in);
+    bool printed = show_output(output);
+    std::fclose(output);
+    bool exited_0 = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (exited_0 && reported && report.token == token && report.checks_failed == 0) {
+        if (printed) std::printf("%s ", t.name);  // "NAME pass" on a line of its own
+        std::printf("pass\n");
+        return true;
+    }
+    if (!printed) std::putchar('\n');
+    if (WIFSIGNALED(status)) {
+        std::printf("CRASH %s (signal %d)\n", t.name, WTERMSIG(status));
+        return false;
+    }
+    if (!reported)
+        std::printf("    failed: the test did not run to its end: its process exited with "
+                    "status %d before it returned\n", WEXITSTATUS(status));
+    std::printf("FAIL %s\n", t.name);
+    return false;
+}
+
+// Runs one test in a child process and prints its verdict after its name; true if it passed.
+bool run_and_report(const Test& t) {
+    std::printf("%s ", t.name);
+    std::fflush(stdout);
+    int token_pipe[2], report_pipe[2];
+    FILE* output = std::tmpfile();
+    if (!output || pipe(token_pipe) != 0 || pipe(report_pipe) != 0) {
+        std::perror("tests: a test's pipes or its output file");
+        std::exit(2);
+    }
+    uint64_t token = fresh_token();
+    pid_t child = fork();
+    if (child < 0) {
+        std::perror("tests: fork");
+        std::exit(2);
+    }
+    if (child == 0) run_in_child(t, token_pipe[0], report_pipe[1], output);
+    // 8 bytes fit in an empty pipe: this returns at once. Should it fail, the test fails.
+    (void)!write(token_pipe[1], &token, sizeof token);
+    close(token_pipe[0]);
+    close(token_pipe[1]);
+    close(report_pipe[1]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return verdict(t, status, token, report_pipe[0], output);
+}
 
 #define TEST(f) {#f, f}
 
@@ -4104,28 +4223,8 @@ int main(int argc, char** argv) {
     int passed = 0, failed = 0;
     for (const Test& t : tests) {
         if (std::string(t.name).find(only) == std::string::npos) continue;
-        std::printf("%s ", t.name);
+        (run_and_report(t) ? passed : failed)++;
         std::fflush(stdout);
-        // Each test runs in a child process, so that one that crashes (a student's
-        // backward that recurses forever, say) is reported and the others still run.
-        // TEST_TIME_LIMIT=S (make grade sets it) ends a test that runs longer than S seconds,
-        // one that loops forever, say, as if it had crashed (SIGALRM, signal 14).
-        pid_t child = fork();
-        if (child == 0) {
-            const char* limit = std::getenv("TEST_TIME_LIMIT");
-            if (limit) alarm(unsigned(std::atoi(limit)));
-            t.run();
-            std::fflush(stdout);
-            std::exit(checks_failed_in_test == 0 ? 0 : 1);
-        }
-        int status = 0;
-        waitpid(child, &status, 0);
-        bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        if (ok) std::printf("pass\n");
-        else if (WIFSIGNALED(status)) std::printf("\nCRASH %s (signal %d)\n", t.name, WTERMSIG(status));
-        else std::printf("\nFAIL %s\n", t.name);
-        std::fflush(stdout);
-        (ok ? passed : failed)++;
     }
     if (passed + failed == 0) std::printf("no test name contains '%s'\n", only.c_str());
     std::printf("%d passed, %d failed\n", passed, failed);

@@ -5,7 +5,9 @@
 # tests that grade each exercise of this handout, one at a time, and prints a table: an
 # exercise earns its points when every one of its tests passes. A test that crashes, or
 # runs longer than TEST_TIME_LIMIT seconds (60 unless set), has failed; the others still
-# run. Plain POSIX sh and a C++17 compiler ($CXX, g++ unless set); nothing else.
+# run. The tests are tests.cpp as handed out, taken from the handout's first commit, and
+# `make grade` runs this script as handed out too, so that editing either changes no mark.
+# Plain POSIX sh, git and a C++17 compiler ($CXX, g++ unless set); nothing else.
 
 cd "$(dirname "$0")" || exit 2
 CXX=${CXX:-g++}
@@ -25,9 +27,21 @@ trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-echo "Building the lesson's tests: $CXX -std=c++17 -Og -DLESSON_ONLY tests.cpp"
+# nn.cpp as it is now, tests.cpp as it was handed out (git show of the first commit).
+root=$(git rev-list --max-parents=0 HEAD 2> /dev/null) &&
+    git show "$root:tests.cpp" > "$work/tests.cpp" 2> /dev/null && cp nn.cpp "$work/nn.cpp" || {
+    echo "grade.sh needs nn.cpp and the handout's git repository, whose first commit holds"
+    echo "the grading tests: copy nn.cpp into a fresh handout and run make grade there."
+    exit 2
+}
+if ! git diff --quiet "$root" -- tests.cpp; then
+    echo "tests.cpp differs from the handout's: grading with the handout's tests.cpp."
+fi
+
+echo "Building the lesson's tests: $CXX -std=c++17 -Og -DLESSON_ONLY tests.cpp (as handed out)"
 built=yes
-if ! $CXX -std=c++17 -Og -DLESSON_ONLY -o "$work/tests" tests.cpp 2> "$work/build.txt"; then
+if ! $CXX -std=c++17 -Og -DLESSON_ONLY -o "$work/tests" "$work/tests.cpp" 2> "$work/build.txt"
+then
     built=no
     echo "They do not build, so every exercise gets 0 points. The compiler's first lines:"
     sed -n '1,15p' "$work/build.txt"

@@ -154,9 +154,13 @@ def makefile(text, exercises):
     phony = re.search(r"^\.PHONY:.*$", out, re.MULTILINE)
     names = [n for n in phony.group(0).split()[1:] if n not in DROPPED_TARGETS] + ["grade"]
     out = out.replace(phony.group(0), ".PHONY: " + " ".join(names))
-    grade = ("# `make grade` scores the exercises of this handout (grade.sh): it builds the\n"
-             "# lesson's tests, runs those of each exercise and prints a table and a total.\n"
-             "grade:\n\tCXX=\"$(CXX)\" sh grade.sh\n")
+    grade = ("# `make grade` scores the exercises of this handout: it builds the lesson's\n"
+             "# tests, runs those of each exercise and prints a table and a total. It runs\n"
+             "# grade.sh, which builds tests.cpp, as this folder's first commit has them:\n"
+             "# edits to them change no mark.\n"
+             "grade:\n\troot=$$(git rev-list --max-parents=0 HEAD) && "
+             "grader=$$(git show \"$$root:grade.sh\") && \\\n"
+             "\t  CXX=\"$(CXX)\" sh -c \"$$grader\" grade.sh\n")
     clean = re.search(r"^clean:", out, re.MULTILINE)
     out = out[:clean.start()] + grade + "\n" + out[clean.start():]
     for word in ("tools/", "pin/", ".ci/"):
@@ -223,10 +227,12 @@ too, so they pass only once those are written.
 `make check T=add_sub` runs every test whose name contains add_sub, and prints each
 failure's message. `make grade` runs the tests of each exercise above, one at a time, and
 gives an exercise its points ({total} in all) when every one of its tests passes; a test
-that crashes or runs longer than 60 s counts as failed, and the others still run. It needs
-only sh and a C++ compiler. Until the bodies are written, `make test`, `make check`
-without T and the experiments that go through them fail or print other numbers than the
-README's: the README below describes the finished lesson, where every test passes.
+that crashes or runs longer than 60 s counts as failed, and the others still run. It grades
+your nn.cpp with tests.cpp and grade.sh as this folder's first commit has them, so changing
+them changes no mark. It needs only sh, git and a C++ compiler. Until the bodies are
+written, `make test`, `make check` without T and the experiments that go through them fail
+or print other numbers than the README's: the README below describes the finished lesson,
+where every test passes.
 
 ## The other exercises: what to write first
 
