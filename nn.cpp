@@ -106,8 +106,7 @@ struct Value {
     Value(double x);  // a new leaf: `Value x = 2.0;`, and the 3.0 in `x * 3.0`
     Value(double data, const char* op, size_t first_edge);  // a computed node, see below
 
-    // A reference from data() or grad() lasts until the next node is made, which may move
-    // the vector: read or write through it at once.
+    // A data() or grad() reference lasts until the next node is made (the vector may move).
     double& data() const { return node().data; }
     double& grad() const { return node().grad; }
     void backward() const;  // section 3
@@ -157,9 +156,8 @@ void graph_truncate(size_t node_count) {
 // 2. Operations: the result, and its derivative with respect to each input
 // ---------------------------------------------------------------------------------------
 // Each op computes its result from its inputs' data, then records one edge per input with
-// the local derivative written as the math says it. A new op is one function here. A
-// double on either side of + - * / becomes a leaf through Value(double), so `2.0 - x` and
-// `2.0 / x` follow the same rules as `y - x` and `y / x`.
+// the local derivative written as the math says it. A new op is one function here. A double
+// on either side of + - * / becomes a leaf through Value(double): `2.0 - x` is `y - x`.
 
 Value operator+(Value a, Value b) {
     return add_node(a.data() + b.data(), "+", {{a.id, 1.0},    // d(a+b)/da = 1
@@ -251,8 +249,8 @@ Value relu(Value x) {
 // simply receives two shares, hence `+=`.
 //
 // As in PyTorch, leaves accumulate: calling backward() twice without zeroing their grads
-// (MLP::zero_grad) doubles them. Computed nodes start from zero on every call, and the walk
-// starts by adding d(out)/d(out) = 1 to out's grad. `./nn graph` shows a small graph's.
+// (MLP::zero_grad) doubles them. Computed nodes start from zero on every call; the walk
+// starts by adding d(out)/d(out) = 1 to out's grad.
 
 void Value::backward() const {
     std::vector<Node>& nodes = graph.nodes;

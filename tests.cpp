@@ -3450,6 +3450,16 @@ void write_made_images(const std::string& dir, const std::string& part, int per_
     write_bytes(dir + "/" + part + "-labels-idx1-ubyte", idx_file(0x801, {n}, labels));
 }
 
+// A fresh folder with the made data set's four files (3 training and 1 test image of each
+// class), less the one named `missing`, if any, which a test puts there its own way.
+std::string made_data_folder(const std::string& missing = "") {
+    std::string dir = make_temporary_directory();
+    write_made_images(dir, "train", 3);
+    write_made_images(dir, "t10k", 1);
+    if (!missing.empty()) std::filesystem::remove(dir + "/" + missing);
+    return dir;
+}
+
 // counts[true][predicted], on labels and predictions written by hand.
 void test_confusion_counts_are_by_true_class_then_predicted_class() {
     Dataset data;
@@ -3576,9 +3586,7 @@ void test_a_refused_data_run_leaves_an_earlier_runs_files_as_they_were() {
         {"an empty file", "t10k-labels-idx1-ubyte", 2, "fashion", "too short"},
     };
     for (const auto& c : cases) {
-        std::string dir = make_temporary_directory();
-        write_made_images(dir, "train", 3);
-        write_made_images(dir, "t10k", 1);
+        std::string dir = made_data_folder();
         std::string path = dir + "/" + c.file;
         if (!c.file.empty() && c.spoil == 0) std::filesystem::remove(path);
         if (!c.file.empty() && c.spoil == 1 && run_gzip(path)) {
@@ -3624,10 +3632,7 @@ void test_data_files_that_are_not_regular_files_are_refused_at_once_by_name() {
          "3221225472 bytes, more than the 67108864 a data file may hold"},
     };
     for (const auto& c : cases) {
-        std::string dir = make_temporary_directory();
-        write_made_images(dir, "train", 3);
-        write_made_images(dir, "t10k", 1);
-        std::filesystem::remove(dir + "/train-images-idx3-ubyte");
+        std::string dir = made_data_folder("train-images-idx3-ubyte");
         check(std::system(("cd " + dir + " && " + c.make).c_str()) == 0, c.make + " failed");
         std::string out, err;
         double seconds = 0;
@@ -3736,10 +3741,7 @@ void test_a_files_claims_cost_nothing_before_they_are_checked() {
                                     "20971544"},
     };
     for (const auto& c : cases) {
-        std::string data = make_temporary_directory();
-        write_made_images(data, "train", 3);
-        write_made_images(data, "t10k", 1);
-        std::filesystem::remove(data + "/train-images-idx3-ubyte");
+        std::string data = made_data_folder("train-images-idx3-ubyte");
         write_bytes(data + "/" + c.name, c.file);
         std::string out, err;
         double seconds = 0;
