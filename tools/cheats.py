@@ -21,19 +21,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exercises import WRITE_IT  # noqa: E402
+from exercises import WRITE_IT, points, test_names  # noqa: E402
 from mutants import body_span  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXERCISES = [e for e in WRITE_IT if "pending" not in e]
-POSSIBLE = sum(e["points"] for e in EXERCISES)
+POSSIBLE = sum(points(e) for e in EXERCISES)
 TIMEOUT = 300  # seconds for one `make grade`; an endless loop must be ended well before
 
 
 def flood():
     """A stub's first lines: the first time it is called, print every grading test's pass
     line and a full total, 3,000 times, on stdout and on stderr; then go on."""
-    lines = [f"{t} pass" for e in EXERCISES for t in e["tests"]]
+    lines = [f"{t} pass" for e in EXERCISES for t in test_names(e)]
     text = "\\n".join(lines + [f"total: {POSSIBLE} of {POSSIBLE} points"]) + "\\n"
     return ("static bool flooded = false;\n"
             "for (int i = 0; i < 3000 && !flooded; ++i) {\n"

@@ -8,9 +8,10 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
   stubs           (signature, stub): the function that starts at `signature` (it must occur
                   once in nn.cpp) has its body replaced by `stub`, which compiles, keeps the
                   function's outline where that helps, says TODO, and does not hold the answer
-  tests           the tests that grade it, full names; chosen so that none of them fails
-                  because of another exercise's stub where that could be arranged
-  points          earned when every one of `tests` passes
+  name            a stable name, which does not change when exercises are renumbered
+  tests           (test, points): the tests that grade it, full names, and the points
+                  each earns when it passes; chosen so that none of them fails because of
+                  another exercise's stub where that could be arranged
   needs           the exercises that must be written first for `tests` to pass, as measured
                   by `python3 tools/handout.py --measure` (which stubs every body alone, in
                   pairs, all together and all but one, and says when this list is stale)
@@ -45,6 +46,7 @@ README_LEAKS_LISTED = True
 WRITE_IT = [
     {
         "number": 6,
+        "name": "mul-div",
         "title": "operator* and operator/",
         "stubs": [
             ("Value operator*(Value a, Value b)",
@@ -54,8 +56,7 @@ WRITE_IT = [
              "// TODO exercise 6: the quotient, and on each edge its local derivative\n"
              "return add_node(0.0, \"/\", {{a.id, 0.0}, {b.id, 0.0}});\n"),
         ],
-        "tests": ["test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward"],
-        "points": 10,
+        "tests": [("test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward", 10)],
         "needs": [],
         "leaks": [
             ("README.md", "d(a * b)/da = b", "d(a + b)/da = 1"),
@@ -65,6 +66,7 @@ WRITE_IT = [
     },
     {
         "number": 8,
+        "name": "tanh-slope",
         "title": "tanh's derivative",
         "stubs": [
             ("Value tanh(Value x)",
@@ -80,9 +82,8 @@ WRITE_IT = [
              "}\n"
              "return 1.0;\n"),
         ],
-        "tests": ["test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward",
-                  "test_hand_written_slopes_match_finite_differences_of_the_activations"],
-        "points": 10,
+        "tests": [("test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward", 5),
+                  ("test_hand_written_slopes_match_finite_differences_of_the_activations", 5)],
         "needs": [],
         "leaks": [
             ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 8"),
@@ -94,34 +95,35 @@ WRITE_IT = [
     },
     {
         "number": 10,
+        "name": "mse",
         "title": "A loss: mean_squared_error",
         "stubs": [
             ("Value mean_squared_error(",
              "// TODO exercise 10: the mean of (prediction - target)^2 over the outputs\n"
              "return 0.0;\n"),
         ],
-        "tests": ["test_hinge_and_squared_error_match_their_definitions"],
-        "points": 5,
+        "tests": [("test_hinge_and_squared_error_match_their_definitions", 5)],
         "needs": [6, 12],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 11,
+        "name": "softmax-gradient",
         "title": "The softmax cross-entropy gradient",
         "stubs": [
             ("double dense_softmax_cross_entropy(",
              "g.assign(z.size(), 0.0);  // TODO exercise 11: g = d(loss)/d(logits)\n"
              "return 0.0;               // TODO exercise 11: the loss\n"),
         ],
-        "tests": ["test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand"],
-        "points": 10,
+        "tests": [("test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand", 10)],
         "needs": [],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 12,
+        "name": "backward",
         "title": "Backward from scratch: Value::backward",
         "stubs": [
             ("void Value::backward() const",
@@ -129,62 +131,61 @@ WRITE_IT = [
              "// computed node up to this one to 0, then add 1 to this node's grad, then walk from\n"
              "// this node back to node 0 applying the chain rule on every edge\n"),
         ],
-        "tests": ["test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion"],
-        "points": 15,
+        "tests": [("test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion", 15)],
         "needs": [],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 13,
+        "name": "early-stopping",
         "title": "Early stopping: EarlyStopping::should_stop",
         "stubs": [
             ("bool should_stop(int epoch, double val_loss, const std::vector<Value>& params)",
              "// TODO exercise 13: keep a new best epoch's loss and weights; say when to stop\n"
              "return false;\n"),
         ],
-        "tests": ["test_early_stopping_keeps_the_best_epoch_and_stops_after_patience"],
-        "points": 10,
+        "tests": [("test_early_stopping_keeps_the_best_epoch_and_stops_after_patience", 10)],
         "needs": [],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 14,
+        "name": "adam",
         "title": "Adam from its equations: adam_step",
         "stubs": [
             ("void adam_step(const std::vector<Value>& params)",
              "// TODO exercise 14: Adam's step for every parameter, from the equations above\n"),
         ],
-        "tests": ["test_adam_first_steps_match_hand_computed_values"],
-        "points": 10,
+        "tests": [("test_adam_first_steps_match_hand_computed_values", 10)],
         "needs": [],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 15,
+        "name": "rmsprop",
         "title": "RMSprop from its equations: rmsprop_step",
         "stubs": [
             ("void rmsprop_step(const std::vector<Value>& params)",
              "// TODO exercise 15: RMSprop's step for every parameter, from the equations above\n"),
         ],
-        "tests": ["test_rmsprop_first_steps_match_hand_computed_values"],
-        "points": 10,
+        "tests": [("test_rmsprop_first_steps_match_hand_computed_values", 10)],
         "needs": [],
         "leaks": [],
         "telltales": [],
     },
     {
         "number": 16,
+        "name": "dropout",
         "title": "Dropout: the dropout op",
         "stubs": [
             ("Value dropout(Value x, double p, Rng& rng)",
              "// TODO exercise 16: zero x with probability p (draw from rng), else scale it\n"
              "return x;\n"),
         ],
-        "tests": ["test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation"],
-        "points": 10,
+        "tests": [("test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation", 10)],
         "needs": [12],
         "leaks": [
             ("nn.cpp", "// As it multiplies the unit, the mask is also the local derivative.\n", ""),
@@ -193,14 +194,14 @@ WRITE_IT = [
     },
     {
         "number": 17,
+        "name": "dense-backward",
         "title": "Backprop by hand: dense_backward",
         "stubs": [
             ("void dense_backward(DenseMLP& net, std::vector<double> g)",
              "// TODO exercise 17: from g, add to every layer's grad_w and grad_b, from the\n"
              "// output layer back to the first, as derived above\n"),
         ],
-        "tests": ["test_hand_written_backprop_matches_finite_differences_of_dense_forward"],
-        "points": 20,
+        "tests": [("test_hand_written_backprop_matches_finite_differences_of_dense_forward", 20)],
         "needs": [8],
         "leaks": [],
         "telltales": [],
@@ -235,35 +236,44 @@ COMMANDS = {
 # The exercises that stub nothing: see it, change it, and the two write-it exercises that
 # add code (7, 9).
 SEE_AND_CHANGE = [
-    {"number": 1, "title": "The chain rule in numbers", "commands": ["graph"], "edits": [],
+    {"number": 1, "name": "chain-rule", "title": "The chain rule in numbers", "commands": ["graph"], "edits": [],
      "needs": [6, 8, 12]},
-    {"number": 2, "title": "Count a graph", "commands": ["bench"], "edits": [],
+    {"number": 2, "name": "count-a-graph", "title": "Count a graph", "commands": ["bench"], "edits": [],
      "needs": []},
-    {"number": 3, "title": "Why +=", "commands": ["check"], "edits": [12],
+    {"number": 3, "name": "why-plus-equals", "title": "Why +=", "commands": ["check"], "edits": [12],
      "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
-    {"number": 4, "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
+    {"number": 4, "name": "symmetry", "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
      "needs": [6, 8, 10, 13, 14]},
-    {"number": 5, "title": "Fan-in", "commands": ["spiral"], "edits": [],
+    {"number": 5, "name": "fan-in", "title": "Fan-in", "commands": ["spiral"], "edits": [],
      "needs": [6, 13, 14]},
-    {"number": 7, "title": "A new op: leaky_relu", "commands": ["check-relu"], "edits": [],
+    {"number": 7, "name": "leaky-relu", "title": "A new op: leaky_relu", "commands": ["check-relu"], "edits": [],
      "needs": [12]},
-    {"number": 9, "title": "A gradient check of your own", "commands": ["check-exp"],
+    {"number": 9, "name": "gradient-check", "title": "A gradient check of your own", "commands": ["check-exp"],
      "edits": [], "needs": [12]},
-    {"number": 18, "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
+    {"number": 18, "name": "learning-rate", "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
      "needs": [6, 8, 10]},
-    {"number": 19, "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
+    {"number": 19, "name": "mean-or-sum", "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
      "edits": [], "needs": [6, 8, 10, 13, 14]},
-    {"number": 20, "title": "Memorising", "commands": ["spiral"], "edits": [],
+    {"number": 20, "name": "memorising", "title": "Memorising", "commands": ["spiral"], "edits": [],
      "needs": [6, 13, 14]},
-    {"number": 21, "title": "L2 and dropout against memorising",
+    {"number": 21, "name": "l2-and-dropout", "title": "L2 and dropout against memorising",
      "commands": ["spiral", "spiral-dropout"], "edits": [], "needs": [6, 13, 14, 16]},
-    {"number": 22, "title": "Momentum", "commands": ["momentum"], "edits": [],
+    {"number": 22, "name": "momentum", "title": "Momentum", "commands": ["momentum"], "edits": [],
      "needs": [6, 13]},
-    {"number": 23, "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
+    {"number": 23, "name": "xor-architecture", "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
      "needs": [6, 8, 10]},
     # Its epoch ratio is a time: the hand-written loops must be written too (8, 11, 17).
-    {"number": 24, "title": "Pay for the fused neuron", "commands": ["check", "bench"],
+    {"number": 24, "name": "fused-neuron", "title": "Pay for the fused neuron", "commands": ["check", "bench"],
      "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
-    {"number": 25, "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
+    {"number": 25, "name": "log-sum-exp", "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
      "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
 ]
+
+
+def points(exercise):
+    """An exercise's points: the sum of its tests'."""
+    return sum(p for _, p in exercise["tests"])
+
+
+def test_names(exercise):
+    return [t for t, _ in exercise["tests"]]

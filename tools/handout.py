@@ -35,7 +35,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exercises import COMMANDS, README_LEAKS_LISTED, SEE_AND_CHANGE, WRITE_IT  # noqa: E402
+from exercises import (COMMANDS, README_LEAKS_LISTED, SEE_AND_CHANGE, WRITE_IT,  # noqa: E402
+                       points, test_names)
 from mutants import body_span, stub_name, stub_source  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,7 +171,7 @@ def makefile(text, exercises):
 
 
 def grade_script(exercises, answer_key):
-    lines = [f"{e['number']}|{e['points']}|{e['title']}|{' '.join(e['tests'])}"
+    lines = [f"{e['number']}|{points(e)}|{e['title']}|{' '.join(test_names(e))}"
              for e in exercises]
     script = read("tools/grade.sh").replace("@EXERCISES@", "\n".join(lines))
     first, rest = script.split("\n", 1)
@@ -189,14 +190,14 @@ def introduction(exercises, answer_key, source):
         where = ", ".join(f"`{stub_name(s)}` (section {section_of(source, s)})"
                           for s, _ in e["stubs"])
         first = [n for n in e["needs"] if n in chosen]
-        rows.append(f"| {e['number']} | {e['title']} | {where} | {e['points']} | "
-                    f"{', '.join(e['tests'])} | {names_list(first)} |")
+        rows.append(f"| {e['number']} | {e['title']} | {where} | {points(e)} | "
+                    f"{', '.join(test_names(e))} | {names_list(first)} |")
     see = []
     for x in SEE_AND_CHANGE:
         first = [n for n in x["needs"] if n in chosen]
         see.append(f"| {x['number']} | {x['title']} | "
                    f"{names_list(first) if first else 'works as it is'} |")
-    total = sum(e["points"] for e in exercises)
+    total = sum(points(e) for e in exercises)
     if answer_key:
         head = (f"# nn.cpp: the answer key of a handout of exercises {names_list(chosen)}\n\n"
                 "This is the handout of the exercises below with every body in place: the "
@@ -490,21 +491,21 @@ def measure():
         fail(f"measure: with nothing stubbed these fail: {bad}", 1)
     for e in available():
         n = e["number"]
-        for t in e["tests"]:
+        for t in test_names(e):
             if t not in base_tests:
                 ok = False
                 print(f"exercise {n}: no lesson test is called {t}")
         # Its stub must fail every one of its tests, alone, in every pair and all together.
         for config, (tests, _) in results.items():
             if n in config:
-                passing = [t for t in e["tests"] if tests.get(t) == "pass"]
+                passing = [t for t in test_names(e) if tests.get(t) == "pass"]
                 if passing:
                     ok = False
                     print(f"exercise {n}: with {list(config)} stubbed, {passing} still pass")
         needs = sorted(m for m in numbers if m != n and any(
-            results[(m,)][0].get(t) != "pass" for t in e["tests"]))
+            results[(m,)][0].get(t) != "pass" for t in test_names(e)))
         others = tuple(m for m in numbers if m != n)
-        alone = [t for t in e["tests"] if results[others][0].get(t) != "pass"]
+        alone = [t for t in test_names(e) if results[others][0].get(t) != "pass"]
         if not needs and alone:
             ok = False
             print(f"exercise {n}: written alone among stubs, {alone} fail, though no one "
@@ -515,7 +516,7 @@ def measure():
             line += f"; tools/exercises.py says {sorted(e['needs'])}"
         print(line)
         for m in needs:
-            failing = [t for t in e["tests"] if results[(m,)][0].get(t) != "pass"]
+            failing = [t for t in test_names(e) if results[(m,)][0].get(t) != "pass"]
             print(f"    with {m} stubbed: {', '.join(failing)} fail")
     command_needs = {}
     for name in COMMANDS:
