@@ -130,6 +130,13 @@ WRITE_IT = [
              "// TODO exercise 12: as described above this function: first set the grad of every\n"
              "// computed node up to this one to 0, then add 1 to this node's grad, then walk from\n"
              "// this node back to node 0 applying the chain rule on every edge\n"),
+            # Part III's copy of the walk, which training calls: stubbed too, as its body is
+            # backward's with a `first` (training then goes through the student's backward).
+            ("void backward_from(Value out, int first) {",
+             "// TODO exercise 12, once backward() is written (optional): its walk from node\n"
+             "// `first` on. Until then backward() itself: the same grads, a little slower\n"
+             "(void)first;\n"
+             "out.backward();\n"),
         ],
         "tests": [("test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion", 15)],
         "needs": [],
