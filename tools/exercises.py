@@ -43,6 +43,86 @@ TEACHERS_TABLE = "docs/teachers.md"
 # lines and the listed leaks only.
 README_LEAKS_LISTED = True
 
+# The README's worked numbers that give 6 and 8 away, listed in the leaks of both (a handout
+# of either replaces them once): `./nn graph`'s local derivatives and grads show d(ab)/da = b
+# and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do the example
+# program's two derivatives.
+README_GRAPH_LEAK = (
+    "README.md",
+    "loss   *    data= 0.001915  grad= 1.000000\n"
+    "    input err    local=-0.043763  local*grad=-0.043763\n"
+    "    input err    local=-0.043763  local*grad=-0.043763\n"
+    "err    -    data=-0.043763  grad=-0.087525\n"
+    "    input out    local= 1.000000  local*grad=-0.087525\n"
+    "    input target local=-1.000000  local*grad= 0.087525\n"
+    "out    tanh data= 0.956237  grad=-0.087525\n"
+    "    input z      local= 0.085610  local*grad=-0.007493\n"
+    "z      +    data= 1.900000  grad=-0.007493\n"
+    "    input sum    local= 1.000000  local*grad=-0.007493\n"
+    "    input b      local= 1.000000  local*grad=-0.007493\n"
+    "sum    +    data= 1.800000  grad=-0.007493\n"
+    "    input x1*w1  local= 1.000000  local*grad=-0.007493\n"
+    "    input x2*w2  local= 1.000000  local*grad=-0.007493\n"
+    "x2*w2  *    data= 0.600000  grad=-0.007493\n"
+    "    input x2     local=-1.200000  local*grad= 0.008992\n"
+    "    input w2     local=-0.500000  local*grad= 0.003747\n"
+    "x1*w1  *    data= 1.200000  grad=-0.007493\n"
+    "    input x1     local= 0.800000  local*grad=-0.005994\n"
+    "    input w1     local= 1.500000  local*grad=-0.011240\n"
+    "target leaf data= 1.000000  grad= 0.087525\n"
+    "b      leaf data= 0.100000  grad=-0.007493\n"
+    "w2     leaf data=-1.200000  grad= 0.003747\n"
+    "x2     leaf data=-0.500000  grad= 0.008992\n"
+    "w1     leaf data= 0.800000  grad=-0.011240\n"
+    "x1     leaf data= 1.500000  grad=-0.005994\n"
+    "```\n",
+    "loss   *    data= 0.001915  grad= ?\n"
+    "    input err    local= ?  local*grad= ?\n"
+    "    input err    local= ?  local*grad= ?\n"
+    "err    -    data=-0.043763  grad= ?\n"
+    "    input out    local= ?  local*grad= ?\n"
+    "    input target local= ?  local*grad= ?\n"
+    "out    tanh data= 0.956237  grad= ?\n"
+    "    input z      local= ?  local*grad= ?\n"
+    "z      +    data= 1.900000  grad= ?\n"
+    "    input sum    local= ?  local*grad= ?\n"
+    "    input b      local= ?  local*grad= ?\n"
+    "sum    +    data= 1.800000  grad= ?\n"
+    "    input x1*w1  local= ?  local*grad= ?\n"
+    "    input x2*w2  local= ?  local*grad= ?\n"
+    "x2*w2  *    data= 0.600000  grad= ?\n"
+    "    input x2     local= ?  local*grad= ?\n"
+    "    input w2     local= ?  local*grad= ?\n"
+    "x1*w1  *    data= 1.200000  grad= ?\n"
+    "    input x1     local= ?  local*grad= ?\n"
+    "    input w1     local= ?  local*grad= ?\n"
+    "target leaf data= 1.000000  grad= ?\n"
+    "b      leaf data= 0.100000  grad= ?\n"
+    "w2     leaf data=-1.200000  grad= ?\n"
+    "x2     leaf data=-0.500000  grad= ?\n"
+    "w1     leaf data= 0.800000  grad= ?\n"
+    "x1     leaf data= 1.500000  grad= ?\n"
+    "```\n"
+    "\n"
+    "In this handout the local derivatives and grads are left as `?`: `./nn graph` prints\n"
+    "them once the bodies it goes through are written.\n",
+)
+README_EXAMPLE_LEAK = (
+    "README.md",
+    "y = -0.999909204  dy/dx = -0.000545  dy/dw = 0.000363\n"
+    "371 parameters, 3 outputs\n"
+    "```\n"
+    "\n"
+    "Both derivatives can be checked by hand from the printed y, once you know tanh's derivative\n"
+    "(exercise 8 asks you to derive it).",
+    "y = -0.999909204  dy/dx = ?  dy/dw = ?\n"
+    "371 parameters, 3 outputs\n"
+    "```\n"
+    "\n"
+    "In this handout the two derivatives are left as `?`: once the bodies they go through are\n"
+    "written, check both by hand from the printed y (exercise 8 asks you to derive tanh's).",
+)
+
 WRITE_IT = [
     {
         "number": 6,
@@ -60,6 +140,8 @@ WRITE_IT = [
         "needs": [],
         "leaks": [
             ("README.md", "d(a * b)/da = b", "d(a + b)/da = 1"),
+            README_GRAPH_LEAK,
+            README_EXAMPLE_LEAK,
         ],
         "telltales": ["d(ab)/da", "d(a * b)/da", "d(a/b)/d", "-a/b^2", "-a / b^2",
                       "-2 / x^2"],
@@ -89,6 +171,8 @@ WRITE_IT = [
             ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 8"),
             ("nn.cpp", "and du/dz = -2u, so d(out)/dz =\n// 4u / (1 + u)^2, which is 1 - out^2.",
              "and du/dz = -2u: write d(out)/dz\n// with out alone."),
+            README_GRAPH_LEAK,
+            README_EXAMPLE_LEAK,
         ],
         "telltales": ["1 - o * o", "1 - out^2", "1 - tanh(x)^2", "1 - tanh(xw)^2", "1 - t^2", "1 - y^2",
                       "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
