@@ -128,8 +128,17 @@ def by_number(number):
     return next(e for e in WRITE_IT if e["number"] == number)
 
 
+# A stub whose answer another body holds: {exercise: (the exercises a handout of it stubs
+# too, why)}. choose() adds them and says so. adam_step holds rmsprop_step's body with three
+# renames (beta2 for rho; m_hat, v_hat for g, v); 15's telltales hold those lines, so --check
+# fails a handout of 15 that keeps adam_step's body.
+COMES_WITH = {15: ([14], "adam_step's body, just below the RMSprop stub, holds its answer "
+                         "with three renames")}
+
+
 def choose(spec):
-    """The exercises named by `spec` ("all", or numbers separated by commas), in order."""
+    """The exercises named by `spec` ("all", or numbers separated by commas), in order, with
+    those that COMES_WITH adds."""
     accepted = ",".join(str(e["number"]) for e in available())
     if spec in (None, "", "all"):
         return available()
@@ -142,6 +151,12 @@ def choose(spec):
             fail(f"EXERCISES={spec}: takes 'all' or some of {accepted}, separated by commas"
                  f"{why}")
         numbers.append(int(part))
+    for n in list(numbers):
+        extra, why = COMES_WITH.get(n, ([], ""))
+        for m in extra:
+            if m not in numbers:
+                numbers.append(m)
+                print(f"handout: exercise {n} comes with {m}: {why}", file=sys.stderr)
     return [e for e in available() if e["number"] in numbers]
 
 
