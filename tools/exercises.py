@@ -140,6 +140,8 @@ WRITE_IT = [
         "needs": [],
         "leaks": [
             ("README.md", "d(a * b)/da = b", "d(a + b)/da = 1"),
+            # exercise 1's text gives d(x1 w1)/dw1 = x1
+            ("README.md", "derivative (x1 = 1.5) times the grad", "derivative times the grad"),
             README_GRAPH_LEAK,
             README_EXAMPLE_LEAK,
         ],
