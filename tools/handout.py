@@ -22,8 +22,10 @@
         exercise needs written first; fails if tools/exercises.py says otherwise (minutes)
 
 What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.txt and the
-exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), and the
-README's part for teachers.
+exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), the
+README's part for teachers and docs/reference.md's for maintainers; and every passage that
+points to them (POINTERS). A stub whose answer another body holds brings that one's stub
+along (COMES_WITH: 15 brings 14).
 """
 import itertools
 import os
