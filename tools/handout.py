@@ -80,7 +80,7 @@ POINTERS = [
      "leaves that file out). Every figure there comes from running the exercise on this code.\n",
      "exercises below say what to run, not what it prints.\n"),
     ("README.md", "In a fresh clone every test passes.",
-     "With every body written, every test passes."),
+     "With no stub left, every test passes."),
     ("README.md",
      "that grade each exercise alone. A teacher can\n"
      "hand them out with the bodies already deleted ([docs/teachers.md](docs/teachers.md)).\n",
