@@ -200,7 +200,8 @@ def section_of(source, signature):
 
 
 def drop_sections(text):
-    """A page without the sections (and their subsections) whose heading is for teachers."""
+    """A page without the sections (and their subsections) whose heading DROPPED_SECTIONS
+    matches."""
     out, dropping, fence = [], None, False
     for line in text.split("\n"):
         if line.startswith("```"):
