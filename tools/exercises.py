@@ -17,7 +17,8 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
                   pairs, all together and all but one, and says when this list is stale)
   leaks           (file, original, replacement): text elsewhere that gives this answer away,
                   replaced in the handout. The original must occur exactly once in its file,
-                  or handout.py stops. A replacement must not change what the program or the
+                  or handout.py stops; two exercises may list the same leak (it is replaced
+                  once). A replacement must not change what the program or the
                   tests compute, since an answer-key handout (`--answer-key`) keeps the bodies.
                   tests.cpp needs none: a test states its inputs and the figures it expects,
                   and their working is in docs/answers.md, which a handout leaves out
