@@ -17,7 +17,8 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
                   pairs, all together and all but one, and says when this list is stale)
   leaks           (file, original, replacement): text elsewhere that gives this answer away,
                   replaced in the handout. The original must occur exactly once in its file,
-                  or handout.py stops. A replacement must not change what the program or the
+                  or handout.py stops; two exercises may list the same leak (it is replaced
+                  once). A replacement must not change what the program or the
                   tests compute, since an answer-key handout (`--answer-key`) keeps the bodies.
                   tests.cpp needs none: a test states its inputs and the figures it expects,
                   and their working is in docs/answers.md, which a handout leaves out
@@ -43,6 +44,86 @@ TEACHERS_TABLE = "docs/teachers.md"
 # lines and the listed leaks only.
 README_LEAKS_LISTED = True
 
+# The README's worked numbers that give 6 and 8 away, listed in the leaks of both (a handout
+# of either replaces them once): `./nn graph`'s local derivatives and grads show d(ab)/da = b
+# and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do the example
+# program's two derivatives.
+README_GRAPH_LEAK = (
+    "README.md",
+    "loss   *    data= 0.001915  grad= 1.000000\n"
+    "    input err    local=-0.043763  local*grad=-0.043763\n"
+    "    input err    local=-0.043763  local*grad=-0.043763\n"
+    "err    -    data=-0.043763  grad=-0.087525\n"
+    "    input out    local= 1.000000  local*grad=-0.087525\n"
+    "    input target local=-1.000000  local*grad= 0.087525\n"
+    "out    tanh data= 0.956237  grad=-0.087525\n"
+    "    input z      local= 0.085610  local*grad=-0.007493\n"
+    "z      +    data= 1.900000  grad=-0.007493\n"
+    "    input sum    local= 1.000000  local*grad=-0.007493\n"
+    "    input b      local= 1.000000  local*grad=-0.007493\n"
+    "sum    +    data= 1.800000  grad=-0.007493\n"
+    "    input x1*w1  local= 1.000000  local*grad=-0.007493\n"
+    "    input x2*w2  local= 1.000000  local*grad=-0.007493\n"
+    "x2*w2  *    data= 0.600000  grad=-0.007493\n"
+    "    input x2     local=-1.200000  local*grad= 0.008992\n"
+    "    input w2     local=-0.500000  local*grad= 0.003747\n"
+    "x1*w1  *    data= 1.200000  grad=-0.007493\n"
+    "    input x1     local= 0.800000  local*grad=-0.005994\n"
+    "    input w1     local= 1.500000  local*grad=-0.011240\n"
+    "target leaf data= 1.000000  grad= 0.087525\n"
+    "b      leaf data= 0.100000  grad=-0.007493\n"
+    "w2     leaf data=-1.200000  grad= 0.003747\n"
+    "x2     leaf data=-0.500000  grad= 0.008992\n"
+    "w1     leaf data= 0.800000  grad=-0.011240\n"
+    "x1     leaf data= 1.500000  grad=-0.005994\n"
+    "```\n",
+    "loss   *    data= 0.001915  grad= ?\n"
+    "    input err    local= ?  local*grad= ?\n"
+    "    input err    local= ?  local*grad= ?\n"
+    "err    -    data=-0.043763  grad= ?\n"
+    "    input out    local= ?  local*grad= ?\n"
+    "    input target local= ?  local*grad= ?\n"
+    "out    tanh data= 0.956237  grad= ?\n"
+    "    input z      local= ?  local*grad= ?\n"
+    "z      +    data= 1.900000  grad= ?\n"
+    "    input sum    local= ?  local*grad= ?\n"
+    "    input b      local= ?  local*grad= ?\n"
+    "sum    +    data= 1.800000  grad= ?\n"
+    "    input x1*w1  local= ?  local*grad= ?\n"
+    "    input x2*w2  local= ?  local*grad= ?\n"
+    "x2*w2  *    data= 0.600000  grad= ?\n"
+    "    input x2     local= ?  local*grad= ?\n"
+    "    input w2     local= ?  local*grad= ?\n"
+    "x1*w1  *    data= 1.200000  grad= ?\n"
+    "    input x1     local= ?  local*grad= ?\n"
+    "    input w1     local= ?  local*grad= ?\n"
+    "target leaf data= 1.000000  grad= ?\n"
+    "b      leaf data= 0.100000  grad= ?\n"
+    "w2     leaf data=-1.200000  grad= ?\n"
+    "x2     leaf data=-0.500000  grad= ?\n"
+    "w1     leaf data= 0.800000  grad= ?\n"
+    "x1     leaf data= 1.500000  grad= ?\n"
+    "```\n"
+    "\n"
+    "In this handout the local derivatives and grads are left as `?`: `./nn graph` prints\n"
+    "them once the bodies it goes through are written.\n",
+)
+README_EXAMPLE_LEAK = (
+    "README.md",
+    "y = -0.999909204  dy/dx = -0.000545  dy/dw = 0.000363\n"
+    "371 parameters, 3 outputs\n"
+    "```\n"
+    "\n"
+    "Both derivatives can be checked by hand from the printed y, once you know tanh's derivative\n"
+    "(exercise 8 asks you to derive it).",
+    "y = -0.999909204  dy/dx = ?  dy/dw = ?\n"
+    "371 parameters, 3 outputs\n"
+    "```\n"
+    "\n"
+    "In this handout the two derivatives are left as `?`: once the bodies they go through are\n"
+    "written, check both by hand from the printed y (exercise 8 asks you to derive tanh's).",
+)
+
 WRITE_IT = [
     {
         "number": 6,
@@ -60,6 +141,10 @@ WRITE_IT = [
         "needs": [],
         "leaks": [
             ("README.md", "d(a * b)/da = b", "d(a + b)/da = 1"),
+            # exercise 1's text gives d(x1 w1)/dw1 = x1
+            ("README.md", "derivative (x1 = 1.5) times the grad", "derivative times the grad"),
+            README_GRAPH_LEAK,
+            README_EXAMPLE_LEAK,
         ],
         "telltales": ["d(ab)/da", "d(a * b)/da", "d(a/b)/d", "-a/b^2", "-a / b^2",
                       "-2 / x^2"],
@@ -89,6 +174,8 @@ WRITE_IT = [
             ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 8"),
             ("nn.cpp", "and du/dz = -2u, so d(out)/dz =\n// 4u / (1 + u)^2, which is 1 - out^2.",
              "and du/dz = -2u: write d(out)/dz\n// with out alone."),
+            README_GRAPH_LEAK,
+            README_EXAMPLE_LEAK,
         ],
         "telltales": ["1 - o * o", "1 - out^2", "1 - tanh(x)^2", "1 - tanh(xw)^2", "1 - t^2", "1 - y^2",
                       "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
@@ -130,6 +217,13 @@ WRITE_IT = [
              "// TODO exercise 12: as described above this function: first set the grad of every\n"
              "// computed node up to this one to 0, then add 1 to this node's grad, then walk from\n"
              "// this node back to node 0 applying the chain rule on every edge\n"),
+            # Part III's copy of the walk, which training calls: stubbed too, as its body is
+            # backward's with a `first` (training then goes through the student's backward).
+            ("void backward_from(Value out, int first) {",
+             "// TODO exercise 12, once backward() is written (optional): its walk from node\n"
+             "// `first` on. Until then backward() itself: the same grads, a little slower\n"
+             "(void)first;\n"
+             "out.backward();\n"),
         ],
         "tests": [("test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion", 15)],
         "needs": [],
@@ -174,7 +268,10 @@ WRITE_IT = [
         "tests": [("test_rmsprop_first_steps_match_hand_computed_values", 10)],
         "needs": [],
         "leaks": [],
-        "telltales": [],
+        # adam_step's lines that are rmsprop_step's with renames: a handout of 15 stubs 14
+        # too (handout.py's COMES_WITH)
+        "telltales": ["v[i] = beta2 * v[i] + (1.0 - beta2) * p.grad * p.grad;",
+                      "p.data -= learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);"],
     },
     {
         "number": 16,
@@ -243,25 +340,25 @@ SEE_AND_CHANGE = [
     {"number": 3, "name": "why-plus-equals", "title": "Why +=", "commands": ["check"], "edits": [12],
      "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
     {"number": 4, "name": "symmetry", "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
-     "needs": [6, 8, 10, 13, 14]},
+     "needs": [6, 8, 10, 12, 13, 14]},
     {"number": 5, "name": "fan-in", "title": "Fan-in", "commands": ["spiral"], "edits": [],
-     "needs": [6, 13, 14]},
+     "needs": [6, 12, 13, 14]},
     {"number": 7, "name": "leaky-relu", "title": "A new op: leaky_relu", "commands": ["check-relu"], "edits": [],
      "needs": [12]},
     {"number": 9, "name": "gradient-check", "title": "A gradient check of your own", "commands": ["check-exp"],
      "edits": [], "needs": [12]},
     {"number": 18, "name": "learning-rate", "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
-     "needs": [6, 8, 10]},
+     "needs": [6, 8, 10, 12]},
     {"number": 19, "name": "mean-or-sum", "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
-     "edits": [], "needs": [6, 8, 10, 13, 14]},
+     "edits": [], "needs": [6, 8, 10, 12, 13, 14]},
     {"number": 20, "name": "memorising", "title": "Memorising", "commands": ["spiral"], "edits": [],
-     "needs": [6, 13, 14]},
+     "needs": [6, 12, 13, 14]},
     {"number": 21, "name": "l2-and-dropout", "title": "L2 and dropout against memorising",
-     "commands": ["spiral", "spiral-dropout"], "edits": [], "needs": [6, 13, 14, 16]},
+     "commands": ["spiral", "spiral-dropout"], "edits": [], "needs": [6, 12, 13, 14, 16]},
     {"number": 22, "name": "momentum", "title": "Momentum", "commands": ["momentum"], "edits": [],
-     "needs": [6, 13]},
+     "needs": [6, 12, 13]},
     {"number": 23, "name": "xor-architecture", "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
-     "needs": [6, 8, 10]},
+     "needs": [6, 8, 10, 12]},
     # Its epoch ratio is a time: the hand-written loops must be written too (8, 11, 17).
     {"number": 24, "name": "fused-neuron", "title": "Pay for the fused neuron", "commands": ["check", "bench"],
      "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},

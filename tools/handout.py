@@ -22,8 +22,10 @@
         exercise needs written first; fails if tools/exercises.py says otherwise (minutes)
 
 What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.txt and the
-exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), and the
-README's part for teachers.
+exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), the
+README's part for teachers and docs/reference.md's for maintainers; and every passage that
+points to them (POINTERS). A stub whose answer another body holds brings that one's stub
+along (COMES_WITH: 15 brings 14).
 """
 import itertools
 import os
@@ -43,6 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER = "# nn.cpp handout grader"  # grade.sh's first comment: a folder holding it is ours
 ANSWER_KEY_MARKER = "# answer key: nothing stubbed"
 LISTED = "tools/exercises.py's list"
+POINTERS_LISTED = "POINTER_TELLTALES"
 PICTURES = (".gif", ".png", ".jpg", ".jpeg", ".svg", ".ppm")
 # Files copied (when the repository has them), their leaks replaced; README.md, Makefile,
 # nn.cpp and tests.cpp are written by this tool, and docs/'s pictures added. No other page
@@ -50,8 +53,55 @@ PICTURES = (".gif", ".png", ".jpg", ".jpeg", ".svg", ".ppm")
 COPIED = [".gitignore", ".clang-format", "plots/README.md", "LICENSE", "docs/reference.md"]
 # The Makefile's targets that need what a handout lacks.
 DROPPED_TARGETS = ["mutants", "handout"]
-# README sections left out, by heading: what they say is for teachers.
-DROPPED_SECTIONS = re.compile(r"for teachers", re.IGNORECASE)
+# Sections of README.md and docs/reference.md left out, by heading: what they say is for
+# teachers or maintainers (mutation testing and CI name tools/ and the teachers' page).
+DROPPED_SECTIONS = re.compile(r"for teachers|for maintainers", re.IGNORECASE)
+# A handout does not point to where its answers are: not to docs/answers.md, pin/ (pin.py
+# implements Adam), tools/ (mutants.txt, the exercises' data) or the teachers' page, nor
+# to the repository they are in. Every handout, answer keys too, has these passages
+# replaced, as an exercise's leaks are: (file, original, replacement), each original once.
+POINTERS = [
+    ("README.md",
+     "hour to spend here (in the original clone: in a handout, `./nn first` and `./nn graph` show\n"
+     "what the stubs do).",
+     "hour to spend here (in this handout, every run that goes through a stubbed body shows\n"
+     "what the stub does)."),
+    ("README.md",
+     "Planning to do the \"Write it\" exercises below? Choose them before you read: each deletes\n"
+     "a body you would otherwise read first. `make handout EXERCISES=11,12 HANDOUT=../mylab`\n"
+     "writes you a copy of the lesson, in a folder `mylab` beside this one, with those bodies\n"
+     "already taken out and the comments that give them away rewritten: read and work in that\n"
+     "copy instead ([docs/teachers.md](docs/teachers.md)). It needs Python 3, which the lesson\n"
+     "itself does not; without it, read with the bodies folded in your editor.\n\n",
+     ""),
+    ("README.md",
+     "exercises below say what to run, not what it prints. What each run prints, and a model\n"
+     "answer to every \"explain\", is in [docs/answers.md](docs/answers.md) (a teacher's handout\n"
+     "leaves that file out). Every figure there comes from running the exercise on this code.\n",
+     "exercises below say what to run, not what it prints.\n"),
+    ("README.md", "In a fresh clone every test passes.",
+     "With no stub left, every test passes."),
+    ("README.md",
+     "that grade each exercise alone. A teacher can\n"
+     "hand them out with the bodies already deleted ([docs/teachers.md](docs/teachers.md)).\n",
+     "that grade each exercise alone.\n"),
+    ("README.md",
+     "  the tests, mutation testing and CI.\n"
+     "- [docs/teachers.md](docs/teachers.md): handing the exercises out to a class (`make\n"
+     "  handout`, `make grade`), and which tests fail when each body is deleted.\n"
+     "- [docs/answers.md](docs/answers.md): what every exercise prints, and model answers.",
+     "  and the tests."),
+    ("docs/reference.md",
+     " to 1e-10 (`pin/README.md` says how those figures were made);", " to 1e-10;"),
+    (".gitignore", "/pin/dump\n/pin/dump.txt\n/pin/nn_history\n/pin/nn_history.txt\n", ""),
+    (".gitignore", "/handout/\n/ci_handout/\n/ci_answer_key/\n", ""),
+]
+# Strings no handout may hold, whatever its exercises: names of the places the answers are
+# and of the repository. tests.cpp is not checked for them until the grading tests' rewrite
+# (issue 28) takes its "(in docs/answers.md, N)" and pin/ out of its comments.
+POINTER_TELLTALES = ["answers.md", "teachers.md", "pin/", "pin.py", "mutants.txt",
+                     "exercises.py", "make handout", "original clone", "fresh clone"]
+POINTERS_UNCHECKED = ["tests.cpp"]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "nn.cpp handout", "GIT_AUTHOR_EMAIL": "handout@nn-cpp.invalid",
     "GIT_AUTHOR_DATE": "2000-01-01T00:00:00+0000", "GIT_COMMITTER_NAME": "nn.cpp handout",
@@ -80,8 +130,17 @@ def by_number(number):
     return next(e for e in WRITE_IT if e["number"] == number)
 
 
+# A stub whose answer another body holds: {exercise: (the exercises a handout of it stubs
+# too, why)}. choose() adds them and says so. adam_step holds rmsprop_step's body with three
+# renames (beta2 for rho; m_hat, v_hat for g, v); 15's telltales hold those lines, so --check
+# fails a handout of 15 that keeps adam_step's body.
+COMES_WITH = {15: ([14], "adam_step's body, just below the RMSprop stub, holds its answer "
+                         "with three renames")}
+
+
 def choose(spec):
-    """The exercises named by `spec` ("all", or numbers separated by commas), in order."""
+    """The exercises named by `spec` ("all", or numbers separated by commas), in order, with
+    those that COMES_WITH adds."""
     accepted = ",".join(str(e["number"]) for e in available())
     if spec in (None, "", "all"):
         return available()
@@ -94,6 +153,12 @@ def choose(spec):
             fail(f"EXERCISES={spec}: takes 'all' or some of {accepted}, separated by commas"
                  f"{why}")
         numbers.append(int(part))
+    for n in list(numbers):
+        extra, why = COMES_WITH.get(n, ([], ""))
+        for m in extra:
+            if m not in numbers:
+                numbers.append(m)
+                print(f"handout: exercise {n} comes with {m}: {why}", file=sys.stderr)
     return [e for e in available() if e["number"] in numbers]
 
 
@@ -108,10 +173,17 @@ def replace_once(text, original, replacement, where):
 
 
 def apply_leaks(files, exercises):
+    """Replaces every leak of the exercises, and every pointer. Two exercises may list the
+    same leak (the README's ./nn graph block gives away 6 and 8): it is replaced once."""
+    done = set()
     for e in exercises:
         for path, original, replacement in e["leaks"]:
-            files[path] = replace_once(files[path], original, replacement,
-                                       f"exercise {e['number']}'s leak in {path}")
+            if (path, original, replacement) not in done:
+                files[path] = replace_once(files[path], original, replacement,
+                                           f"exercise {e['number']}'s leak in {path}")
+                done.add((path, original, replacement))
+    for path, original, replacement in POINTERS:
+        files[path] = replace_once(files[path], original, replacement, f"a pointer in {path}")
 
 
 def apply_stubs(source, exercises):
@@ -127,10 +199,11 @@ def section_of(source, signature):
     return re.findall(r"^// (\d+)\. ", before, re.MULTILINE)[-1]
 
 
-def drop_sections(readme):
-    """README.md without the sections (and their subsections) whose heading is for teachers."""
+def drop_sections(text):
+    """A page without the sections (and their subsections) whose heading DROPPED_SECTIONS
+    matches."""
     out, dropping, fence = [], None, False
-    for line in readme.split("\n"):
+    for line in text.split("\n"):
         if line.startswith("```"):
             fence = not fence
         heading = None if fence else re.match(r"^(#+) ", line)
@@ -245,10 +318,6 @@ body taken out here give the README's numbers only once it is written.
 |---|---|---|
 {chr(10).join(see)}
 
-Not in this folder, though the README mentions them: the repository's pin/ (how the
-PyTorch figures were made), tools/, .ci/, and the teacher's pages docs/answers.md (what
-each exercise prints, and model answers) and docs/teachers.md.
-
 ---
 
 """
@@ -264,6 +333,7 @@ def handout_files(exercises, answer_key):
         files["nn.cpp"] = apply_stubs(files["nn.cpp"], exercises)
     files["README.md"] = (introduction(exercises, answer_key, original_nn)
                           + drop_sections(files["README.md"]))
+    files["docs/reference.md"] = drop_sections(files["docs/reference.md"])
     files["Makefile"] = makefile(files["Makefile"], exercises)
     files["grade.sh"] = grade_script(exercises, answer_key)
     out = {path: text.encode() for path, text in files.items()}
@@ -374,6 +444,13 @@ def telltales(exercises):
                     found.append((e["number"], normal(line), f"a leak in {path}"))
         for text in e["telltales"]:
             found.append((e["number"], normal(text), LISTED))
+    for path, original, replacement in POINTERS:
+        kept = {normal(line) for line in replacement.split("\n")}
+        for line in original.split("\n"):
+            if len(normal(line)) >= 10 and normal(line) not in kept:
+                found.append((None, normal(line), f"a pointer in {path}"))
+    for text in POINTER_TELLTALES:
+        found.append((None, normal(text), POINTERS_LISTED))
     return found, skipped
 
 
@@ -392,8 +469,8 @@ def check(folder):
         return [f"{folder}: not a handout (no grade.sh written by tools/handout.py)"]
     exercises, answer_key = handout_exercises(folder)
     found, _ = telltales(exercises)
-    if answer_key:  # the bodies are there on purpose; the leaks elsewhere must still be gone
-        found = [t for t in found if t[2].startswith("a leak")]
+    if answer_key:  # the bodies are there on purpose; leaks and pointers must still be gone
+        found = [t for t in found if t[0] is None or t[2].startswith("a leak")]
     problems = []
     commits = git(folder, "rev-list", "--all", "--count").strip()
     if commits != "1":
@@ -418,9 +495,12 @@ def check(folder):
                 if origin == LISTED and where.startswith("README.md") and \
                         not README_LEAKS_LISTED:
                     continue
+                if origin == POINTERS_LISTED and where.split(" ")[0] in POINTERS_UNCHECKED:
+                    continue
                 if telltale in flat:
-                    problems.append(f"{where}:{number}: exercise {exercise}'s answer, "
-                                    f"'{telltale}' (from {origin})")
+                    what = (f"exercise {exercise}'s answer" if exercise is not None else
+                            "a pointer to where the answers are")
+                    problems.append(f"{where}:{number}: {what}, '{telltale}' (from {origin})")
     if not README_LEAKS_LISTED:
         print("handout: README.md is checked for the stubbed bodies' lines, not yet for the "
               "strings tools/exercises.py lists (README_LEAKS_LISTED)", file=sys.stderr)
@@ -568,7 +648,7 @@ def main(args):
         spec = args[args.index("--telltales") + 1] if args[-1] != "--telltales" else None
         found, skipped = telltales(choose(spec))
         for exercise, text, origin in found:
-            print(f"{exercise:>2} telltale  {text}   ({origin})")
+            print(f"{exercise or '--':>2} telltale  {text}   ({origin})")
         for exercise, text, why in skipped:
             print(f"{exercise:>2} left out {text}   ({why})")
         return 0
