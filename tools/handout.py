@@ -171,7 +171,12 @@ def makefile(text, exercises):
 
 
 def grade_script(exercises, answer_key):
-    lines = [f"{e['number']}|{points(e)}|{e['title']}|{' '.join(test_names(e))}"
+    """grade.sh with a line for each exercise: number|title|needs|NAME=POINTS ..., where needs
+    are the exercises it needs written first that this handout stubs too."""
+    chosen = [e["number"] for e in exercises]
+    lines = [f"{e['number']}|{e['title']}|"
+             f"{' '.join(str(n) for n in e['needs'] if n in chosen)}|"
+             f"{' '.join(f'{t}={p}' for t, p in e['tests'])}"
              for e in exercises]
     script = read("tools/grade.sh").replace("@EXERCISES@", "\n".join(lines))
     first, rest = script.split("\n", 1)
