@@ -4092,18 +4092,23 @@ std::string crash_cause(int signal, bool stack_overflow) {
 }
 
 // Copies what a test printed to stdout, starting on a line of its own, each line that does
-// not begin with a space indented by four. False if it printed nothing.
+// not begin with a space indented by four; past the first MiB, only how much more there was
+// (an endless print would otherwise fill the disk twice). False if it printed nothing.
 bool show_output(FILE* output) {
+    const long shown = 1 << 20;
     std::rewind(output);
     int c = std::fgetc(output);
     if (c == EOF) return false;
     if (c != '\n') std::putchar('\n');
     int last = '\n';
-    for (; c != EOF; last = c, c = std::fgetc(output)) {
+    long count = 0;
+    for (; c != EOF && count < shown; last = c, c = std::fgetc(output), ++count) {
         if (last == '\n' && c != '\n' && c != ' ') std::fputs("    ", stdout);
         std::putchar(c);
     }
     if (last != '\n') std::putchar('\n');
+    if (c != EOF && std::fseek(output, 0, SEEK_END) == 0)
+        std::printf("    [and %ld bytes more, not shown]\n", std::ftell(output) - count);
     return true;
 }
 
