@@ -53,10 +53,10 @@ handout:
 # A class's grades (tools/grade_all.py): `make grade-all SUBMISSIONS=dir` grades each
 # student's dir/NAME/nn.cpp or dir/NAME.cpp as `make grade` would in a fresh handout of
 # EXERCISES, with NN_VARIANT=NAME, and writes GRADES (dir-grades/ unless set): grades.csv
-# and each student's report.
+# and each student's report. JOBS=N grades N students at a time.
 grade-all:
 	python3 tools/grade_all.py --exercises '$(EXERCISES)' $(if $(GRADES),--out '$(GRADES)') \
-	  '$(SUBMISSIONS)'
+	  $(if $(JOBS),--jobs '$(JOBS)') '$(SUBMISSIONS)'
 
 # The README's pictures in docs/, made afresh by a default run (CI fails when the committed
 # ones differ from what ./nn makes).
