@@ -278,13 +278,12 @@ failure's message. `make grade` runs the tests of each exercise above, one at a 
 gives an exercise the points of each of its tests that passes ({total} in all); a test that
 crashes or runs longer than 60 s counts as failed, and the others still run. For each test
 that failed it shows the first messages, or the crash and its likely cause (a stack
-overflow, a bad pointer, an endless loop, ...), and it says when an exercise's "write
-first" has failing tests too, as its own may fail for theirs. It grades
-your nn.cpp with tests.cpp and grade.sh as this folder's first commit has them, so changing
-them changes no mark. It needs only sh, git and a C++ compiler. Until the bodies are
-written, `make test`, `make check` without T and the experiments that go through them fail
-or print other numbers than the README's: the README below describes the finished lesson,
-where every test passes.
+overflow, a bad pointer, an endless loop, ...), and it says when an exercise's "write first"
+has failing tests too, as its own may fail for theirs. It grades your nn.cpp with tests.cpp
+and grade.sh as this folder's first commit has them, so changing them changes no mark. It
+needs only sh, git and a C++ compiler. Until the bodies are written, `make test`, `make
+check` without T and the experiments that go through them fail or print other numbers than
+the README's: the README below describes the finished lesson, where every test passes.
 
 ## The other exercises: what to write first
 
