@@ -3983,6 +3983,7 @@ void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line(
 // crash is named with its likely cause ("CRASH NAME (signal 11: a stack overflow: ...)").
 
 #include <csignal>
+
 #include <sys/resource.h>  // POSIX: getrlimit, how far the stack may grow
 
 struct Test {
