@@ -3,7 +3,7 @@
 CXX ?= g++
 CXXFLAGS ?= -std=c++17 -O2 -Wall -Wextra -Wpedantic
 
-.PHONY: all run test check bench mutants handout pictures fashion-pictures clean
+.PHONY: all run test check bench mutants handout grade-all pictures fashion-pictures clean
 
 all: nn
 
@@ -42,11 +42,21 @@ mutants:
 # A folder to give students (tools/handout.py): nn.cpp with the chosen write-it exercises'
 # bodies stubbed and their answers taken out of every file, `make grade` to score them, as a
 # fresh git repository with one commit. `make handout EXERCISES=6,8,11 HANDOUT=dir`; the
-# default is every write-it exercise, in handout/.
+# default is every write-it exercise, in handout/. STUDENT=ID makes it ID's copy, whose
+# tests run with NN_VARIANT=ID (docs/teachers.md).
 EXERCISES ?= all
 HANDOUT ?= handout
 handout:
-	python3 tools/handout.py --exercises '$(EXERCISES)' --out '$(HANDOUT)'
+	python3 tools/handout.py --exercises '$(EXERCISES)' --out '$(HANDOUT)' \
+	  $(if $(STUDENT),--student '$(STUDENT)')
+
+# A class's grades (tools/grade_all.py): `make grade-all SUBMISSIONS=dir` grades each
+# student's dir/NAME/nn.cpp or dir/NAME.cpp as `make grade` would in a fresh handout of
+# EXERCISES, with NN_VARIANT=NAME, and writes GRADES (dir-grades/ unless set): grades.csv
+# and each student's report. JOBS=N grades N students at a time.
+grade-all:
+	python3 tools/grade_all.py --exercises '$(EXERCISES)' $(if $(GRADES),--out '$(GRADES)') \
+	  $(if $(JOBS),--jobs '$(JOBS)') '$(SUBMISSIONS)'
 
 # The README's pictures in docs/, made afresh by a default run (CI fails when the committed
 # ones differ from what ./nn makes).

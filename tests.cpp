@@ -3979,7 +3979,12 @@ void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line(
 // hanging: the parent makes a fresh token for each test and puts it in a pipe that the child
 // reads only after the test function has returned, and the child sends it back through
 // another pipe with its count of failed checks. What the child prints is shown indented, so
-// that no line of it can pass for one of the runner's ("NAME pass", "FAIL NAME", ...).
+// that no line of it can pass for one of the runner's ("NAME pass", "FAIL NAME", ...). A
+// crash is named with its likely cause ("CRASH NAME (signal 11: a stack overflow: ...)").
+
+#include <csignal>
+
+#include <sys/resource.h>  // POSIX: getrlimit, how far the stack may grow
 
 struct Test {
     const char* name;
@@ -4005,11 +4010,74 @@ struct Report {
     int64_t checks_failed;
 };
 
+// ---- Why a test crashed
+
+// In the child: the address of a local at its start, how far below it the stack may reach,
+// and the pipe on which to tell the parent that a SIGSEGV was a stack overflow.
+uintptr_t stack_start = 0;
+uintptr_t stack_reach = 0;
+int overflow_out = -1;
+
+// The child's SIGSEGV handler, run on a stack of its own (the test's may be full). A fault
+// at an address within the stack's reach below the child's start is the stack growing past
+// its limit: it says so to the parent, then dies of the signal as it would have (the
+// handler is reset on entry, and the signal stays blocked until it returns).
+void on_segv(int signal, siginfo_t* info, void*) {
+    uintptr_t address = uintptr_t(info->si_addr);
+    if (address < stack_start && stack_start - address <= stack_reach)
+        (void)!write(overflow_out, "o", 1);
+    raise(signal);
+}
+
+// Sets the handler up at the child's start. The stack may grow RLIMIT_STACK below the top of
+// the stack, a little above here; the fault lands in the guard gap under that, so 64 MiB are
+// added, which no heap or library address is this close to. Unlimited counts as 1 GiB.
+void watch_the_stack(int overflow_pipe) {
+    char here = 0;
+    stack_start = uintptr_t(&here);
+    rlimit limit{};
+    bool limited = getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+    stack_reach = limited ? uintptr_t(limit.rlim_cur) : uintptr_t(1) << 30;
+    stack_reach += uintptr_t(64) << 20;
+    overflow_out = overflow_pipe;
+    static char handler_stack[1 << 16];
+    stack_t alternate{};
+    alternate.ss_sp = handler_stack;
+    alternate.ss_size = sizeof handler_stack;
+    struct sigaction action {};
+    action.sa_sigaction = on_segv;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    if (sigaltstack(&alternate, nullptr) == 0) sigaction(SIGSEGV, &action, nullptr);
+}
+
+// The likely cause of a crash by `signal`, for its message ("" when there is no guess).
+std::string crash_cause(int signal, bool stack_overflow) {
+    const char* limit = std::getenv("TEST_TIME_LIMIT");
+    switch (signal) {
+    case SIGSEGV:
+        return stack_overflow ? "a stack overflow: does it recurse, a call per node?"
+                              : "a bad pointer or an index out of range";
+    case SIGBUS: return "a bad pointer";
+    case SIGFPE: return "an integer divided by zero";
+    case SIGABRT: return "abort(), a failed assert or an uncaught exception";
+    case SIGALRM:
+        return std::string("ran longer than ") + (limit ? limit : "TEST_TIME_LIMIT") +
+               " s: an endless loop?";
+    case SIGXFSZ: return "wrote past the file size limit: endless output?";
+    case SIGKILL: return "killed from outside: out of memory?";
+    }
+    return "";
+}
+
 // In the child: runs the test with stdout and stderr in `output`, then, only once it has
 // returned, reads the token and sends it back. A test stopped by exit, _Exit, quick_exit,
-// abort, a crash or the time limit never gets that far. It leaves by exit, not _exit, so
-// that what is buffered is written and valgrind finds every global freed.
-[[noreturn]] void run_in_child(const Test& t, int token_in, int report_out, FILE* output) {
+// abort, a crash or the time limit never gets that far (a SIGSEGV is looked at on its way).
+// It leaves by exit, not _exit, so that what is buffered is written and valgrind finds every
+// global freed.
+[[noreturn]] void run_in_child(const Test& t, int token_in, int report_out, int overflow_pipe,
+                               FILE* output) {
+    watch_the_stack(overflow_pipe);
     dup2(fileno(output), 1);
     dup2(fileno(output), 2);
     std::fclose(output);  // the file stays open as 1 and 2
@@ -4025,29 +4093,40 @@ struct Report {
 }
 
 // Copies what a test printed to stdout, starting on a line of its own, each line that does
-// not begin with a space indented by four. False if it printed nothing.
+// not begin with a space indented by four; past the first MiB, only how much more there was
+// (an endless print would otherwise fill the disk twice). False if it printed nothing.
 bool show_output(FILE* output) {
+    const long shown = 1 << 20;
     std::rewind(output);
     int c = std::fgetc(output);
     if (c == EOF) return false;
     if (c != '\n') std::putchar('\n');
     int last = '\n';
-    for (; c != EOF; last = c, c = std::fgetc(output)) {
+    long count = 0;
+    for (; c != EOF && count < shown; last = c, c = std::fgetc(output), ++count) {
         if (last == '\n' && c != '\n' && c != ' ') std::fputs("    ", stdout);
         std::putchar(c);
     }
     if (last != '\n') std::putchar('\n');
+    if (c != EOF && std::fseek(output, 0, SEEK_END) == 0)
+        std::printf("    [and %ld bytes more, not shown]\n", std::ftell(output) - count);
     return true;
 }
 
 // Prints the verdict on a child that has ended, after what it printed; true if it passed:
-// exit status 0, the token sent back, and no failed check. The report is read without
-// waiting, as a process the test started may still hold the pipe open.
-bool verdict(const Test& t, int status, uint64_t token, int report_in, FILE* output) {
+// exit status 0, the token sent back, and no failed check. The report, and the byte that
+// says a crash was a stack overflow, are read without waiting, as a process the test started
+// may still hold the pipes open.
+bool verdict(const Test& t, int status, uint64_t token, int report_in, int overflow_in,
+             FILE* output) {
     Report report{~token, -1};
     fcntl(report_in, F_SETFL, O_NONBLOCK);
     bool reported = ::read(report_in, &report, sizeof report) == ssize_t(sizeof report);
     close(report_in);
+    char overflow = 0;
+    fcntl(overflow_in, F_SETFL, O_NONBLOCK);
+    bool stack_overflow = ::read(overflow_in, &overflow, 1) == 1 && overflow == 'o';
+    close(overflow_in);
     bool printed = show_output(output);
     std::fclose(output);
     bool exited_0 = WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -4058,7 +4137,9 @@ bool verdict(const Test& t, int status, uint64_t token, int report_in, FILE* out
     }
     if (!printed) std::putchar('\n');
     if (WIFSIGNALED(status)) {
-        std::printf("CRASH %s (signal %d)\n", t.name, WTERMSIG(status));
+        std::string cause = crash_cause(WTERMSIG(status), stack_overflow);
+        std::printf("CRASH %s (signal %d%s%s)\n", t.name, WTERMSIG(status),
+                    cause.empty() ? "" : ": ", cause.c_str());
         return false;
     }
     if (!reported)
@@ -4072,9 +4153,10 @@ bool verdict(const Test& t, int status, uint64_t token, int report_in, FILE* out
 bool run_and_report(const Test& t) {
     std::printf("%s ", t.name);
     std::fflush(stdout);
-    int token_pipe[2], report_pipe[2];
+    int token_pipe[2], report_pipe[2], overflow_pipe[2];
     FILE* output = std::tmpfile();
-    if (!output || pipe(token_pipe) != 0 || pipe(report_pipe) != 0) {
+    if (!output || pipe(token_pipe) != 0 || pipe(report_pipe) != 0 ||
+        pipe(overflow_pipe) != 0) {
         std::perror("tests: a test's pipes or its output file");
         std::exit(2);
     }
@@ -4084,15 +4166,16 @@ bool run_and_report(const Test& t) {
         std::perror("tests: fork");
         std::exit(2);
     }
-    if (child == 0) run_in_child(t, token_pipe[0], report_pipe[1], output);
+    if (child == 0) run_in_child(t, token_pipe[0], report_pipe[1], overflow_pipe[1], output);
     // 8 bytes fit in an empty pipe: this returns at once. Should it fail, the test fails.
     (void)!write(token_pipe[1], &token, sizeof token);
     close(token_pipe[0]);
     close(token_pipe[1]);
     close(report_pipe[1]);
+    close(overflow_pipe[1]);
     int status = 0;
     waitpid(child, &status, 0);
-    return verdict(t, status, token, report_pipe[0], output);
+    return verdict(t, status, token, report_pipe[0], overflow_pipe[0], output);
 }
 
 #define TEST(f) {#f, f}

@@ -7,7 +7,7 @@ Writes a default handout and plants each cheat of CHEATS in turn at the top of e
 stub of its nn.cpp, runs `make grade` there (the endless loop with TEST_TIME_LIMIT=1) and
 checks that the grader finishes, grades every exercise and gives 0 points. Then, with
 nn.cpp as handed out, it does the same after an edit of tests.cpp (check() returns at
-once) and one of grade.sh (every exercise earns its points), which `make grade` must not
+once) and one of grade.sh (every test counts as passed), which `make grade` must not
 use. Last, an answer key that floods stdout in every body must still earn every point.
 Fails, naming the attempt and the grader's total, when one earns other marks.
 """
@@ -118,8 +118,8 @@ EDITS = [
     ("tests.cpp's check() returns at once", "tests.cpp",
      "void check(bool ok, const std::string& what) {\n",
      "void check(bool ok, const std::string& what) {\n    return;\n"),
-    ("grade.sh gives every exercise its points", "grade.sh",
-     '[ "$passed" -eq "$count" ] && earned=$points', "earned=$points"),
+    ("grade.sh counts every test as passed", "grade.sh",
+     'outcome=$(run_test "$name")', "outcome=pass"),
 ]
 
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """tools/handout.py: a folder a teacher can give to students, the answers taken out.
 
-    python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key]
+    python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key] [--student ID]
         writes DIR (handout/ by default): nn.cpp with the chosen write-it exercises' bodies
         stubbed (all of them by default), every leak of their answers replaced, tests.cpp,
         a Makefile with `make grade`, grade.sh, README.md opening with the handout's own
         instructions, docs/'s pictures; as a fresh git repository with one commit, whose
         author and date are fixed so that two runs make the same commit. --answer-key keeps
         every body (leaks are still replaced): the teacher's copy, on which `make grade`
-        gives full points. DIR must be empty, absent or a handout written before.
+        gives full points. --student ID makes it ID's copy: its Makefile exports
+        NN_VARIANT=ID, from which the tests draw their inputs, and its README says whose it
+        is; ID is 1 to 64 letters, digits, '-', '_' or '.'. DIR must be empty, absent or a
+        handout written before.
     python3 tools/handout.py --check DIR
         the leak check: fails, naming file and line, if a telltale of a stubbed body is
         anywhere in DIR or in its one commit. Telltales: each distinctive line of each
@@ -52,7 +55,7 @@ PICTURES = (".gif", ".png", ".jpg", ".jpeg", ".svg", ".ppm")
 # of docs/ goes in: answers.md is the answer key, teachers.md is for teachers.
 COPIED = [".gitignore", ".clang-format", "plots/README.md", "LICENSE", "docs/reference.md"]
 # The Makefile's targets that need what a handout lacks.
-DROPPED_TARGETS = ["mutants", "handout"]
+DROPPED_TARGETS = ["mutants", "handout", "grade-all"]
 # Sections of README.md and docs/reference.md left out, by heading: what they say is for
 # teachers or maintainers (mutation testing and CI name tools/ and the teachers' page).
 DROPPED_SECTIONS = re.compile(r"for teachers|for maintainers", re.IGNORECASE)
@@ -216,8 +219,9 @@ def drop_sections(text):
     return "\n".join(out)
 
 
-def makefile(text, exercises):
-    """The Makefile without DROPPED_TARGETS (each with the paragraph it sits in), with grade."""
+def makefile(text, exercises, student=None):
+    """The Makefile without DROPPED_TARGETS (each with the paragraph it sits in), with grade,
+    and a student's NN_VARIANT after its first paragraph."""
     paragraphs = text.rstrip("\n").split("\n\n")
     for target in DROPPED_TARGETS:
         hits = [p for p in paragraphs if re.search(rf"^{target}:", p, re.MULTILINE)]
@@ -240,11 +244,52 @@ def makefile(text, exercises):
     for word in ("tools/", "pin/", ".ci/"):
         if word in out:
             fail(f"Makefile: the handout's Makefile still mentions {word}", 1)
+    if student:
+        first, rest = out.split("\n\n", 1)
+        out = first + "\n\n" + variant_paragraph(student) + "\n" + rest
     return out
 
 
+# ---- A student's copy: NN_VARIANT --------------------------------------------------------
+
+STUDENT_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def student_id(value):
+    """The --student value, refused unless it is a student ID: 1 to 64 characters, each a
+    letter, a digit, '-', '_' or '.', so that it is safe in a Makefile, a path and a CSV."""
+    if value is not None and not STUDENT_ID.fullmatch(value):
+        fail(f"STUDENT={value!r}: takes 1 to 64 characters, each a letter (A-Z, a-z), a "
+             "digit, '-', '_' or '.'")
+    return value
+
+
+def variant_paragraph(student):
+    """The handout Makefile's lines that make it `student`'s copy: the one place NN_VARIANT
+    is set, exported to every recipe, so `make check` and `make grade` run with it."""
+    return (f"# This copy is {student}'s. The tests draw their inputs from NN_VARIANT, so "
+            "the numbers\n"
+            "# they expect are this student's own; `make check` and `make grade` run them "
+            "with it.\n"
+            f"export NN_VARIANT = {student}\n")
+
+
+def whose(student):
+    """The README's sentences on whose copy it is ("" for a handout for anyone)."""
+    if not student:
+        return ""
+    return (f"\nThis copy is **{student}**'s. Its tests draw their inputs from that name "
+            "(`NN_VARIANT`,\nset at the top of the Makefile), so the numbers they expect "
+            "are not a classmate's;\nyour teacher grades your nn.cpp with them.\n")
+
+
 def grade_script(exercises, answer_key):
-    lines = [f"{e['number']}|{points(e)}|{e['title']}|{' '.join(test_names(e))}"
+    """grade.sh with a line for each exercise: number|title|needs|NAME=POINTS ..., where needs
+    are the exercises it needs written first that this handout stubs too."""
+    chosen = [e["number"] for e in exercises]
+    lines = [f"{e['number']}|{e['title']}|"
+             f"{' '.join(str(n) for n in e['needs'] if n in chosen)}|"
+             f"{' '.join(f'{t}={p}' for t, p in e['tests'])}"
              for e in exercises]
     script = read("tools/grade.sh").replace("@EXERCISES@", "\n".join(lines))
     first, rest = script.split("\n", 1)
@@ -256,15 +301,16 @@ def names_list(numbers):
     return ", ".join(str(n) for n in numbers) if numbers else "nothing"
 
 
-def introduction(exercises, answer_key, source):
+def introduction(exercises, answer_key, source, student=None):
     chosen = [e["number"] for e in exercises]
     rows = []
     for e in exercises:
         where = ", ".join(f"`{stub_name(s)}` (section {section_of(source, s)})"
                           for s, _ in e["stubs"])
         first = [n for n in e["needs"] if n in chosen]
+        tests = ", ".join(f"{t} ({p})" for t, p in e["tests"])
         rows.append(f"| {e['number']} | {e['title']} | {where} | {points(e)} | "
-                    f"{', '.join(test_names(e))} | {names_list(first)} |")
+                    f"{tests} | {names_list(first)} |")
     see = []
     for x in SEE_AND_CHANGE:
         first = [n for n in x["needs"] if n in chosen]
@@ -284,10 +330,12 @@ def introduction(exercises, answer_key, source):
                 "write them. Comments elsewhere that gave an answer\naway were rewritten. "
                 "The folder is a git repository with one commit: `git diff` shows what\n"
                 "you have changed.\n")
-    return f"""{head}
+    if student:
+        head = head.replace("\n\n", f", for {student}\n\n", 1)
+    return f"""{head}{whose(student)}
 ## The exercises to do
 
-| exercise | write | the bodies taken out | points | the tests that grade it | write first |
+| exercise | write | the bodies taken out | points | the tests that grade it (points) | write first |
 |---|---|---|---|---|---|
 {chr(10).join(rows)}
 
@@ -300,13 +348,15 @@ too, so they pass only once those are written.
 
 `make check T=add_sub` runs every test whose name contains add_sub, and prints each
 failure's message. `make grade` runs the tests of each exercise above, one at a time, and
-gives an exercise its points ({total} in all) when every one of its tests passes; a test
-that crashes or runs longer than 60 s counts as failed, and the others still run. It grades
-your nn.cpp with tests.cpp and grade.sh as this folder's first commit has them, so changing
-them changes no mark. It needs only sh, git and a C++ compiler. Until the bodies are
-written, `make test`, `make check` without T and the experiments that go through them fail
-or print other numbers than the README's: the README below describes the finished lesson,
-where every test passes.
+gives an exercise the points of each of its tests that passes ({total} in all); a test that
+crashes or runs longer than 60 s counts as failed, and the others still run. For each test
+that failed it shows the first messages, or the crash and its likely cause (a stack
+overflow, a bad pointer, an endless loop, ...), and it says when an exercise's "write first"
+has failing tests too, as its own may fail for theirs. It grades your nn.cpp with tests.cpp
+and grade.sh as this folder's first commit has them, so changing them changes no mark. It
+needs only sh, git and a C++ compiler. Until the bodies are written, `make test`, `make
+check` without T and the experiments that go through them fail or print other numbers than
+the README's: the README below describes the finished lesson, where every test passes.
 
 ## The other exercises: what to write first
 
@@ -323,7 +373,7 @@ body taken out here give the README's numbers only once it is written.
 """
 
 
-def handout_files(exercises, answer_key):
+def handout_files(exercises, answer_key, student=None):
     """{path in the handout: bytes}."""
     files = {p: read(p) for p in ("nn.cpp", "tests.cpp", "README.md", "Makefile")}
     files.update({p: read(p) for p in COPIED if os.path.isfile(os.path.join(ROOT, p))})
@@ -331,10 +381,10 @@ def handout_files(exercises, answer_key):
     apply_leaks(files, exercises)
     if not answer_key:
         files["nn.cpp"] = apply_stubs(files["nn.cpp"], exercises)
-    files["README.md"] = (introduction(exercises, answer_key, original_nn)
+    files["README.md"] = (introduction(exercises, answer_key, original_nn, student)
                           + drop_sections(files["README.md"]))
     files["docs/reference.md"] = drop_sections(files["docs/reference.md"])
-    files["Makefile"] = makefile(files["Makefile"], exercises)
+    files["Makefile"] = makefile(files["Makefile"], exercises, student)
     files["grade.sh"] = grade_script(exercises, answer_key)
     out = {path: text.encode() for path, text in files.items()}
     for name in sorted(os.listdir(os.path.join(ROOT, "docs"))):
@@ -629,8 +679,9 @@ def option(args, name):
 
 
 def main(args):
-    known = {"--exercises", "--out", "--answer-key", "--check", "--telltales", "--measure"}
-    valued = {"--exercises", "--out", "--check", "--telltales"}
+    known = {"--exercises", "--out", "--answer-key", "--check", "--telltales", "--measure",
+             "--student"}
+    valued = {"--exercises", "--out", "--check", "--telltales", "--student"}
     for i, a in enumerate(args):
         value = i > 0 and args[i - 1] in valued and not a.startswith("--")
         if a not in known and not value:
@@ -653,10 +704,12 @@ def main(args):
             print(f"{exercise:>2} left out {text}   ({why})")
         return 0
     exercises = choose(option(args, "--exercises"))
+    student = student_id(option(args, "--student"))
     answer_key = "--answer-key" in args
     out = option(args, "--out") or "handout"
-    files = handout_files(exercises, answer_key)
+    files = handout_files(exercises, answer_key, student)
     message = (f"nn.cpp handout: exercises {names_list([e['number'] for e in exercises])}"
+               + (f", for {student}" if student else "")
                + (" (answer key: nothing stubbed)" if answer_key else ""))
     commit = write_handout(out, files, message, answer_key)
     print(f"handout: wrote {out}/ ({len(files)} files, commit {commit[:12]}): {message}")
