@@ -12,8 +12,10 @@
 #define NN_NO_MAIN
 #include "nn.cpp"
 
+#include <complex>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <thread>
 
@@ -42,14 +44,122 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0, double
     return buf;
 }
 
+// How far got is from want, relative to want (absolute when want is 0).
+double relative_miss(double got, double want) {
+    return want == 0 ? std::fabs(got) : std::fabs(got - want) / std::fabs(want);
+}
+
 // |got - want| <= tol * max(1, |got|, |want|): absolute near zero, relative for large numbers.
 // Relative to the larger of 1 and the two magnitudes. An infinity or NaN matches only
-// the same infinity (NaN matches nothing), so that inf is never "close" to a number.
-void check_close(double got, double want, double tol, const std::string& what) {
+// the same infinity (NaN matches nothing), so that inf is never "close" to a number. A
+// near miss says how near, which the digits alone hide; `why`, when given, names the
+// mistake that gives such a miss. True when it passed.
+bool check_close(double got, double want, double tol, const std::string& what,
+                 const std::string& why = "") {
     double scale = std::max({1.0, std::fabs(got), std::fabs(want)});
-    bool ok = std::isfinite(got) && std::isfinite(want) ? std::fabs(got - want) <= tol * scale
-                                                        : got == want;
-    check(ok, what + fmt(": got %.15g, want %.15g", got, want));
+    bool finite = std::isfinite(got) && std::isfinite(want);
+    bool ok = finite ? std::fabs(got - want) <= tol * scale : got == want;
+    std::string message = what + fmt(": got %.15g, want %.15g", got, want);
+    if (!ok && finite && want != 0 && relative_miss(got, want) < 1e-2)
+        message += fmt(": off by %.1e relative", relative_miss(got, want));
+    check(ok, why.empty() ? message : message + ": " + why);
+    return ok;
+}
+
+// A mistake a test can recognise: what it makes the checked number, and its name.
+struct Mistake {
+    double gives;
+    std::string name;
+};
+
+// The name of the first of `mistakes` that got matches to 1e-9 relative; "" if none does.
+std::string mistake_matching(double got, const std::vector<Mistake>& mistakes) {
+    for (const Mistake& m : mistakes) {
+        if (std::isfinite(m.gives) && relative_miss(got, m.gives) <= 1e-9) return m.name;
+    }
+    return "";
+}
+
+// The mistakes any derivative can have, named from the miss alone: a 0 where there should
+// be a slope, the wrong sign, and a near miss, as a finite difference gives (off by 1e-11 to
+// 1e-5 relative), which the 1e-12 of the derivative checks is there to catch.
+std::string derivative_mistake(double got, double want) {
+    if (got == 0 && want != 0) return "0, as a stub leaves it";
+    if (want != 0 && relative_miss(got, -want) <= 1e-9) return "the sign is wrong";
+    double off = relative_miss(got, want);
+    if (off > 1e-13 && off < 1e-5)
+        return "close but not exact, as a finite difference is: write the derivative itself, "
+               "which is exact but for rounding";
+    return "";
+}
+
+// ---- Variants: inputs of each student's own ------------------------------------------------
+// The grading tests draw some of their inputs from the variant, the environment variable
+// NN_VARIANT (a student's ID, any string; unset or empty is the default variant), so that
+// two students' expected numbers differ while the code that passes does not. Each test
+// seeds nn.cpp's Rng from a 64-bit FNV-1a hash of the ID and a salt naming the test (for
+// each byte: xor it in, then multiply by the FNV prime), the same on every compiler.
+
+uint64_t fnv1a(const std::string& bytes) {
+    uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a's offset basis
+    for (unsigned char c : bytes) {
+        hash ^= c;
+        hash *= 0x100000001b3ull;  // the 64-bit FNV prime
+    }
+    return hash;
+}
+
+std::string variant_id() {
+    const char* id = std::getenv("NN_VARIANT");
+    return id ? id : "";
+}
+
+Rng variant_rng(const std::string& salt) {
+    return Rng{fnv1a(variant_id() + '\0' + salt)};
+}
+
+double between(Rng& rng, double lo, double hi) {
+    return lo + (hi - lo) * rng.uniform();
+}
+
+// Between lo and hi in size, of either sign: away from 0, where some derivatives vanish.
+double sized(Rng& rng, double lo, double hi) {
+    double x = between(rng, lo, hi);
+    return rng.uniform() < 0.5 ? -x : x;
+}
+
+// ---- Derivatives without finite differences ------------------------------------------------
+// The complex step: for f analytic and real on the reals, f(x + ih) = f(x) + ih f'(x) -
+// h^2 f''(x) / 2 - ..., so Im f(x + ih) / h is f'(x) to within h^2 f'''(x) / 6: with
+// h = 1e-20, exact but for rounding. No two nearly equal numbers are subtracted, as in a
+// finite difference, so no digits are lost, and a derivative can be held to 1e-12. f is
+// written in the test on complex numbers, from its definition.
+
+using Complex = std::complex<double>;
+const double complex_step = 1e-20;
+
+double complex_derivative(const std::function<Complex(Complex)>& f, double x) {
+    return f(Complex(x, complex_step)).imag() / complex_step;
+}
+
+// d(out)/d(from) by forward-mode differentiation along the graph's edges: each node made
+// from `from` on, in creation order, gets d(node)/d(from), the sum over its edges of the
+// edge's local derivative times its input's. Another walk than backward's (forward, for
+// one input at a time) over the same edges: it needs no backward().
+double graph_tangent(Value out, Value from) {
+    if (out.id < from.id) return 0.0;
+    std::vector<double> tangent(size_t(out.id - from.id) + 1, 0.0);
+    tangent[0] = 1.0;
+    for (int n = from.id + 1; n <= out.id; ++n) {
+        const Node& node = graph.nodes[size_t(n)];
+        double sum = 0.0;
+        for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
+            const Edge& edge = graph.edges[size_t(e)];
+            if (edge.input >= from.id) sum += tangent[size_t(edge.input - from.id)] * edge.local;
+        }
+        tangent[size_t(n - from.id)] = sum;
+    }
+    return tangent.back();
 }
 
 // The network's outputs for one point in the plane (nn.cpp's forward takes an example of a
@@ -138,8 +248,8 @@ void test_constants_on_the_left_have_the_right_sign() {
 
 // What an op records on its edges, read straight from the graph without backward, so that
 // an op (exercises 6 and 8) can be checked before Value::backward (exercise 12) is written.
-// Each local derivative is compared with central differences of the same function written
-// on plain doubles.
+// Each local derivative is compared, to 1e-12, with the complex step of the same function
+// written on complex numbers.
 
 // The local derivative on the edge from `node` to `input` (summed if there are several);
 // NaN if there is none.
@@ -154,55 +264,128 @@ double edge_local(Value node, Value input) {
 }
 
 using GraphFn2 = Value (*)(Value, Value);
-using PlainFn2 = double (*)(double, double);
+using ComplexFn2 = Complex (*)(Complex, Complex);
 
-void check_op_edges(const char* name, GraphFn2 f, PlainFn2 plain,
-                    std::initializer_list<std::pair<double, double>> points) {
-    const double h = 1e-6;
+// out = f(a, b): its value, one edge to each input, and on each the local derivative, the
+// complex step of `plain` (the same function on complex numbers), to 1e-12.
+void check_op_edges(const char* name, GraphFn2 f, ComplexFn2 plain,
+                    const std::vector<std::pair<double, double>>& points) {
+    const double h = complex_step;
     for (auto [a, b] : points) {
         size_t keep = graph.nodes.size();
         Value va = a, vb = b;
         Value out = f(va, vb);
-        std::string at = std::string(name) + fmt(" at a=%g, b=%g", a, b);
-        check_close(out.data(), plain(a, b), 1e-12, at + ": value");
+        std::string at = std::string(name) + fmt(" at a=%.17g, b=%.17g", a, b);
+        check_close(out.data(), plain(a, b).real(), 1e-12, at + ": value");
         check(out.node().edge_count == 2, at + ": one edge to each input");
-        double da = (plain(a + h, b) - plain(a - h, b)) / (2 * h);
-        double db = (plain(a, b + h) - plain(a, b - h)) / (2 * h);
-        check_close(edge_local(out, va), da, 1e-6, at + ": the local derivative to a");
-        check_close(edge_local(out, vb), db, 1e-6, at + ": the local derivative to b");
+        double da = plain(Complex(a, h), b).imag() / h;
+        double db = plain(a, Complex(b, h)).imag() / h;
+        double got_a = edge_local(out, va), got_b = edge_local(out, vb);
+        std::string swapped = da != db && got_a == db && got_b == da
+                                  ? "the two edges' local derivatives are swapped: each edge "
+                                    "carries the derivative by its own input"
+                                  : "";
+        check_close(got_a, da, 1e-12, at + ": the local derivative to a",
+                    swapped.empty() ? derivative_mistake(got_a, da) : swapped);
+        check_close(got_b, db, 1e-12, at + ": the local derivative to b",
+                    swapped.empty() ? derivative_mistake(got_b, db) : swapped);
         graph_truncate(keep);
     }
+}
+
+// Pairs (a, b) of this variant, each between 0.5 and 4 in size, of either sign: there a
+// finite difference misses the local derivatives by 1e-11 or more.
+std::vector<std::pair<double, double>> variant_pairs(const std::string& salt) {
+    Rng rng = variant_rng(salt);
+    std::vector<std::pair<double, double>> pairs;
+    for (int k = 0; k < 6; ++k) {
+        double a = sized(rng, 0.5, 4.0);
+        pairs.push_back({a, sized(rng, 0.5, 4.0)});
+    }
+    return pairs;
 }
 
 void test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward() {
-    std::initializer_list<std::pair<double, double>> points = {
+    std::vector<std::pair<double, double>> points = {
         {-2.0, 0.5}, {0.7, -3.0}, {4.0, 1.25}, {0.0, 2.0}, {-1.5, -0.8}};
     check_op_edges("a + b", [](Value a, Value b) { return a + b; },
-                   [](double a, double b) { return a + b; }, points);
+                   [](Complex a, Complex b) { return a + b; }, points);
     check_op_edges("a - b", [](Value a, Value b) { return a - b; },
-                   [](double a, double b) { return a - b; }, points);
+                   [](Complex a, Complex b) { return a - b; }, points);
     check_op_edges("a * b", [](Value a, Value b) { return a * b; },
-                   [](double a, double b) { return a * b; }, points);
+                   [](Complex a, Complex b) { return a * b; }, points);
     check_op_edges("a / b", [](Value a, Value b) { return a / b; },
-                   [](double a, double b) { return a / b; }, points);
+                   [](Complex a, Complex b) { return a / b; }, points);
 }
 
-void test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward() {
-    const double h = 1e-6;
-    for (double x : {-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0}) {
+void test_add_sub_mul_div_edges_of_a_product_are_exact_at_a_variants_points() {
+    check_op_edges("a * b", [](Value a, Value b) { return a * b; },
+                   [](Complex a, Complex b) { return a * b; }, variant_pairs("product edges"));
+}
+
+void test_add_sub_mul_div_edges_of_a_quotient_are_exact_at_a_variants_points() {
+    check_op_edges("a / b", [](Value a, Value b) { return a / b; },
+                   [](Complex a, Complex b) { return a / b; }, variant_pairs("quotient edges"));
+}
+
+// A double on the left of * or / becomes a leaf (Value(double)), and the op's edge to x
+// carries the derivative by the right-hand input: 3 * x and c / x at this variant's x and c.
+void test_constants_on_the_left_make_a_leaf_and_an_exact_edge_at_a_variants_points() {
+    for (auto [c, x] : variant_pairs("constants on the left")) {
+        size_t keep = graph.nodes.size();
+        Value vx = x;
+        Value product = 3.0 * vx;
+        Value quotient = c / vx;
+        std::string at = fmt(" at c=%.17g, x=%.17g", c, x);
+        check(product.node().edge_count == 2 && quotient.node().edge_count == 2,
+              "3 * x and c / x: one edge to the constant's leaf and one to x" + at);
+        double product_slope = complex_derivative([](Complex z) { return 3.0 * z; }, x);
+        double quotient_slope = complex_derivative([c = c](Complex z) { return c / z; }, x);
+        double got = edge_local(product, vx);
+        check_close(got, product_slope, 1e-12, "3 * x: the local derivative to x" + at,
+                    derivative_mistake(got, product_slope));
+        got = edge_local(quotient, vx);
+        check_close(got, quotient_slope, 1e-12, "c / x: the local derivative to x" + at,
+                    derivative_mistake(got, quotient_slope));
+        check_close(quotient.data(), c / x, 1e-12, "c / x: value" + at);
+        graph_truncate(keep);
+    }
+}
+
+// tanh's and sigmoid's edges against the complex step of std::tanh and of 1 / (1 + e^-x) on
+// complex numbers. Where tanh saturates (|x| = 30) its slope is 4e-26: 0 to 1e-12.
+void check_tanh_edges(const std::vector<double>& points, bool with_sigmoid) {
+    for (double x : points) {
         size_t keep = graph.nodes.size();
         Value v = x;
         Value t = tanh(v), s = sigmoid(v);
-        auto plain_sigmoid = [](double z) { return 1 / (1 + std::exp(-z)); };
-        check_close(t.data(), std::tanh(x), 1e-12, fmt("tanh value at x=%g", x));
-        check_close(edge_local(t, v), (std::tanh(x + h) - std::tanh(x - h)) / (2 * h), 1e-6,
-                    fmt("tanh: the local derivative on its edge at x=%g", x));
-        check_close(s.data(), plain_sigmoid(x), 1e-12, fmt("sigmoid value at x=%g", x));
-        double sigmoid_slope = (plain_sigmoid(x + h) - plain_sigmoid(x - h)) / (2 * h);
-        check_close(edge_local(s, v), sigmoid_slope, 1e-6,
-                    fmt("sigmoid: the local derivative on its edge at x=%g", x));
+        check_close(t.data(), std::tanh(x), 1e-12, fmt("tanh value at x=%.17g", x));
+        double want = complex_derivative([](Complex z) { return std::tanh(z); }, x);
+        double got = edge_local(t, v);
+        check_close(got, want, 1e-12, fmt("tanh: the local derivative on its edge at x=%.17g", x),
+                    derivative_mistake(got, want));
+        if (with_sigmoid) {
+            auto plain_sigmoid = [](Complex z) { return 1.0 / (1.0 + std::exp(-z)); };
+            check_close(s.data(), plain_sigmoid(x).real(), 1e-12, fmt("sigmoid value at x=%g", x));
+            check_close(edge_local(s, v), complex_derivative(plain_sigmoid, x), 1e-12,
+                        fmt("sigmoid: the local derivative on its edge at x=%g", x));
+        }
         graph_truncate(keep);
     }
+}
+
+void test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward() {
+    check_tanh_edges({-30.0, -3.0, -0.5, 0.0, 0.5, 3.0, 30.0}, true);
+}
+
+// Between 0.4 and 2.5 in size, where the slope is large. Near 0 a central difference of
+// tanh loses no digits (tanh(-h) is exactly -tanh(h)) and comes within 1e-12; where tanh
+// saturates, the slope itself is below 1e-12.
+void test_tanh_edges_are_exact_at_a_variants_points() {
+    Rng rng = variant_rng("tanh edges");
+    std::vector<double> points;
+    for (int k = 0; k < 8; ++k) points.push_back(sized(rng, 0.4, 2.5));
+    check_tanh_edges(points, false);
 }
 
 void test_pow_for_whole_negative_and_fractional_k() {
@@ -498,12 +681,14 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
     graph_truncate(keep);
 }
 
-// The tests above build their graphs with *; this one uses only +, -, exp and pow, so that
-// Value::backward (exercise 12) can be checked before operator* (exercise 6) is written.
-void test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion() {
+// Value::backward (exercise 12) on graphs built without * or / (exercise 6 may be unwritten)
+// or tanh (exercise 8): from +, -, exp, pow, sigmoid and weighted_sum. The expected grads are
+// worked by hand, or come from graph_tangent, forward-mode along the same edges.
+
+// f = e^a + a and y = f^2 + f at a = 0.5: f's grad must have both of y's shares before f
+// passes it on to e^a and to a (the figures are worked in docs/answers.md, 12).
+void test_backward_without_mul_sums_every_use_in_reverse_order_as_worked_by_hand() {
     size_t keep = graph.nodes.size();
-    // f = e^a + a and y = f^2 + f at a = 0.5: f's grad must have both of y's shares before
-    // f passes it on to e^a and to a (the figures are worked in docs/answers.md, 12).
     Value a = 0.5;
     Value f = exp(a) + a;
     Value y = pow(f, 2) + f;
@@ -525,12 +710,225 @@ void test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recu
     leaf.backward();
     leaf.backward();
     check_close(leaf.grad(), 2.0, 0, "backward on a leaf twice: 1 added each time");
-    Value x = 1.0;
-    Value z = x;
-    for (int i = 0; i < 2000000; ++i) z = (i % 2 == 0) ? -z : z + 1.0;
-    z.backward();  // a recursive walk would need millions of stack frames here
-    check_close(x.grad(), 1.0, 0, "d(chain)/dx through 2 million nodes: the signs cancel");
     graph_truncate(keep);
+}
+
+std::string node_name(int id) {
+    return "node " + std::to_string(id) + " (" + graph.nodes[size_t(id)].op + ")";
+}
+
+// d(out)/d(node) for every node from `first` to out, by graph_tangent.
+std::vector<double> tangents_to(Value out, int first) {
+    std::vector<double> want;
+    Value node = out;
+    for (node.id = first; node.id <= out.id; ++node.id) want.push_back(graph_tangent(out, node));
+    return want;
+}
+
+// Why node n's grad is got when its users (the nodes with edges to it, up to `out`) hold
+// their right grads, want[user - first]: each passes n a share, its grad times the edge's
+// local derivative, and n's grad is their sum. "" when got is that sum.
+std::string sum_of_shares_mistake(int n, int first, int out, double got,
+                                  const std::vector<double>& want) {
+    std::vector<double> shares;
+    for (int u = n + 1; u <= out; ++u) {
+        const Node& user = graph.nodes[size_t(u)];
+        for (int e = user.first_edge; e < user.first_edge + user.edge_count; ++e) {
+            if (graph.edges[size_t(e)].input == n)
+                shares.push_back(want[size_t(u - first)] * graph.edges[size_t(e)].local);
+        }
+    }
+    if (relative_miss(got, want[size_t(n - first)]) <= 1e-12) return "";
+    for (double share : shares) {
+        if (shares.size() > 1 && relative_miss(got, share) <= 1e-12)
+            return node_name(n) + fmt(" is used %g times, and its grad is one use's share: "
+                                      "add each share to it (+=), do not set it (=)", shares.size());
+    }
+    if (got == 0 && !shares.empty())
+        return node_name(n) + " got nothing, though the nodes that use it have their right "
+                              "grads: walk from this node back to node 0, each node passing its "
+                              "grad on once it is complete";
+    return node_name(n) + " is not the sum of its users' shares, though they have their right "
+                          "grads: walk from this node back to node 0 (newest first), so that "
+                          "each node passes its grad on once all its users have";
+}
+
+// After out.backward(): every node from `first` to out against the tangents, the first
+// wrong one from the output named with its mistake.
+void check_backward_grads(const std::string& what, Value out, int first,
+                          const std::string& own = "") {
+    std::vector<double> want = tangents_to(out, first);
+    for (int n = out.id; n >= first; --n) {
+        double got = graph.nodes[size_t(n)].grad;
+        std::string why = n != out.id ? sum_of_shares_mistake(n, first, out.id, got, want)
+                          : own.empty() ? "the node backward was called on must end with grad 1"
+                                        : own;
+        if (!check_close(got, want[size_t(n - first)], 1e-12, what + ": " + node_name(n), why))
+            break;  // the nodes below it go wrong with it
+    }
+}
+
+// A graph of this variant, made of leaves and then `computed` nodes, each from nodes made
+// before it by +, -, exp, pow, sigmoid or a weighted sum of three, so that many are used
+// more than once (one by the same node twice: x + x); values stay below about 10.
+std::vector<Value> graph_without_mul(Rng& rng, int leaves, int computed) {
+    std::vector<Value> made;
+    for (int k = 0; k < leaves; ++k) made.push_back(sized(rng, 0.2, 1.2));
+    made.push_back(made[0] + made[0]);
+    for (int k = 0; k < computed; ++k) {
+        auto pick = [&]() { return made[size_t(rng.below(int(made.size())))]; };
+        Value x = pick(), y = pick();
+        bool small = std::fabs(x.data()) < 1.5;
+        switch (rng.below(5)) {
+        case 0: made.push_back(x + y); break;
+        case 1: made.push_back(x - y); break;
+        case 2: made.push_back(small ? exp(x) : sigmoid(x)); break;
+        case 3: made.push_back(small ? pow(x, 3) : sigmoid(x)); break;
+        case 4: {
+            std::vector<Value> w = {x, y, pick()};
+            std::vector<double> c = {sized(rng, 0.3, 1), sized(rng, 0.3, 1), sized(rng, 0.3, 1)};
+            made.push_back(sigmoid(weighted_sum(w, c, pick())));
+            break;
+        }
+        }
+    }
+    return made;
+}
+
+// Sums over every use, in reverse order, on a graph of this variant: out is a weighted sum
+// of the graph's last five nodes and one more, picked at random.
+void test_backward_without_mul_matches_forward_tangents_on_a_variants_graph() {
+    size_t keep = graph.nodes.size();
+    Rng rng = variant_rng("backward on a graph without *");
+    std::vector<Value> made = graph_without_mul(rng, 4, 24);
+    std::vector<Value> last(made.end() - 5, made.end());
+    std::vector<double> c;
+    for (int k = 0; k < 5; ++k) c.push_back(sized(rng, 0.3, 1.0));
+    Value out = weighted_sum(last, c, made[size_t(rng.below(int(made.size())))]);
+    out.backward();
+    check_backward_grads("on a graph without *", out, made[0].id);
+    graph_truncate(keep);
+}
+
+// backward() on a node with nodes made after it, which hold grads of an earlier backward:
+// the walk starts at this node, not at the graph's last one, and the later nodes keep their
+// grads. The graph starts after other nodes, not at node 0.
+void test_backward_starts_at_its_own_node_and_leaves_later_nodes_alone() {
+    size_t keep = graph.nodes.size();
+    Rng rng = variant_rng("backward from its own node");
+    Value before = exp(Value(0.3)) + 1.0;  // other nodes first
+    before.backward();
+    Value a = sized(rng, 0.2, 1.2), b = sized(rng, 0.2, 1.2);
+    Value f = exp(a) - b;
+    Value out = pow(f, 2) + f + a;
+    Value later = exp(out) - b;  // made after out, from it
+    Value newest = pow(later, 2) + out;
+    newest.backward();  // every node gets a grad, later ones included
+    std::vector<double> stale;
+    for (int n = out.id; n <= newest.id; ++n) stale.push_back(graph.nodes[size_t(n)].grad);
+    a.grad() = 0;  // leaves add up: start them again
+    b.grad() = 0;
+    out.backward();
+    for (int n = out.id + 1; n <= newest.id; ++n) {
+        double got = graph.nodes[size_t(n)].grad, had = stale[size_t(n - out.id)];
+        if (got == had) continue;
+        check(false, node_name(n) + fmt(", made after the node backward was called on, had "
+                                        "grad %.17g and now has %.17g: walk from this node back, "
+                                        "and leave the nodes made after it as they are (they are "
+                                        "no part of its graph)", had, got));
+        break;
+    }
+    std::string own = mistake_matching(
+        out.grad(), {{1 + stale[0], "it kept the grad an earlier backward gave it: the node "
+                                    "backward is called on is computed too, so it starts from 0"}});
+    check_backward_grads("from its own node", out, a.id, own);
+    graph_truncate(keep);
+}
+
+// backward() twice: computed nodes start again from 0 (the one it is called on too), leaves
+// (those made first, and one made after computed nodes) add the second call's grads to the
+// first's, and a leaf's own backward adds 1 each time.
+void test_backward_twice_accumulates_leaves_and_restarts_computed_nodes_without_mul() {
+    size_t keep = graph.nodes.size();
+    Rng rng = variant_rng("backward twice");
+    Value a = sized(rng, 0.2, 1.2), b = sized(rng, 0.2, 1.2);
+    Value f = exp(a) - b + a;
+    Value y = pow(f, 2) + f;
+    Value p = sized(rng, 0.5, 1.5);  // a leaf made after computed nodes
+    Value r = y - pow(p, 3) + f;
+    r.backward();
+    r.backward();
+    std::vector<double> once = tangents_to(r, a.id);
+    bool computed_right = true;
+    for (int n = r.id; n > a.id && computed_right; --n) {
+        if (graph.nodes[size_t(n)].edge_count == 0) continue;
+        double got = graph.nodes[size_t(n)].grad, want = once[size_t(n - a.id)];
+        std::string why = relative_miss(got, 2 * want) <= 1e-12
+                              ? "a computed node kept the first call's grad: each call starts "
+                                "every computed node up to this one from 0, this one too"
+                              : sum_of_shares_mistake(n, a.id, r.id, got, once);
+        computed_right = check_close(got, want, 1e-12,
+                                     node_name(n) + "'s grad after two calls: one call's",
+                                     n == r.id && why.empty() ? "it must end at 1" : why);
+    }
+    const Value leaves[] = {a, b, p};
+    const char* names[] = {"a", "b", "p (made after computed nodes)"};
+    bool kept = true;
+    for (size_t k = 0; k < 3; ++k) {
+        double one = graph_tangent(r, leaves[k]), got = leaves[k].grad();
+        kept = kept && relative_miss(got, one) <= 1e-12;
+        std::string why = !computed_right ? "" : mistake_matching(
+            got, {{one, leaves[k].id == p.id
+                            ? "it was zeroed: a leaf, a node without edges, keeps its grad between "
+                              "calls and adds the new one, wherever it was made"
+                            : "it was zeroed: a leaf keeps its grad between calls and adds the new "
+                              "one (as in PyTorch); zero only the computed nodes"}});
+        check_close(got, 2 * one, 1e-12,
+                    std::string("leaf ") + names[k] + "'s grad after two calls: twice one call's", why);
+    }
+    Value leaf = sized(rng, 0.5, 1.5);
+    leaf.backward();
+    leaf.backward();
+    std::string seeded = kept ? "it was zeroed like the other leaves"
+                              : "it was set to 1 (=) where 1 must be added (+=)";
+    check_close(leaf.grad(), 2.0, 0, "a leaf's own grad after backward() on it twice", seeded);
+    graph_truncate(keep);
+}
+
+// A chain of 2 million nodes, z = -z and z + 1 in turn, in a process of its own: a walk by
+// recursion needs a stack frame a node and overflows the stack (SIGSEGV), which is named
+// here rather than ending the test. The child sends back x's grad.
+void test_backward_through_2_million_nodes_without_mul_needs_no_recursion() {
+    int result[2];
+    check(pipe(result) == 0, "a pipe for the chain's process");
+    std::fflush(nullptr);
+    pid_t child = fork();
+    if (child == 0) {
+        close(result[0]);
+        if (const char* limit = std::getenv("TEST_TIME_LIMIT")) alarm(unsigned(std::atoi(limit)));
+        Value x = 1.0;
+        Value z = x;
+        for (int i = 0; i < 2000000; ++i) z = (i % 2 == 0) ? -z : z + 1.0;
+        z.backward();
+        double grad = x.grad();
+        (void)!write(result[1], &grad, sizeof grad);
+        std::exit(0);
+    }
+    close(result[1]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    double grad = NAN;
+    bool sent = ::read(result[0], &grad, sizeof grad) == ssize_t(sizeof grad);
+    close(result[0]);
+    if (!sent && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) {
+        check(false, "backward crashed (SIGSEGV) on a chain of 2 million nodes, as a walk by "
+                     "recursion does when the stack overflows: walk the nodes in a loop");
+        return;
+    }
+    check(sent, fmt("backward on a chain of 2 million nodes did not end (its process ended "
+                    "with status %g, signal %g)", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                    WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+    if (sent) check_close(grad, 1.0, 0, "d(chain)/dx through 2 million nodes: the signs cancel");
 }
 
 // A leaf can be made after computed nodes (a constant, an input): it must accumulate like
@@ -708,64 +1106,257 @@ void test_graph_gradients_equal_hand_written_backprop_to_1e_12() {
     }
 }
 
-// Section 8's slopes, from the output alone, against central differences of the activation
+// An activation on complex numbers, from its definition, for the complex step.
+Complex complex_activate(Complex z, Activation act) {
+    switch (act) {
+    case Activation::Tanh: return std::tanh(z);
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-z));
+    case Activation::ReLU: return z.real() > 0 ? z : Complex(0.0);
+    case Activation::Linear: return z;
+    }
+    return z;
+}
+
+// Section 8's slopes, from the output alone, against the complex step of the activation
 // itself, so that the tanh case (exercise 8) is checked apart from the rest of section 8.
-void test_hand_written_slopes_match_finite_differences_of_the_activations() {
-    const double h = 1e-6;
-    for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
-        for (double z : {-4.0, -1.0, -0.3, 0.2, 0.9, 3.0}) {
-            double want = (dense_activate(z + h, act) - dense_activate(z - h, act)) / (2 * h);
-            check_close(dense_slope(dense_activate(z, act), act), want, 1e-6,
-                        std::string(activation_name(act)) + fmt(": dense_slope at z=%g", z));
+// A slope taken at out as if it were z is named: dense_slope is given out = act(z).
+void check_slopes(Activation act, const std::vector<double>& points) {
+    auto activation = [act](Complex u) { return complex_activate(u, act); };
+    for (double z : points) {
+        double out = dense_activate(z, act);
+        double want = complex_derivative(activation, z), got = dense_slope(out, act);
+        std::string why = mistake_matching(
+            got, {{complex_derivative(activation, out),
+                   "the slope at z = out: dense_slope is given the output, out = act(z), not z; "
+                   "write the slope with out"}});
+        check_close(got, want, 1e-12,
+                    activation_name(act) + fmt(": dense_slope at z=%.17g (out=%.17g)", z, out),
+                    why.empty() ? derivative_mistake(got, want) : why);
+    }
+}
+
+void test_hand_written_slopes_match_complex_step_derivatives_of_the_activations() {
+    for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU})
+        check_slopes(act, {-4.0, -1.0, -0.3, 0.2, 0.9, 3.0});
+}
+
+void test_hand_written_tanh_slope_is_exact_at_a_variants_points() {
+    Rng rng = variant_rng("tanh slope");
+    std::vector<double> points;
+    for (int k = 0; k < 8; ++k) points.push_back(sized(rng, 0.4, 2.5));
+    check_slopes(Activation::Tanh, points);
+}
+
+// Section 8's loops on their own (exercise 17), apart from exercise 11 and from the graph:
+// dense_backward's gradients for a loss made linear in the outputs, loss = sum_j c[j]
+// out[j], so that g = d(loss)/d(outputs) = c, against the complex step of a forward pass
+// written here on complex numbers.
+
+// Where the complex step goes: parameter k of layer l (its weights in w's order, then its
+// biases) or, for `output`, the output of unit k of layer l.
+struct Probe {
+    size_t layer, k;
+    bool output;
+};
+
+// The loss sum_j c[j] y[j] of net on x, on complex numbers, with ih added at `probe`. y is
+// the network's outputs; or, for `stop` a layer, that layer's sums, its activation left out
+// (what a mistake computes: see dense_mistake).
+Complex complex_dense_loss(const DenseMLP& net, const std::vector<double>& x,
+                           const std::vector<double>& c, Probe probe, size_t stop) {
+    const Complex ih(0.0, complex_step);
+    std::vector<Complex> in(x.begin(), x.end());
+    for (size_t l = 0; l < net.layers.size() && l <= stop; ++l) {
+        const DenseLayer& L = net.layers[l];
+        bool here = probe.layer == l;
+        std::vector<Complex> out;
+        for (size_t j = 0; j < size_t(L.n_out); ++j) {
+            bool bias = here && !probe.output && probe.k == L.w.size() + j;
+            Complex z = L.b[j] + (bias ? ih : 0.0);
+            for (size_t i = 0; i < size_t(L.n_in); ++i) {
+                size_t k = j * size_t(L.n_in) + i;
+                z += (L.w[k] + (here && !probe.output && probe.k == k ? ih : 0.0)) * in[i];
+            }
+            out.push_back(l == stop ? z : complex_activate(z, L.act));
+            if (here && probe.output && probe.k == j) out.back() += ih;
+        }
+        in = out;
+    }
+    Complex loss = 0.0;
+    for (size_t j = 0; j < c.size(); ++j) loss += c[j] * in[j];
+    return loss;
+}
+
+// d(loss)/d(each weight, bias and unit output) of one layer.
+struct LayerGradients {
+    std::vector<double> w, b, out;
+};
+
+// Every layer's, by the complex step of complex_dense_loss, the same way up to `stop`.
+std::vector<LayerGradients> complex_step_gradients(const DenseMLP& net,
+                                                   const std::vector<double>& x,
+                                                   const std::vector<double>& c,
+                                                   size_t stop = SIZE_MAX) {
+    std::vector<LayerGradients> grads;
+    for (size_t l = 0; l < net.layers.size() && l <= stop; ++l) {
+        const DenseLayer& L = net.layers[l];
+        LayerGradients d;
+        for (size_t k = 0; k < L.w.size() + L.b.size(); ++k) {
+            double slope = complex_dense_loss(net, x, c, {l, k, false}, stop).imag() / complex_step;
+            (k < L.w.size() ? d.w : d.b).push_back(slope);
+        }
+        for (size_t j = 0; j < size_t(L.n_out); ++j)
+            d.out.push_back(complex_dense_loss(net, x, c, {l, j, true}, stop).imag() / complex_step);
+        grads.push_back(d);
+    }
+    return grads;
+}
+
+bool all_match(const std::vector<double>& got, const std::vector<double>& want) {
+    for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
+        if (std::fabs(got[k] - want[k]) > 1e-12 * std::max({1.0, std::fabs(want[k])})) return false;
+    }
+    return got.size() == want.size();
+}
+
+// What is wrong with layer l, the first wrong one from the output, whose grads are got's
+// and should be want's, named from what the usual mistakes give.
+std::string dense_mistake(const DenseMLP& net, const std::vector<double>& x,
+                          const std::vector<LayerGradients>& want, size_t l,
+                          const std::vector<double>& got_w, const std::vector<double>& got_b) {
+    const DenseLayer& L = net.layers[l];
+    bool last = l + 1 == net.layers.size();
+    if (all_match(got_b, want[l].out) && !all_match(want[l].out, want[l].b))
+        return "its biases' grads are d(loss)/d(out): the error at the layer's outputs was "
+               "not passed back through its activation (delta = g times the slope)";
+    if (!last && net.layers[l + 1].act != Activation::Linear) {
+        // The g made from the next layer's g where it should be made from its delta: this
+        // layer then sees the next one's sums, weighed by d(loss)/d(its outputs), as the loss.
+        std::vector<LayerGradients> from_g = complex_step_gradients(net, x, want[l + 1].out, l + 1);
+        if (all_match(got_b, from_g[l].b) && !all_match(from_g[l].b, want[l].b))
+            return "the g passed back to it was made from the next layer's g, not from its "
+                   "delta: the next layer's error must go through that layer's activation first";
+    }
+    if (all_match(got_b, want[l].b))
+        return l == 0 ? "its biases are right, its weights not: a weight's gradient is delta "
+                        "times the input it multiplies, and layer 0's inputs are the data"
+                      : "its biases are right, its weights not: a weight's gradient is delta "
+                        "times the input it multiplies, the output of the layer before";
+    if (all_match(got_w, want[l].w)) return "its weights are right, its biases not";
+    if (last) return "the output layer is linear: its delta is g itself";
+    return std::string("the layers after it are right, so look at the g passed back to it, ") +
+           "and at its own delta (" + activation_name(L.act) + "'s slope)";
+}
+
+// Checks every grad_w and grad_b of net against want (plus `start`, what they held
+// before), the first wrong layer from the output named with its likely mistake.
+void check_dense_grads(const std::string& name, const DenseMLP& net, const std::vector<double>& x,
+                       const std::vector<LayerGradients>& want,
+                       const std::string& why = "") {
+    bool named = false;
+    for (size_t l = net.layers.size(); l-- > 0;) {
+        const DenseLayer& L = net.layers[l];
+        std::string where = name + " layer " + std::to_string(l) + " (" + activation_name(L.act) + ")";
+        if (!named && (!all_match(L.grad_w, want[l].w) || !all_match(L.grad_b, want[l].b))) {
+            named = true;
+            check(false, where + ", the first wrong layer from the output: " +
+                             (why.empty() ? dense_mistake(net, x, want, l, L.grad_w, L.grad_b) : why));
+        }
+        for (size_t k = 0; k < L.w.size() + L.b.size(); ++k) {
+            bool is_w = k < L.w.size();
+            size_t j = is_w ? k / size_t(L.n_in) : k - L.w.size();
+            std::string param = is_w ? "weight " + std::to_string(k % size_t(L.n_in)) : "bias";
+            check_close(is_w ? L.grad_w[k] : L.grad_b[j], is_w ? want[l].w[k] : want[l].b[j], 1e-12,
+                        where + " neuron " + std::to_string(j) + " " + param);
         }
     }
 }
 
-// Section 8's loops on their own: dense_backward's gradients against central differences
-// of dense_forward, for a loss made linear in the outputs, loss = sum_j c[j] out[j], so that
-// g = d(loss)/d(outputs) = c and no loss needs to be written first (exercise 17 is checked
-// apart from exercise 11 and from the graph).
-void test_hand_written_backprop_matches_finite_differences_of_dense_forward() {
-    const std::vector<double> c = {0.7, -1.3, 0.4}, x = {0.45, -0.3};
-    const double h = 1e-6;
-    for (Activation act : {Activation::Tanh, Activation::Sigmoid, Activation::ReLU}) {
-        size_t keep = graph.nodes.size();
-        MLP model(2, {5, 4, 3}, act, 6);
-        randomise_biases(model, 2);
-        DenseMLP net = dense_copy(model);
-        graph_truncate(keep);
-        auto loss = [&]() {
-            const std::vector<double>& out = dense_forward(net, x);
-            double sum = 0;
-            for (size_t j = 0; j < c.size(); ++j) sum += c[j] * out[j];
-            return sum;
-        };
-        loss();
-        dense_zero_grad(net);
-        dense_backward(net, c);
-        dense_backward(net, c);  // twice: it adds to grad_w and grad_b, so each comes out doubled
-        for (size_t l = 0; l < net.layers.size(); ++l) {
-            DenseLayer& L = net.layers[l];
-            std::string where = activation_name(act) + (" layer " + std::to_string(l));
-            std::string against = " the finite difference";
-            for (size_t k = 0; k < L.w.size() + L.b.size(); ++k) {
-                bool is_w = k < L.w.size();
-                double& param = is_w ? L.w[k] : L.b[k - L.w.size()];
-                double kept = param;
-                param = kept + h;
-                double up = loss();
-                param = kept - h;
-                double down = loss();
-                param = kept;
-                size_t j = is_w ? k / size_t(L.n_in) : k - L.w.size();
-                std::string name = is_w ? "weight " + std::to_string(k % size_t(L.n_in)) : "bias";
-                std::string what = where + " neuron " + std::to_string(j) + " " + name;
-                double got = is_w ? L.grad_w[k] : L.grad_b[k - L.w.size()];
-                check_close(got, 2 * (up - down) / (2 * h), 1e-6,
-                            what + " after two calls, which add up, against twice" + against);
-            }
+// A network of this variant: input size n_in, the given hidden layers (size and activation
+// each) and k linear outputs; weights and biases random, and an input and c to go with it.
+struct DenseCase {
+    DenseMLP net;
+    std::vector<double> x, c;
+};
+
+DenseCase dense_case(const std::string& salt, int n_in,
+                     const std::vector<std::pair<int, Activation>>& hidden, int outputs) {
+    Rng rng = variant_rng(salt);
+    std::vector<int> sizes;
+    for (auto [size, act] : hidden) sizes.push_back(size);
+    sizes.push_back(outputs);
+    size_t keep = graph.nodes.size();
+    MLP model(n_in, sizes, Activation::Sigmoid, rng.next());
+    randomise_biases(model, rng.next());
+    DenseCase d{dense_copy(model), {}, {}};
+    graph_truncate(keep);
+    for (size_t l = 0; l < hidden.size(); ++l) d.net.layers[l].act = hidden[l].second;
+    for (int i = 0; i < n_in; ++i) d.x.push_back(sized(rng, 0.2, 1.5));
+    for (int j = 0; j < outputs; ++j) d.c.push_back(sized(rng, 0.3, 1.5));
+    return d;
+}
+
+// One forward pass and one dense_backward from grads of 0, against the complex step.
+void check_dense_backward(const std::string& name, DenseCase d) {
+    dense_forward(d.net, d.x);
+    dense_zero_grad(d.net);
+    dense_backward(d.net, d.c);
+    check_dense_grads(name, d.net, d.x, complex_step_gradients(d.net, d.x, d.c));
+}
+
+// No tanh layer: exercise 17 is checked here apart from exercise 8 (tanh's slope).
+void test_hand_written_backprop_through_sigmoid_and_relu_layers_matches_the_complex_step() {
+    check_dense_backward("2-5-4-3 sigmoid, relu:",
+                         dense_case("sigmoid and relu layers", 2,
+                                    {{5, Activation::Sigmoid}, {4, Activation::ReLU}}, 3));
+}
+
+// Layers of unequal widths, so that a weight read as W[i][j] for W[j][i] shows.
+void test_hand_written_backprop_through_four_layers_of_unequal_widths() {
+    check_dense_backward(
+        "3-5-2-4-3 relu, sigmoid, relu:",
+        dense_case("unequal widths", 3,
+                   {{5, Activation::ReLU}, {2, Activation::Sigmoid}, {4, Activation::ReLU}}, 3));
+}
+
+// It adds (+=) to grad_w and grad_b, as backward() adds to a weight's grad: from grads
+// that hold some numbers already, two examples' gradients are added to them.
+void test_hand_written_backprop_adds_to_the_grads_it_finds() {
+    DenseCase d = dense_case("adds to the grads", 2,
+                             {{4, Activation::Sigmoid}, {3, Activation::ReLU}}, 2);
+    Rng rng = variant_rng("adds to the grads: the second example");
+    std::vector<double> x2 = {sized(rng, 0.2, 1.5), sized(rng, 0.2, 1.5)};
+    std::vector<double> c2 = {sized(rng, 0.3, 1.5), sized(rng, 0.3, 1.5)};
+    std::vector<LayerGradients> first = complex_step_gradients(d.net, d.x, d.c);
+    std::vector<LayerGradients> second = complex_step_gradients(d.net, x2, c2);
+    std::vector<LayerGradients> want = second;
+    for (size_t l = 0; l < d.net.layers.size(); ++l) {
+        DenseLayer& L = d.net.layers[l];
+        for (size_t k = 0; k < L.w.size(); ++k) {
+            L.grad_w[k] = 0.25 * double(k % 5) - 0.5;  // what the grads held before
+            want[l].w[k] += first[l].w[k] + L.grad_w[k];
+        }
+        for (size_t j = 0; j < L.b.size(); ++j) {
+            L.grad_b[j] = 0.125 * double(j) + 0.1;
+            want[l].b[j] += first[l].b[j] + L.grad_b[j];
         }
     }
+    dense_forward(d.net, d.x);
+    dense_backward(d.net, d.c);
+    dense_forward(d.net, x2);
+    dense_backward(d.net, c2);
+    const DenseLayer& out = d.net.layers.back();
+    bool replaced = all_match(out.grad_w, second.back().w) && all_match(out.grad_b, second.back().b);
+    check_dense_grads("two examples added to grads that held numbers:", d.net, x2, want,
+                      replaced ? "the grads hold the last example's alone: dense_backward must "
+                                 "add to grad_w and grad_b (+=), not set them"
+                               : "");
+}
+
+// Tanh layers: these need exercise 8's tanh slope too.
+void test_hand_written_backprop_through_tanh_layers_matches_the_complex_step() {
+    check_dense_backward("2-4-5-3 tanh:", dense_case("tanh layers", 2,
+                                                     {{4, Activation::Tanh}, {5, Activation::Tanh}}, 3));
 }
 
 // Section 13's bench: its graph epoch and its hand-written epoch must do the same work, or
@@ -4108,10 +4699,14 @@ int main(int argc, char** argv) {
         TEST(test_add_sub_mul_div_values_and_derivatives),
         TEST(test_constants_on_the_left_have_the_right_sign),
         TEST(test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward),
+        TEST(test_add_sub_mul_div_edges_of_a_product_are_exact_at_a_variants_points),
+        TEST(test_add_sub_mul_div_edges_of_a_quotient_are_exact_at_a_variants_points),
+        TEST(test_constants_on_the_left_make_a_leaf_and_an_exact_edge_at_a_variants_points),
         TEST(test_pow_for_whole_negative_and_fractional_k),
         TEST(test_exp_and_log_values_and_derivatives),
         TEST(test_tanh_and_sigmoid_values_and_derivatives_including_saturation),
         TEST(test_tanh_and_sigmoid_edges_carry_their_local_derivatives_without_backward),
+        TEST(test_tanh_edges_are_exact_at_a_variants_points),
         TEST(test_tanh_and_sigmoid_stay_finite_at_plus_minus_1000),
         TEST(test_tanh_of_and_sigmoid_of_agree_with_the_c_library),
         TEST(test_relu_values_and_derivatives_on_both_sides_of_zero),
@@ -4125,13 +4720,21 @@ int main(int argc, char** argv) {
         TEST(test_diamond_sums_both_paths),
         TEST(test_backward_through_a_chain_of_2_million_nodes_needs_no_recursion),
         TEST(test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them),
-        TEST(test_backward_without_mul_sums_every_use_in_reverse_order_and_needs_no_recursion),
+        TEST(test_backward_without_mul_sums_every_use_in_reverse_order_as_worked_by_hand),
+        TEST(test_backward_without_mul_matches_forward_tangents_on_a_variants_graph),
+        TEST(test_backward_starts_at_its_own_node_and_leaves_later_nodes_alone),
+        TEST(test_backward_twice_accumulates_leaves_and_restarts_computed_nodes_without_mul),
+        TEST(test_backward_through_2_million_nodes_without_mul_needs_no_recursion),
         TEST(test_a_leaf_made_after_computed_nodes_accumulates_too),
         TEST(test_initial_weights_have_mean_0_and_std_gain_over_sqrt_fan_in),
         TEST(test_mlp_parameter_gradients_match_finite_differences),
         TEST(test_graph_gradients_equal_hand_written_backprop_to_1e_12),
-        TEST(test_hand_written_slopes_match_finite_differences_of_the_activations),
-        TEST(test_hand_written_backprop_matches_finite_differences_of_dense_forward),
+        TEST(test_hand_written_slopes_match_complex_step_derivatives_of_the_activations),
+        TEST(test_hand_written_tanh_slope_is_exact_at_a_variants_points),
+        TEST(test_hand_written_backprop_through_sigmoid_and_relu_layers_matches_the_complex_step),
+        TEST(test_hand_written_backprop_through_four_layers_of_unequal_widths),
+        TEST(test_hand_written_backprop_adds_to_the_grads_it_finds),
+        TEST(test_hand_written_backprop_through_tanh_layers_matches_the_complex_step),
         TEST(test_the_benchs_two_kinds_of_epoch_leave_the_same_weights),
         TEST(test_training_memory_stays_flat_over_100000_steps),
         TEST(test_evaluate_and_train_step_leave_the_graph_as_long_as_they_found_it),
