@@ -1505,6 +1505,85 @@ void test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand() {
     }
 }
 
+// -log softmax(z)[label] as log-sum-exp minus z[label], on complex numbers, for the complex
+// step: log(sum_i e^z[i]) = m + log(sum_i e^(z[i] - m)) for any constant m, here the largest
+// real part, so that no e^z overflows at logits of 800.
+Complex complex_softmax_cross_entropy(const std::vector<Complex>& z, size_t label) {
+    double m = z[0].real();
+    for (Complex zi : z) m = std::max(m, zi.real());
+    Complex sum = 0.0;
+    for (Complex zi : z) sum += std::exp(zi - m);
+    return (m - z[label]) + std::log(sum);
+}
+
+// dense_softmax_cross_entropy at z: the loss and g = d(loss)/dz against the complex step.
+void check_hand_written_cross_entropy(const std::vector<double>& z, int label) {
+    std::string what = "dense_softmax_cross_entropy of (";
+    for (size_t k = 0; k < z.size(); ++k) what += (k ? ", " : "") + fmt("%.17g", z[k]);
+    what += fmt("), label %g", label);
+    std::vector<Complex> plain(z.begin(), z.end());
+    double want_loss = complex_softmax_cross_entropy(plain, size_t(label)).real();
+    std::vector<double> g;
+    double loss = dense_softmax_cross_entropy(z, label, g);
+    std::string why = !std::isfinite(loss)
+                          ? "e^z overflows (or the sum underflows to 0) at logits this size: "
+                            "subtract the largest logit before exp, as softmax does"
+                          : mistake_matching(loss, {{-want_loss, "the loss is -log p[label], "
+                                                                 "which is positive"}});
+    check_close(loss, want_loss, 1e-12, what + ": the loss", why);
+    check(g.size() == z.size(), what + fmt(": g has %g entries, want %g, one per logit",
+                                           g.size(), z.size()));
+    if (g.size() != z.size()) return;
+    std::vector<double> want(z.size());
+    for (size_t k = 0; k < z.size(); ++k) {
+        std::vector<Complex> stepped = plain;
+        stepped[k] += Complex(0, complex_step);
+        want[k] = complex_softmax_cross_entropy(stepped, size_t(label)).imag() / complex_step;
+    }
+    bool others_right = true;
+    for (size_t k = 0; k < z.size(); ++k)
+        others_right = others_right && (int(k) == label || relative_miss(g[k], want[k]) <= 1e-12);
+    for (size_t k = 0; k < z.size(); ++k) {
+        std::string mistake = mistake_matching(
+            g[k], {{int(k) == label && others_right ? want[k] + 1 : NAN,
+                    "g[label] lacks the 1 of the one-hot: d(loss)/dz[label] = p[label] - 1"}});
+        check_close(g[k], want[k], 1e-12, what + fmt(": g[%g] = d(loss)/dz[%g]", k, k),
+                    mistake.empty() ? derivative_mistake(g[k], want[k]) : mistake);
+    }
+}
+
+// 3 to 6 logits of this variant between -4 and 4, and the label at random.
+std::vector<std::vector<double>> variant_logits(const std::string& salt, double shift) {
+    Rng rng = variant_rng(salt);
+    std::vector<std::vector<double>> cases;
+    for (size_t n = 3; n <= 6; ++n) {
+        std::vector<double> z;
+        for (size_t k = 0; k < n; ++k) z.push_back(shift + between(rng, -4.0, 4.0));
+        z.push_back(double(rng.below(int(n))));  // the label, last
+        cases.push_back(z);
+    }
+    return cases;
+}
+
+void test_hand_written_softmax_cross_entropy_matches_the_complex_step_at_a_variants_logits() {
+    for (std::vector<double> z : variant_logits("softmax cross-entropy", 0.0)) {
+        int label = int(z.back());
+        z.pop_back();
+        check_hand_written_cross_entropy(z, label);
+    }
+}
+
+// At logits near 800 e^z overflows, near -800 the sum of e^z underflows to 0.
+void test_hand_written_softmax_cross_entropy_is_exact_at_logits_near_plus_and_minus_800() {
+    for (double shift : {800.0, -800.0}) {
+        for (std::vector<double> z : variant_logits("large logits", shift)) {
+            int label = int(z.back());
+            z.pop_back();
+            check_hand_written_cross_entropy(z, label);
+        }
+    }
+}
+
 void test_binary_cross_entropy_is_stable_and_matches_the_formula() {
     for (double z : {-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0}) {
         for (int y : {0, 1}) {
@@ -1524,25 +1603,111 @@ void test_binary_cross_entropy_is_stable_and_matches_the_formula() {
     }
 }
 
-void test_hinge_and_squared_error_match_their_definitions() {
+void test_hinge_loss_matches_its_definition() {
     size_t keep = graph.nodes.size();
     check_close(hinge(0.3, 1).data(), 0.7, 1e-15, "hinge, right side, inside the margin");
     check_close(hinge(2.0, 1).data(), 0.0, 0, "hinge, beyond the margin");
     check_close(hinge(0.3, 0).data(), 1.3, 1e-15, "hinge, wrong side");
-    Value mse = mean_squared_error({Value(1.0), Value(3.0)}, {0.0, 1.0});
-    check_close(mse.data(), 2.5, 1e-15, "the mean of the squared errors");
-    // mean_squared_error({x, 2}, {1, 0}) at five x: its value, and its derivative against
-    // the finite difference.
-    GraphFn mse_of = [](Value x) { return mean_squared_error({x, Value(2.0)}, {1.0, 0.0}); };
-    const double cases[][2] = {{-2, 6.5}, {0, 2.5}, {1, 2}, {3, 4}, {5, 10}};
-    for (const auto& [x, value] : cases) {
-        size_t before = graph.nodes.size();
-        check_close(mse_of(Value(x)).data(), value, 1e-12, fmt("mse value at x=%g", x));
-        graph_truncate(before);
-        check_close(graph_derivative(mse_of, x), numeric_derivative(mse_of, x), 1e-6,
-                    fmt("mse derivative at x=%g", x));
-    }
     graph_truncate(keep);
+}
+
+// Exercise 10: mean_squared_error's value, and then the gradient it passes each prediction,
+// read along the graph's edges (graph_tangent: no backward, exercise 12), against the mean
+// of the squared errors written here on complex numbers and its complex step.
+
+Complex complex_mean_squared_error(const std::vector<Complex>& predictions,
+                                   const std::vector<double>& targets) {
+    Complex total = 0.0;
+    for (size_t i = 0; i < targets.size(); ++i)
+        total += (predictions[i] - targets[i]) * (predictions[i] - targets[i]);
+    return total / double(targets.size());
+}
+
+struct SquaredErrorCase {
+    std::vector<double> predictions, targets;
+};
+
+// The cases worked by hand in docs/answers.md (10), then some of this variant, with 1 to 5
+// outputs.
+std::vector<SquaredErrorCase> squared_error_cases(bool variant_only) {
+    std::vector<SquaredErrorCase> cases;
+    if (!variant_only) {
+        cases.push_back({{1, 3}, {0, 1}});
+        for (double x : {-2.0, 0.0, 1.0, 3.0, 5.0}) cases.push_back({{x, 2}, {1, 0}});
+    }
+    Rng rng = variant_rng("squared error");
+    for (int n = 1; n <= 5; n += variant_only ? 1 : 2) {
+        SquaredErrorCase c;
+        for (int i = 0; i < n; ++i) {
+            c.predictions.push_back(sized(rng, 0.1, 2.0));
+            c.targets.push_back(between(rng, -1.0, 1.0));
+        }
+        cases.push_back(c);
+    }
+    return cases;
+}
+
+std::string squared_error_case_name(const SquaredErrorCase& c) {
+    std::string s = "mean_squared_error of predictions (";
+    for (size_t i = 0; i < c.predictions.size(); ++i)
+        s += (i ? ", " : "") + fmt("%.17g", c.predictions[i]);
+    s += ") against targets (";
+    for (size_t i = 0; i < c.targets.size(); ++i) s += (i ? ", " : "") + fmt("%.17g", c.targets[i]);
+    return s + ")";
+}
+
+void test_squared_error_is_the_mean_of_the_squared_errors_over_the_outputs() {
+    const double by_hand[] = {2.5, 6.5, 2.5, 2, 4, 10};  // the first six cases (answers.md)
+    std::vector<SquaredErrorCase> cases = squared_error_cases(false);
+    for (size_t k = 0; k < cases.size(); ++k) {
+        const SquaredErrorCase& c = cases[k];
+        size_t keep = graph.nodes.size();
+        std::vector<Value> predictions(c.predictions.begin(), c.predictions.end());
+        double got = mean_squared_error(predictions, c.targets).data();
+        graph_truncate(keep);
+        std::vector<Complex> p(c.predictions.begin(), c.predictions.end());
+        double want = k < 6 ? by_hand[k] : complex_mean_squared_error(p, c.targets).real();
+        double n = double(c.targets.size()), mean_error = 0, mean_size = 0;
+        for (size_t i = 0; i < c.targets.size(); ++i) {
+            mean_error += (c.predictions[i] - c.targets[i]) / n;
+            mean_size += std::fabs(c.predictions[i] - c.targets[i]) / n;
+        }
+        std::string why = mistake_matching(
+            got, {{n > 1 ? n * want : NAN,
+                   "the sum of the squared errors: divide it by the number of outputs"},
+                  {mean_error, "the mean error: square each error first"},
+                  {mean_size, "the mean size of the errors: square each error"},
+                  {mean_error * mean_error,
+                   "the square of the mean error: square each error, then take the mean"},
+                  {std::sqrt(want), "the root of the mean: the mean itself, no square root"}});
+        if (got == 0 && want != 0) why = "0, as the stub returns";
+        check_close(got, want, 1e-12, squared_error_case_name(c), why);
+    }
+}
+
+void test_squared_error_passes_each_prediction_its_gradient_without_backward() {
+    for (const SquaredErrorCase& c : squared_error_cases(true)) {
+        size_t keep = graph.nodes.size();
+        std::vector<Value> predictions(c.predictions.begin(), c.predictions.end());
+        Value loss = mean_squared_error(predictions, c.targets);
+        std::vector<double> got, want;
+        for (size_t i = 0; i < predictions.size(); ++i) {
+            std::vector<Complex> p(c.predictions.begin(), c.predictions.end());
+            p[i] += Complex(0, complex_step);
+            want.push_back(complex_mean_squared_error(p, c.targets).imag() / complex_step);
+            got.push_back(graph_tangent(loss, predictions[i]));
+        }
+        bool any_edge = std::any_of(got.begin(), got.end(), [](double g) { return g != 0; });
+        for (size_t i = 0; i < got.size(); ++i) {
+            std::string why = any_edge ? derivative_mistake(got[i], want[i])
+                                       : "nothing leads back from the loss to the predictions: "
+                                         "build it from Value operations on them (a Value made "
+                                         "from a double is a leaf)";
+            check_close(got[i], want[i], 1e-12,
+                        squared_error_case_name(c) + fmt(": d(loss)/d(prediction %g)", i), why);
+        }
+        graph_truncate(keep);
+    }
 }
 
 void test_l2_penalty_is_alpha_times_sum_of_squares_with_gradient_2_alpha_w() {
@@ -2124,6 +2289,147 @@ void test_early_stopping_keeps_the_best_epoch_and_stops_after_patience() {
     kept.should_stop(1, 4.0, w);
     check(kept.best_weights == std::vector<double>{1.0, 2.0}, "it keeps a copy of the best weights");
     graph_truncate(keep);
+}
+
+// A script of validation losses made to order: each epoch after the first is either a new
+// best (lower than the best so far by more than min_delta: by min_delta and 0.01 to 0.3
+// more) or a miss (lower by less than min_delta, or higher). What should_stop must say,
+// and the best epoch, follow from the script, not from running it.
+struct StoppingScript {
+    double min_delta;
+    int patience;
+    std::vector<double> losses;
+    std::vector<int> best_epoch;  // after each epoch
+    std::vector<int> misses;      // misses in a row after each epoch
+};
+
+// `runs`: the number of misses before each new best; then `tail` misses.
+StoppingScript stopping_script(Rng& rng, double min_delta, int patience,
+                               const std::vector<int>& runs, int tail) {
+    StoppingScript s{min_delta, patience, {between(rng, 2.0, 3.0)}, {0}, {0}};
+    double best = s.losses[0];
+    auto miss = [&]() {
+        double loss = rng.uniform() < 0.5 ? best - min_delta * between(rng, 0.0, 0.9)
+                                          : best + between(rng, 0.0, 0.3);
+        s.losses.push_back(loss);
+        s.best_epoch.push_back(s.best_epoch.back());
+        s.misses.push_back(s.misses.back() + 1);
+    };
+    for (int run : runs) {
+        for (int k = 0; k < run; ++k) miss();
+        best -= min_delta + between(rng, 0.01, 0.3);
+        s.losses.push_back(best);
+        s.best_epoch.push_back(int(s.losses.size()) - 1);
+        s.misses.push_back(0);
+    }
+    for (int k = 0; k < tail; ++k) miss();
+    return s;
+}
+
+// Early stopping stops after exactly `patience` misses in a row, the count starting again
+// at each new best: a script of this variant, with runs of misses up to patience - 1.
+void test_early_stopping_stops_after_patience_misses_in_a_row_at_a_variants_script() {
+    Rng rng = variant_rng("early stopping: patience");
+    int patience = 2 + rng.below(3);
+    std::vector<int> runs;
+    for (int k = 0; k < 4; ++k) runs.push_back(rng.below(patience));
+    runs.push_back(patience - 1);
+    StoppingScript s = stopping_script(rng, between(rng, 0.01, 0.1), patience, runs, patience);
+    EarlyStopping stopping(s.min_delta, patience);
+    int since_start = 0;  // misses since epoch 0, as a count never started again would have it
+    for (size_t e = 0; e < s.losses.size(); ++e) {
+        since_start += e > 0 && s.misses[e] > 0;
+        bool want = e + 1 == s.losses.size(), got = stopping.should_stop(int(e), s.losses[e], {});
+        if (stopping.best_epoch != s.best_epoch[e]) {
+            double best = s.losses[size_t(s.best_epoch[e - 1])];
+            check(false, fmt("min_delta %.17g: epoch %g, loss %.17g, ", s.min_delta, double(e),
+                             s.losses[e]) +
+                             fmt("against the best so far %.17g: ", best) +
+                             (s.best_epoch[e] == int(e)
+                                  ? "lower by more than min_delta, and so a new best"
+                                  : "lower by less than min_delta, or higher: not a new best"));
+            break;
+        }
+        if (got == want) continue;
+        std::string why =
+            want ? fmt("it did not stop after %g misses in a row (patience %g)", patience, patience)
+            : s.misses[e] + 1 == patience
+                ? fmt("it stopped after %g misses in a row, one too soon: stop when the count "
+                      "of epochs without a new best reaches patience, %g", s.misses[e], patience)
+            : since_start >= patience - 1 && s.misses[e] < since_start
+                ? fmt("it stopped after %g misses in a row: the count of misses must start "
+                      "again at each new best (the last was epoch %g)", s.misses[e],
+                      s.best_epoch[e])
+                : fmt("it stopped after %g misses in a row, with patience %g", s.misses[e],
+                      patience);
+        check(false, fmt("min_delta %.17g, patience %g: epoch %g, loss %.17g: ", s.min_delta,
+                         patience, double(e), s.losses[e]) + why);
+        break;
+    }
+}
+
+// It keeps the best epoch, its loss and a copy of its weights: a script of this variant with
+// weights that change every epoch, ending in misses.
+void test_early_stopping_keeps_the_best_epochs_loss_and_weights_at_a_variants_script() {
+    size_t keep = graph.nodes.size();
+    Rng rng = variant_rng("early stopping: the best weights");
+    StoppingScript s = stopping_script(rng, between(rng, 0.01, 0.1), 6, {1, 0, 2}, 3);
+    std::vector<Value> w = {Value(0.0), Value(0.0), Value(0.0)};
+    std::vector<std::vector<double>> weights;
+    EarlyStopping stopping(s.min_delta, s.patience);
+    for (size_t e = 0; e < s.losses.size(); ++e) {
+        weights.push_back({between(rng, -1, 1), between(rng, -1, 1), between(rng, -1, 1)});
+        set_data(w, weights.back());
+        stopping.should_stop(int(e), s.losses[e], w);
+    }
+    int best = s.best_epoch.back();
+    std::string script = fmt("min_delta %.17g: the best epoch is %g", s.min_delta, best);
+    check(stopping.best_epoch == best, script + fmt(", got %g", stopping.best_epoch));
+    check_close(stopping.best_loss, s.losses[size_t(best)], 0, script + ": its loss, best_loss");
+    std::string why = stopping.best_weights.empty()
+                          ? "none were kept: copy the weights (data_of) at each new best"
+                      : stopping.best_weights == weights.back()
+                          ? "they are the last epoch's: copy the weights at a new best only"
+                          : "they are another epoch's";
+    check(stopping.best_weights == weights[size_t(best)],
+          script + ": best_weights must be a copy of its weights: " + why);
+    graph_truncate(keep);
+}
+
+// An improvement counts only when the loss is below best_loss - min_delta, the best so far
+// (not the last epoch's): figures of this variant, multiples of 1/64, so that every sum and
+// difference is exact in doubles and "by exactly min_delta" is exactly that.
+void test_early_stopping_counts_only_improvements_beyond_min_delta_on_the_best_loss() {
+    Rng rng = variant_rng("early stopping: min_delta");
+    double best = (96 + rng.below(96)) / 64.0, min_delta = (2 + rng.below(6)) / 64.0;
+    struct Epoch {
+        double loss;
+        bool new_best;
+        const char* mistake;  // when it is taken the wrong way
+    };
+    const Epoch script[] = {
+        {best, true, "the first epoch is always the best so far"},
+        {best - min_delta, false, "lower by exactly min_delta is not a new best: the loss must be "
+                                  "below best_loss - min_delta"},
+        {best + 4 / 64.0, false, "a higher loss is not a new best"},
+        {best + 3 / 64.0 - min_delta, false,
+         "this beats the last epoch's loss by more than min_delta, not the best so far: compare "
+         "with best_loss"},
+        {best - min_delta - 1 / 64.0, true, "lower than best_loss - min_delta: a new best"},
+        {best - min_delta - 1 / 64.0 - min_delta / 2, false,
+         "lower by less than min_delta is not a new best"},
+    };
+    EarlyStopping stopping(min_delta, 10);
+    int best_epoch = 0;
+    for (int e = 0; e < 6; ++e) {
+        stopping.should_stop(e, script[e].loss, {});
+        best_epoch = script[e].new_best ? e : best_epoch;
+        if (stopping.best_epoch == best_epoch) continue;
+        check(false, fmt("min_delta %.17g, epoch %g, loss %.17g: ", min_delta, e, script[e].loss) +
+                         fmt("best epoch %g, want %g: ", stopping.best_epoch, best_epoch) +
+                         script[e].mistake);
+        break;
+    }
 }
 
 void test_fixed_seed_xor_run_converges() {
@@ -4742,8 +5048,12 @@ int main(int argc, char** argv) {
         TEST(test_softmax_cross_entropy_and_its_gradient_match_the_textbook_formulas),
         TEST(test_hand_written_softmax_is_finite_and_right_at_logits_of_1000),
         TEST(test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand),
+        TEST(test_hand_written_softmax_cross_entropy_matches_the_complex_step_at_a_variants_logits),
+        TEST(test_hand_written_softmax_cross_entropy_is_exact_at_logits_near_plus_and_minus_800),
         TEST(test_binary_cross_entropy_is_stable_and_matches_the_formula),
-        TEST(test_hinge_and_squared_error_match_their_definitions),
+        TEST(test_hinge_loss_matches_its_definition),
+        TEST(test_squared_error_is_the_mean_of_the_squared_errors_over_the_outputs),
+        TEST(test_squared_error_passes_each_prediction_its_gradient_without_backward),
         TEST(test_l2_penalty_is_alpha_times_sum_of_squares_with_gradient_2_alpha_w),
         TEST(test_predicted_class_and_evaluate_on_a_hand_made_three_class_case),
         TEST(test_momentum_update_matches_two_steps_by_hand),
@@ -4765,6 +5075,9 @@ int main(int argc, char** argv) {
         TEST(test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bit_for_bit),
         TEST(test_the_untrained_network_is_early_stoppings_first_best),
         TEST(test_early_stopping_keeps_the_best_epoch_and_stops_after_patience),
+        TEST(test_early_stopping_stops_after_patience_misses_in_a_row_at_a_variants_script),
+        TEST(test_early_stopping_keeps_the_best_epochs_loss_and_weights_at_a_variants_script),
+        TEST(test_early_stopping_counts_only_improvements_beyond_min_delta_on_the_best_loss),
         TEST(test_fixed_seed_xor_run_converges),
         TEST(test_batch_sizes_one_mini_and_full_all_lower_the_loss),
         TEST(test_training_restores_the_weights_of_the_best_validation_epoch),
