@@ -1809,6 +1809,184 @@ void test_rmsprop_first_steps_match_hand_computed_values() {
     graph_truncate(keep);
 }
 
+// Adam and RMSprop on gradients for which their running means have closed forms, so that
+// what each step must do is known without running the algorithm. For a gradient g held
+// constant, a running mean of g^2 that starts at 0, v <- r v + (1 - r) g^2, is
+// g^2 (1 - r^t) after t steps (the sum of a geometric series), and one of g likewise. For
+// g alternating in sign, g, -g, g, ..., the running mean of g is (-1)^(t-1) g (1 - r)
+// (1 - (-r)^t) / (1 + r), and that of g^2 is as for a constant g. The constants are those
+// of the papers and the lecture: beta1 0.9, beta2 0.999, rho 0.9, epsilon 1e-8.
+
+// What a step should leave for one weight (m, v, and how far w moves down), and the
+// mistakes that give other numbers.
+struct Expected {
+    double m, v, step;  // m is NaN for RMSprop, which keeps none
+    std::vector<Mistake> m_mistakes, v_mistakes, step_mistakes;
+};
+
+// `steps` steps of opt on weights starting at `start`, weight k's gradient at step t being
+// grad(t, k); after each, its m, v and w against want(t, k). It stops at the first wrong
+// step: the steps after it would be wrong for the same reason.
+void check_steps(const std::string& name, Optimizer& opt, const std::vector<double>& start,
+                 int steps, const std::function<double(int, size_t)>& grad,
+                 const std::function<Expected(int, size_t)>& want) {
+    size_t keep = graph.nodes.size();
+    std::vector<Value> w(start.begin(), start.end());
+    for (int t = 1; t <= steps; ++t) {
+        std::vector<double> before = data_of(w);
+        for (size_t k = 0; k < w.size(); ++k) w[k].grad() = grad(t, k);
+        opt.step(w);
+        bool ok = true;
+        for (size_t k = 0; k < w.size(); ++k) {
+            Expected e = want(t, k);
+            std::string at = name + fmt(": step %g, weight %g (g = %.17g, ", t, k, grad(t, k)) +
+                             fmt("lr %.17g)", opt.learning_rate);
+            if (!std::isnan(e.m))
+                ok = check_close(opt.m[k], e.m, 1e-12, at + ": m", mistake_matching(opt.m[k], e.m_mistakes)) && ok;
+            ok = check_close(opt.v[k], e.v, 1e-12, at + ": v", mistake_matching(opt.v[k], e.v_mistakes)) && ok;
+            double moved = before[k] - w[k].data();
+            ok = check_close(w[k].data(), before[k] - e.step, 1e-12, at + ": w",
+                             mistake_matching(moved, e.step_mistakes)) && ok;
+        }
+        if (!ok) break;
+    }
+    graph_truncate(keep);
+}
+
+const double beta1 = 0.9, beta2 = 0.999, rho = 0.9, epsilon = 1e-8;
+
+// Adam for a gradient g held constant: the bias-corrected means are m_hat = g and v_hat =
+// g^2 at every step, so each step moves w by lr g / (|g| + epsilon), about lr.
+Expected adam_constant(double g, double lr, int t) {
+    double m = g * (1 - std::pow(beta1, t)), v = g * g * (1 - std::pow(beta2, t));
+    double size = std::fabs(g), step = lr * g / (size + epsilon);
+    double m_late = m / (1 - std::pow(beta1, t + 1)), v_late = v / (1 - std::pow(beta2, t + 1));
+    return {m, v, step,
+            {{g, "m is g itself: it must be a running mean of g, with beta1"},
+             {g * (1 - std::pow(beta2, t)), "m's rate is beta1, not beta2"}},
+            {{g * g, "v is g^2 itself: it must be a running mean of g^2, with beta2"},
+             {g * g * (1 - std::pow(beta1, t)), "v's rate is beta2, not beta1"},
+             {g * (1 - std::pow(beta2, t)), "v is a running mean of g^2, not of g"},
+             {size * (1 - std::pow(beta2, t)), "v is a running mean of g^2, not of |g|"}},
+            {{lr * m / (std::sqrt(v) + epsilon),
+              "no bias correction: m_hat = m / (1 - beta1^t) and v_hat = v / (1 - beta2^t)"},
+             {lr * g / (size * std::sqrt(1 - std::pow(beta2, t)) + epsilon),
+              "v is not bias-corrected: v_hat = v / (1 - beta2^t)"},
+             {lr * m / (size + epsilon), "m is not bias-corrected: m_hat = m / (1 - beta1^t)"},
+             {lr * m_late / (std::sqrt(v_late) + epsilon),
+              "the bias correction uses t + 1: step() has counted this step in t already"},
+             {lr * g / std::sqrt(g * g + epsilon),
+              "epsilon belongs outside the square root: sqrt(v_hat) + epsilon"},
+             {lr * g / size, "epsilon is missing: divide by sqrt(v_hat) + epsilon"},
+             {-step, "w moved up the gradient: subtract the step"},
+             {g / (size + epsilon), "the step is not multiplied by the learning rate"}}};
+}
+
+// Three weights of this variant, the third's gradient 1000 times larger in size: all move
+// by about lr a step, which is Adam's point.
+void test_adam_with_a_constant_gradient_moves_each_weight_lr_a_step() {
+    Rng rng = variant_rng("adam: a constant gradient");
+    double lr = between(rng, 0.001, 0.05);
+    std::vector<double> g = {sized(rng, 0.05, 2), sized(rng, 0.05, 2), 1000 * sized(rng, 0.05, 2)};
+    std::vector<double> start = {between(rng, -1, 1), between(rng, -1, 1), between(rng, -1, 1)};
+    Optimizer opt(OptimizerKind::Adam, lr, 0.0);
+    check_steps("adam, a constant gradient", opt, start, 6, [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return adam_constant(g[k], lr, t); });
+}
+
+// A gradient below epsilon, 1e-10 to 5e-9: there epsilon's place decides the step.
+void test_adam_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root() {
+    Rng rng = variant_rng("adam: a tiny gradient");
+    double lr = between(rng, 0.001, 0.05);
+    std::vector<double> g = {sized(rng, 1e-10, 5e-9), sized(rng, 1e-10, 5e-9)};
+    Optimizer opt(OptimizerKind::Adam, lr, 0.0);
+    check_steps("adam, a tiny gradient", opt, {1.0, -0.5}, 4, [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return adam_constant(g[k], lr, t); });
+}
+
+// g, -g, g, ...: m averages towards 0, v does not.
+void test_adam_with_an_alternating_gradient_keeps_running_means_of_g_and_g_squared() {
+    Rng rng = variant_rng("adam: an alternating gradient");
+    double lr = between(rng, 0.001, 0.05), g = sized(rng, 0.05, 2);
+    Optimizer opt(OptimizerKind::Adam, lr, 0.0);
+    auto sign = [](int t) { return t % 2 == 1 ? 1.0 : -1.0; };  // (-1)^(t-1)
+    check_steps(
+        "adam, an alternating gradient", opt, {between(rng, -1, 1)}, 6,
+        [&](int t, size_t) { return sign(t) * g; },
+        [&](int t, size_t) {
+            double m = sign(t) * g * (1 - beta1) * (1 - std::pow(-beta1, t)) / (1 + beta1);
+            double m_without = m / (1 - beta1);
+            double v = g * g * (1 - std::pow(beta2, t));
+            double v_of_g = sign(t) * g * (1 - beta2) * (1 - std::pow(-beta2, t)) / (1 + beta2);
+            double m_hat = m / (1 - std::pow(beta1, t));
+            return Expected{m, v, lr * m_hat / (std::fabs(g) + epsilon),
+                            {{sign(t) * g, "m is g itself: it must be a running mean of g"},
+                             {m_without, "the new g enters m weighed by 1 - beta1"}},
+                            {{v_of_g, "v is a running mean of g^2, not of g"}},
+                            {}};
+        });
+}
+
+// RMSprop for a gradient g held constant: v = g^2 (1 - rho^t), not corrected, so each step
+// moves w by lr g / (|g| sqrt(1 - rho^t) + epsilon): 3.2 lr at first, then less.
+Expected rmsprop_constant(double g, double lr, int t) {
+    double v = g * g * (1 - std::pow(rho, t)), size = std::fabs(g);
+    double step = lr * g / (std::sqrt(v) + epsilon);
+    double v_swapped = g * g * (1 - std::pow(1 - rho, t));
+    return {NAN, v, step,
+            {},
+            {{g * g, "v is g^2 itself: it must be a running mean of g^2, with rho"},
+             {v_swapped, "rho weighs the old v, and 1 - rho the new g^2"},
+             {g * (1 - std::pow(rho, t)), "v is a running mean of g^2, not of g"},
+             {size * (1 - std::pow(rho, t)), "v is a running mean of g^2, not of |g|"}},
+            {{lr * g / (size + epsilon),
+              "a bias correction: RMSprop has none, it divides by sqrt(v) + epsilon"},
+             {lr * g / (std::sqrt(v_swapped) + epsilon),
+              "rho weighs the old v, and 1 - rho the new g^2"},
+             {lr * g / std::sqrt(v + epsilon),
+              "epsilon belongs outside the square root: sqrt(v) + epsilon"},
+             {lr * g / std::sqrt(v), "epsilon is missing: divide by sqrt(v) + epsilon"},
+             {-step, "w moved up the gradient: subtract the step"},
+             {g / (std::sqrt(v) + epsilon), "the step is not multiplied by the learning rate"}}};
+}
+
+void test_rmsprop_with_a_constant_gradient_moves_each_weight_by_its_closed_form() {
+    Rng rng = variant_rng("rmsprop: a constant gradient");
+    double lr = between(rng, 0.001, 0.05);
+    std::vector<double> g = {sized(rng, 0.05, 2), sized(rng, 0.05, 2), 1000 * sized(rng, 0.05, 2)};
+    std::vector<double> start = {between(rng, -1, 1), between(rng, -1, 1), between(rng, -1, 1)};
+    Optimizer opt(OptimizerKind::RMSprop, lr, 0.0);
+    check_steps("rmsprop, a constant gradient", opt, start, 6, [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return rmsprop_constant(g[k], lr, t); });
+}
+
+// A gradient below epsilon, 1e-10 to 5e-9: there epsilon's place decides the step.
+void test_rmsprop_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root() {
+    Rng rng = variant_rng("rmsprop: a tiny gradient");
+    double lr = between(rng, 0.001, 0.05);
+    std::vector<double> g = {sized(rng, 1e-10, 5e-9), sized(rng, 1e-10, 5e-9)};
+    Optimizer opt(OptimizerKind::RMSprop, lr, 0.0);
+    check_steps("rmsprop, a tiny gradient", opt, {1.0, -0.5}, 4,
+                [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return rmsprop_constant(g[k], lr, t); });
+}
+
+// g, -g, g, ...: v, a mean of g^2, is as for a constant g, and each step follows g's sign.
+void test_rmsprop_with_an_alternating_gradient_keeps_a_running_mean_of_g_squared() {
+    Rng rng = variant_rng("rmsprop: an alternating gradient");
+    double lr = between(rng, 0.001, 0.05), g = sized(rng, 0.05, 2);
+    Optimizer opt(OptimizerKind::RMSprop, lr, 0.0);
+    auto sign = [](int t) { return t % 2 == 1 ? 1.0 : -1.0; };
+    check_steps("rmsprop, an alternating gradient", opt, {between(rng, -1, 1)}, 6,
+                [&](int t, size_t) { return sign(t) * g; },
+                [&](int t, size_t) {
+                    Expected e = rmsprop_constant(sign(t) * g, lr, t);
+                    double v_of_g = sign(t) * g * (1 - rho) * (1 - std::pow(-rho, t)) / (1 + rho);
+                    e.v_mistakes.push_back({v_of_g, "v is a running mean of g^2, not of g"});
+                    return e;
+                });
+}
+
 // ---- Dropout -------------------------------------------------------------------------------
 
 // dropout(x, p) on 100,000 units one at a time, at p = 0.3. Each unit is dropped with
@@ -5058,7 +5236,13 @@ int main(int argc, char** argv) {
         TEST(test_predicted_class_and_evaluate_on_a_hand_made_three_class_case),
         TEST(test_momentum_update_matches_two_steps_by_hand),
         TEST(test_adam_first_steps_match_hand_computed_values),
+        TEST(test_adam_with_a_constant_gradient_moves_each_weight_lr_a_step),
+        TEST(test_adam_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root),
+        TEST(test_adam_with_an_alternating_gradient_keeps_running_means_of_g_and_g_squared),
         TEST(test_rmsprop_first_steps_match_hand_computed_values),
+        TEST(test_rmsprop_with_a_constant_gradient_moves_each_weight_by_its_closed_form),
+        TEST(test_rmsprop_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root),
+        TEST(test_rmsprop_with_an_alternating_gradient_keeps_a_running_mean_of_g_squared),
         TEST(test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation),
         TEST(test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode),
         TEST(test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate),
