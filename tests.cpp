@@ -38,10 +38,32 @@ void check(bool ok, const std::string& what) {
     std::fflush(stdout);  // stdout is a file (the runner's): a later crash must not lose this
 }
 
+// printf's format with up to four numbers, where "%.17g" prints the fewest digits that read
+// back as the same double: 0.3, not 0.29999999999999999.
 std::string fmt(const char* format, double a, double b = 0, double c = 0, double d = 0) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, format, a, b, c, d);
-    return buf;
+    const double numbers[] = {a, b, c, d};
+    size_t next = 0;
+    std::string out;
+    for (const char* f = format; *f;) {
+        if (f[0] != '%' || f[1] == '%') {
+            out += *f;
+            f += f[0] == '%' ? 2 : 1;
+            continue;
+        }
+        const char* end = f + 1;
+        while (*end && !std::isalpha(static_cast<unsigned char>(*end))) ++end;
+        std::string spec(f, *end ? end + 1 : end);
+        double x = next < 4 ? numbers[next++] : 0.0;
+        char buf[512];
+        std::snprintf(buf, sizeof buf, spec.c_str(), x);
+        for (int digits = 15; spec == "%.17g" && digits <= 17; ++digits) {
+            std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+            if (std::strtod(buf, nullptr) == x) break;
+        }
+        out += buf;
+        f = *end ? end + 1 : end;
+    }
+    return out;
 }
 
 // How far got is from want, relative to want (absolute when want is 0).
@@ -866,10 +888,10 @@ void test_backward_twice_accumulates_leaves_and_restarts_computed_nodes_without_
         std::string why = relative_miss(got, 2 * want) <= 1e-12
                               ? "a computed node kept the first call's grad: each call starts "
                                 "every computed node up to this one from 0, this one too"
-                              : sum_of_shares_mistake(n, a.id, r.id, got, once);
+                          : n == r.id ? "the node backward was called on must end with grad 1"
+                                      : sum_of_shares_mistake(n, a.id, r.id, got, once);
         computed_right = check_close(got, want, 1e-12,
-                                     node_name(n) + "'s grad after two calls: one call's",
-                                     n == r.id && why.empty() ? "it must end at 1" : why);
+                                     node_name(n) + "'s grad after two calls: one call's", why);
     }
     const Value leaves[] = {a, b, p};
     const char* names[] = {"a", "b", "p (made after computed nodes)"};
@@ -1182,9 +1204,9 @@ Complex complex_dense_loss(const DenseMLP& net, const std::vector<double>& x,
         }
         in = out;
     }
-    Complex loss = 0.0;
-    for (size_t j = 0; j < c.size(); ++j) loss += c[j] * in[j];
-    return loss;
+    Complex weighed = 0.0;
+    for (size_t j = 0; j < c.size(); ++j) weighed += c[j] * in[j];
+    return weighed;
 }
 
 // d(loss)/d(each weight, bias and unit output) of one layer.
@@ -1226,6 +1248,10 @@ std::string dense_mistake(const DenseMLP& net, const std::vector<double>& x,
                           const std::vector<double>& got_w, const std::vector<double>& got_b) {
     const DenseLayer& L = net.layers[l];
     bool last = l + 1 == net.layers.size();
+    auto zero = [](double g) { return g == 0; };
+    if (std::all_of(got_w.begin(), got_w.end(), zero) && std::all_of(got_b.begin(), got_b.end(), zero))
+        return "its grads are all 0: dense_backward never reached it; go back one layer at a "
+               "time, from the output layer to the first";
     if (all_match(got_b, want[l].out) && !all_match(want[l].out, want[l].b))
         return "its biases' grads are d(loss)/d(out): the error at the layer's outputs was "
                "not passed back through its activation (delta = g times the slope)";
@@ -1330,6 +1356,7 @@ void test_hand_written_backprop_adds_to_the_grads_it_finds() {
     std::vector<LayerGradients> first = complex_step_gradients(d.net, d.x, d.c);
     std::vector<LayerGradients> second = complex_step_gradients(d.net, x2, c2);
     std::vector<LayerGradients> want = second;
+    LayerGradients held;  // what the output layer's grads held before
     for (size_t l = 0; l < d.net.layers.size(); ++l) {
         DenseLayer& L = d.net.layers[l];
         for (size_t k = 0; k < L.w.size(); ++k) {
@@ -1340,6 +1367,7 @@ void test_hand_written_backprop_adds_to_the_grads_it_finds() {
             L.grad_b[j] = 0.125 * double(j) + 0.1;
             want[l].b[j] += first[l].b[j] + L.grad_b[j];
         }
+        held = {L.grad_w, L.grad_b, {}};
     }
     dense_forward(d.net, d.x);
     dense_backward(d.net, d.c);
@@ -1347,10 +1375,12 @@ void test_hand_written_backprop_adds_to_the_grads_it_finds() {
     dense_backward(d.net, c2);
     const DenseLayer& out = d.net.layers.back();
     bool replaced = all_match(out.grad_w, second.back().w) && all_match(out.grad_b, second.back().b);
+    bool unchanged = all_match(out.grad_w, held.w) && all_match(out.grad_b, held.b);
     check_dense_grads("two examples added to grads that held numbers:", d.net, x2, want,
-                      replaced ? "the grads hold the last example's alone: dense_backward must "
-                                 "add to grad_w and grad_b (+=), not set them"
-                               : "");
+                      replaced    ? "the grads hold the last example's alone: dense_backward must "
+                                    "add to grad_w and grad_b (+=), not set them"
+                      : unchanged ? "the grads hold what they held before: nothing was added"
+                                  : "");
 }
 
 // Tanh layers: these need exercise 8's tanh slope too.
@@ -1989,42 +2019,124 @@ void test_rmsprop_with_an_alternating_gradient_keeps_a_running_mean_of_g_squared
 
 // ---- Dropout -------------------------------------------------------------------------------
 
-// dropout(x, p) on 100,000 units one at a time, at p = 0.3. Each unit is dropped with
-// probability p, on its own, so the number dropped is binomial: mean n p = 30,000 and
-// standard deviation sqrt(n p (1 - p)) = 145. The tolerance, 5 of those, fails a right
-// dropout once in about 1.7 million seeds. What a kept unit and a dropped one pass on,
-// forward and back, is worked in docs/answers.md (16).
-void check_dropout_on_many_units() {
-    const int n = 100000;
-    const double p = 0.3;
-    const double scale = 1.4285714285714286, kept_gradient = 1.4285714285714286;
-    Rng masks{11}, inputs{12};
-    int dropped = 0, wrong_kept = 0, wrong_dropped = 0;
-    std::string first_wrong;
+// dropout(x, p) on n units one at a time, x between 0.5 and 1.5 (never 0, so that an output
+// of 0 means dropped). What each passes on is checked by a property, (1 - p) y = x for a
+// kept unit (its expected output is its input), and what each passes back is read along
+// the graph's edges (graph_tangent, no backward): 0 for a dropped unit, and for a kept one
+// the factor it scaled its input by. Counts of each way of going wrong, and the first unit
+// that went wrong each way, described.
+struct DropoutRun {
+    int n = 0, dropped = 0;
+    int unscaled = 0, multiplied = 0, wrong_value = 0;  // kept units: y = x, y = (1 - p) x, other
+    int dropped_passing = 0, kept_passing_1 = 0, wrong_gradient = 0;
+    std::string first_value, first_dropped, first_kept;
+    bool drew = false;  // took numbers from the rng
+};
+
+DropoutRun run_dropout(double p, uint64_t seed, int n) {
+    Rng masks{seed}, inputs{seed + 1};
+    DropoutRun r;
+    r.n = n;
     for (int i = 0; i < n; ++i) {
         size_t keep = graph.nodes.size();
-        Value x = 0.5 + inputs.uniform();  // never 0: an output of 0 means dropped
+        Value x = 0.5 + inputs.uniform();
+        uint64_t before = masks.state;
         Value y = dropout(x, p, masks);
-        y.backward();
-        bool is_dropped = y.data() == 0;
-        dropped += is_dropped;
-        bool ok = is_dropped ? x.grad() == 0
-                             : std::fabs(y.data() - x.data() * scale) <= 1e-15 * y.data() &&
-                                   std::fabs(x.grad() - kept_gradient) <= 1e-15 * kept_gradient;
-        if (!ok && first_wrong.empty())
-            first_wrong = fmt("x = %.6g came out %.17g with gradient %.17g; a kept unit's "
-                              "gradient is %.17g, a dropped one's 0", x.data(), y.data(),
-                              x.grad(), kept_gradient);
-        (is_dropped ? wrong_dropped : wrong_kept) += !ok;
+        r.drew = r.drew || masks.state != before;
+        double out = y.data(), in = x.data(), back = graph_tangent(y, x);
         graph_truncate(keep);
+        std::string unit = fmt("x = %.17g came out %.17g and passed back %.17g", in, out, back);
+        if (out == 0) {
+            ++r.dropped;
+            if (back != 0 && r.dropped_passing++ == 0) r.first_dropped = unit;
+            continue;
+        }
+        bool value_ok = std::fabs((1 - p) * out - in) <= 1e-12 * in;
+        if (!value_ok) {
+            r.unscaled += out == in;
+            r.multiplied += std::fabs(out - (1 - p) * in) <= 1e-12 * in;
+            if (r.wrong_value++ == 0) r.first_value = unit;
+        }
+        if (std::fabs((1 - p) * back - 1) > 1e-12) {
+            r.kept_passing_1 += back == 1;
+            if (r.wrong_gradient++ == 0) r.first_kept = unit;
+        }
     }
-    double sd = std::sqrt(n * p * (1 - p));
-    check(std::fabs(dropped - n * p) <= 5 * sd,
-          fmt("p = 0.3: %g of %g units dropped, want %g +- %g", dropped, n, n * p, 5 * sd));
-    check(wrong_kept == 0, fmt("%g kept units not scaled by 1 / (1 - p), or with the wrong "
-                               "gradient; the first: ", wrong_kept) + first_wrong);
-    check(wrong_dropped == 0, fmt("%g dropped units passed a gradient other than 0; the first: ",
-                                  wrong_dropped) + first_wrong);
+    return r;
+}
+
+// What share of the units was dropped and what the kept ones passed on, at rate p: the
+// number dropped is binomial, mean n p and standard deviation sqrt(n p (1 - p)); the
+// tolerance, 5 of those, fails a right dropout once in about 1.7 million seeds.
+void check_dropout_values(const DropoutRun& r, double p) {
+    double sd = std::sqrt(r.n * p * (1 - p));
+    std::string why = r.dropped == 0 ? ": no unit was dropped"
+                      : r.dropped == r.n ? ": every unit was dropped"
+                      : std::fabs(r.dropped - r.n * (1 - p)) <= 5 * sd
+                          ? ": it drops a share 1 - p; drop each unit with probability p"
+                          : "";
+    check(std::fabs(r.dropped - r.n * p) <= 5 * sd,
+          fmt("p = %.17g: %g of %g units dropped, ", p, r.dropped, r.n) +
+              fmt("want %g +- %g", r.n * p, 5 * sd) + why);
+    check(r.drew || p == 0, fmt("p = %.17g: dropout drew no number from rng: each unit's fate "
+                                "must come from it", p));
+    why = r.unscaled == r.wrong_value
+              ? "kept units must be scaled by 1 / (1 - p), so that a unit's expected output is "
+                "its input"
+          : r.multiplied == r.wrong_value ? "kept units are divided by 1 - p, not multiplied"
+                                          : "a kept unit's expected output must be its input";
+    check(r.wrong_value == 0, fmt("p = %.17g: %g kept units came out wrong: ", p, r.wrong_value) +
+                                  why + "; the first: " + r.first_value);
+}
+
+void check_dropout_gradients(const DropoutRun& r, double p) {
+    check(r.dropped_passing == 0,
+          fmt("p = %.17g: %g dropped units passed a gradient back: a dropped unit must pass 0 "
+              "back; the first: ", p, r.dropped_passing) + r.first_dropped);
+    std::string why = r.kept_passing_1 == r.wrong_gradient
+                          ? "it passed back 1, but the unit scaled its input on the way "
+                            "forward: the gradient goes back through the same factor"
+                          : "a kept unit passes back the factor it scaled its input by";
+    check(r.wrong_gradient == 0, fmt("p = %.17g: %g kept units passed back a wrong gradient: ",
+                                     p, r.wrong_gradient) + why + "; the first: " + r.first_kept);
+}
+
+// 100,000 units at p = 0.3: what a kept unit and a dropped one pass on, forward and back, is
+// worked in docs/answers.md (16).
+void check_dropout_on_many_units() {
+    const double p = 0.3, scale = 1.4285714285714286;
+    DropoutRun r = run_dropout(p, 11, 100000);
+    check_dropout_values(r, p);
+    check_dropout_gradients(r, p);
+    size_t keep = graph.nodes.size();
+    Value x = 0.75;
+    Rng masks{11};
+    Value y = dropout(x, p, masks);
+    for (int i = 0; i < 100 && y.data() == 0; ++i) y = dropout(x, p, masks);
+    check_close(y.data(), 0.75 * scale, 1e-15, "a kept unit of 0.75 at p = 0.3 comes out");
+    check_close(graph_tangent(y, x), scale, 1e-15, "and passes back");
+    graph_truncate(keep);
+}
+
+// This variant's rate between 0.15 and 0.6, on 40,000 units, and p = 0, which drops
+// nothing and scales nothing.
+double variant_dropout_rate(const std::string& salt) {
+    Rng rng = variant_rng(salt);
+    return between(rng, 0.15, 0.6);
+}
+
+void test_dropout_at_a_variants_rate_drops_that_share_and_keeps_the_expected_output() {
+    double p = variant_dropout_rate("dropout: values");
+    check_dropout_values(run_dropout(p, variant_rng("dropout: masks").next(), 40000), p);
+    DropoutRun none = run_dropout(0.0, 3, 1000);
+    check(none.dropped == 0 && none.wrong_value == 0,
+          fmt("p = 0: %g of 1000 units dropped and %g changed: at p = 0 nothing is dropped or "
+              "scaled", none.dropped, none.wrong_value));
+}
+
+void test_dropout_at_a_variants_rate_passes_back_what_it_passes_on() {
+    double p = variant_dropout_rate("dropout: gradients");
+    check_dropout_gradients(run_dropout(p, variant_rng("dropout: masks").next(), 40000), p);
 }
 
 // The modes. A 2-8-8-3 tanh network: forward_training at p = 0 is forward (evaluation),
@@ -5244,6 +5356,8 @@ int main(int argc, char** argv) {
         TEST(test_rmsprop_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root),
         TEST(test_rmsprop_with_an_alternating_gradient_keeps_a_running_mean_of_g_squared),
         TEST(test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation),
+        TEST(test_dropout_at_a_variants_rate_drops_that_share_and_keeps_the_expected_output),
+        TEST(test_dropout_at_a_variants_rate_passes_back_what_it_passes_on),
         TEST(test_train_step_runs_in_training_mode_and_evaluate_in_evaluation_mode),
         TEST(test_learning_rate_starts_at_lr_and_falls_in_a_line_to_the_final_rate),
         TEST(test_rng_uniform_gaussian_and_below_have_the_documented_distributions),
