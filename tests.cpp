@@ -703,7 +703,7 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
 // worked by hand, or come from graph_tangent, forward-mode along the same edges.
 
 // f = e^a + a and y = f^2 + f at a = 0.5: f's grad must have both of y's shares before f
-// passes it on to e^a and to a (the figures are worked in docs/answers.md, 12).
+// passes it on to e^a and to a (the figures are worked by hand).
 void test_backward_without_mul_sums_every_use_in_reverse_order_as_worked_by_hand() {
     size_t keep = graph.nodes.size();
     Value a = 0.5;
@@ -1492,7 +1492,7 @@ void test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000() {
     std::vector<Value> z = {1000.0, -1000.0, 0.0};
     Value loss = softmax_cross_entropy(z, 1);
     loss.backward();
-    // By hand (docs/answers.md, 11): the loss is 2000 to double precision, and the gradient
+    // By hand: the loss is 2000 to double precision, and the gradient
     // (1, -1, 0).
     check_close(loss.data(), 2000.0, 1e-15, "loss");
     check_close(z[0].grad(), 1.0, 1e-15, "dz0");
@@ -1504,7 +1504,7 @@ void test_softmax_cross_entropy_is_finite_and_right_at_logits_of_1000() {
 }
 
 // Logits (0.3, -1.2, 2.0) and label 2: the loss and its gradient, from the textbook
-// formulas in docs/answers.md (11).
+// formulas.
 void test_softmax_cross_entropy_and_its_gradient_match_the_textbook_formulas() {
     size_t keep = graph.nodes.size();
     std::vector<Value> z = {0.3, -1.2, 2.0};
@@ -1533,8 +1533,8 @@ void test_hand_written_softmax_is_finite_and_right_at_logits_of_1000() {
         check_close(q[size_t(k)], std::exp(k + 1.0) / sum, 1e-15, fmt("softmax(1, 2, 3)[%g]", k));
 }
 
-// Logits (0, ln 3, ln 6) and label 1, and the same plus 50, worked by hand (in
-// docs/answers.md, 11). Exercise 11's function alone, before the whole-network comparison
+// Logits (0, ln 3, ln 6) and label 1, and the same plus 50, worked by hand.
+// Exercise 11's function alone, before the whole-network comparison
 // leans on it.
 void test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand() {
     for (double shift : {0.0, 50.0}) {
@@ -1679,7 +1679,7 @@ struct SquaredErrorCase {
     std::vector<double> predictions, targets;
 };
 
-// The cases worked by hand in docs/answers.md (10), then some of this variant, with 1 to 5
+// The cases worked by hand, then some of this variant, with 1 to 5
 // outputs.
 std::vector<SquaredErrorCase> squared_error_cases(bool variant_only) {
     std::vector<SquaredErrorCase> cases;
@@ -1710,7 +1710,7 @@ std::string squared_error_case_name(const SquaredErrorCase& c) {
 }
 
 void test_squared_error_is_the_mean_of_the_squared_errors_over_the_outputs() {
-    const double by_hand[] = {2.5, 6.5, 2.5, 2, 4, 10};  // the first six cases (answers.md)
+    const double by_hand[] = {2.5, 6.5, 2.5, 2, 4, 10};  // the first six cases, by hand
     std::vector<SquaredErrorCase> cases = squared_error_cases(false);
     for (size_t k = 0; k < cases.size(); ++k) {
         const SquaredErrorCase& c = cases[k];
@@ -1924,7 +1924,7 @@ Expected rmsprop_constant(double g, double lr, int t) {
          {g / (std::sqrt(v) + epsilon), "the step is not multiplied by the learning rate"}}};
 }
 
-// Adam at lr 0.01 from w = 1, g = 0.5 then -0.2, worked by hand (in docs/answers.md, 14).
+// Adam at lr 0.01 from w = 1, g = 0.5 then -0.2, worked by hand.
 // The messages name the quantity only.
 void test_adam_first_steps_match_hand_computed_values() {
     size_t keep = graph.nodes.size();
@@ -1949,8 +1949,8 @@ void test_adam_first_steps_match_hand_computed_values() {
 }
 
 // RMSprop at lr 0.01 (rho 0.9, epsilon 1e-8) from w = 1, g = 0.5 then -0.2, and a weight
-// whose gradient is 1000 times larger, 500, which moves as far in step 1: worked by hand
-// (in docs/answers.md, 15). The messages name the quantity only.
+// whose gradient is 1000 times larger, 500, which moves as far in step 1: worked by hand.
+// The messages name the quantity only.
 void test_rmsprop_first_steps_match_hand_computed_values() {
     size_t keep = graph.nodes.size();
     Value w = 1.0, big = 1.0;
@@ -2148,7 +2148,7 @@ void check_dropout_gradients(const DropoutRun& r, double p) {
 }
 
 // 100,000 units at p = 0.3: what a kept unit and a dropped one pass on, forward and back, is
-// worked in docs/answers.md (16).
+// worked by hand.
 void check_dropout_on_many_units() {
     const double p = 0.3, scale = 1.4285714285714286;
     DropoutRun r = run_dropout(p, 11, 100000);
