@@ -95,7 +95,7 @@ bool check_close(double got, double want, double tol, const std::string& what,
 // A mistake a test can recognise: what it makes the checked number, and its name.
 struct Mistake {
     double gives;
-    std::string name;
+    const char* name;
 };
 
 // The name of the first of `mistakes` that got matches to 1e-9 relative; "" if none does.
