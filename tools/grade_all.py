@@ -191,6 +191,12 @@ class Student:
             count = outcomes.count(outcome)
             if count:
                 self.notes.append(f"{count} test{'s' if count > 1 else ''} {says}")
+        # The runner's line for a test whose process ended with exit() before it returned:
+        # no student's code does that by mistake, so the summary says so.
+        exited = sum("the test did not run to its end" in line for line in lines)
+        if exited:
+            self.notes.append(f"{exited} test{'s' if exited > 1 else ''} exited before "
+                              "returning: exit() in the code?")
         with open(self.output.name, "rb") as f:
             data = f.read(REPORT_LIMIT + 1)
         if len(data) > REPORT_LIMIT:
@@ -257,6 +263,7 @@ def write_grades(out, students, exercises):
                 for number, worth in exercises:
                     earned, out_of = s.rows.get(number, (0, worth))
                     writer.writerow([s.name, number, earned, out_of])
+                writer.writerow([s.name, "total", *total(s, exercises)])
         for s in students:
             with open(os.path.join(work, "reports", s.report_name), "w", encoding="utf-8",
                       errors="replace") as f:
