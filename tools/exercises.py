@@ -95,10 +95,10 @@ TEACHERS_TABLE = "docs/teachers.md"
 # lines and the listed leaks only.
 README_LEAKS_LISTED = True
 
-# The README's worked numbers that give 6 and 8 away, listed in the leaks of both (a handout
-# of either replaces them once): `./nn graph`'s local derivatives and grads show d(ab)/da = b
-# and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do the example
-# program's two derivatives.
+# The README's worked numbers that give exercises 6 and 8 away, listed in the leaks of both
+# (a handout of either replaces them once): `./nn graph`'s local derivatives and grads show
+# d(ab)/da = b and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do
+# the example program's two derivatives.
 README_GRAPH_LEAK = (
     "README.md",
     "loss   *    data= 0.001915  grad= 1.000000\n"

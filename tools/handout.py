@@ -189,7 +189,8 @@ def replace_once(text, original, replacement, where):
 
 def apply_leaks(files, exercises):
     """Replaces every leak of the exercises, and every pointer. Two exercises may list the
-    same leak (the README's ./nn graph block gives away 6 and 8): it is replaced once."""
+    same leak (the README's ./nn graph block gives exercises 6 and 8 away): it is replaced
+    once."""
     done = set()
     for e in exercises:
         for path, original, replacement in e["leaks"]:
