@@ -36,8 +36,8 @@ So write "exercise 8" or "exercises 6 and 12" in prose, never a bare "8" ("needs
 "8's dense_slope"), which no tool can tell from a count of points or minutes. A list that
 goes on in a way it cannot read ("exercises 7 and 9, 38 ..."), a number that names no
 exercise, a range whose exercises are no longer one run of numbers, or a mention of a
-removed exercise, is reported as one it cannot place, never guessed. This file is not read
-for mentions: its examples are not references.
+removed exercise, is reported as one it cannot place, never guessed. This file and
+.ci/renumber (EXAMPLES) are not read for mentions: their examples are not references.
 """
 import os
 import re
@@ -49,7 +49,8 @@ import exercises as ex  # noqa: E402
 from mutants import stub_name  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SELF = "tools/renumber.py"
+# Files whose numbers are examples, not references: not read for mentions.
+EXAMPLES = ["tools/renumber.py", ".ci/renumber"]
 
 # A space, or one line break with the next line's indent and comment leader.
 GAP = r"(?:[ \t]*\n[ \t]*(?:(?://+|#+)[ \t]*)?|[ \t]+)"
@@ -108,14 +109,14 @@ def titled(title):
 # ---- The files and what they mention --------------------------------------------------------
 
 def tracked():
-    """{path: text} of every text file git tracks, this one aside."""
+    """{path: text} of every text file git tracks, EXAMPLES aside."""
     try:
         paths = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
                                capture_output=True, text=True).stdout.split("\0")
     except (OSError, subprocess.CalledProcessError):
         fail(f"{ROOT} is not a git repository: the files to renumber are those git tracks", 1)
     files = {}
-    for path in sorted(p for p in paths if p and p != SELF):
+    for path in sorted(p for p in paths if p and p not in EXAMPLES):
         try:
             with open(os.path.join(ROOT, path), "rb") as f:
                 data = f.read()
