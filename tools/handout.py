@@ -3,10 +3,11 @@
 
     python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key] [--student ID]
         writes DIR (handout/ by default): nn.cpp with the chosen write-it exercises' bodies
-        stubbed (all of them by default; numbers or names, as --exercises mul-div,tanh-slope), every leak of their answers replaced, tests.cpp,
-        a Makefile with `make grade`, grade.sh, README.md opening with the handout's own
-        instructions, docs/'s pictures; as a fresh git repository with one commit, whose
-        author and date are fixed so that two runs make the same commit. --answer-key keeps
+        stubbed (all of them by default; by numbers or names, as --exercises
+        mul-div,tanh-slope), every leak of their answers replaced, tests.cpp, a Makefile
+        with `make grade`, grade.sh, README.md opening with the handout's own instructions,
+        docs/'s pictures; as a fresh git repository with one commit, whose author and date
+        are fixed so that two runs make the same commit. --answer-key keeps
         every body (leaks are still replaced): the teacher's copy, on which `make grade`
         gives full points. --student ID makes it ID's copy: its Makefile exports
         NN_VARIANT=ID, from which the tests draw their inputs, and its README says whose it
@@ -33,7 +34,6 @@ README's part for teachers and docs/reference.md's for maintainers; and every pa
 points to them (POINTERS). A stub whose answer another body holds brings that one's stub
 along (`comes_with` in tools/exercises.py: exercise 15 brings exercise 14).
 """
-import itertools
 import os
 import re
 import shutil

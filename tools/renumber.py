@@ -139,7 +139,9 @@ class Mention:
         self.path, self.kind, self.atoms, self.title = path, kind, atoms, title
         self.spans = [span for atom in atoms for span in atom]
         self.line = text.count("\n", 0, self.spans[0][0]) + 1
-        self.whole = whole  # (start, end) of all of it, to print
+        # All of it, as messages show it: one line, the first 72 characters.
+        shown = " ".join(text[whole[0]:whole[1]].split())
+        self.shown = f"'{shown}'" if len(shown) <= 72 else f"'{shown[:69]}...'"
 
     def where(self):
         return f"{self.path}:{self.line}"
@@ -284,7 +286,7 @@ def disagreements(found, numbering, order_check):
         for span in m.spans:
             number = span[2]
             if number not in numbering:
-                problems.append((m.where(), f"'{flat(FILES[m.path], *m.whole)}': no exercise "
+                problems.append((m.where(), f"{m.shown}: no exercise "
                                  f"has the number {number}"))
                 continue
             name = numbering[number]
@@ -295,7 +297,7 @@ def disagreements(found, numbering, order_check):
                 if m.kind == "text" and not names:
                     continue  # brackets that hold no title
                 if names != [name]:
-                    problems.append((m.where(), f"'{flat(FILES[m.path], *m.whole)}': "
+                    problems.append((m.where(), f"{m.shown}: "
                                      f"{number} is {name}, but the title is "
                                      f"{' or '.join(names) or 'no exercise'}'s"))
             if m.kind == "bodies":
@@ -336,7 +338,7 @@ def rewrites(found, old):
     inserted = [name for name in new if name not in old.values()]
     edits, unplaced, notes = [], [], []
     for m in found:
-        what = f"'{flat(FILES[m.path], *m.whole)}'"
+        what = f"{m.shown}"
         if m.kind == "count":
             want = in_words(len(new))
             if m.title.lower() != want:
@@ -374,12 +376,14 @@ def rewrites(found, old):
     return edits, unplaced, notes
 
 
-def apply(edits):
+def apply(edits, files):
+    """Writes each file of `files` ({path: text}) that `edits` change, each whole or not
+    at all; returns {path: its edits}."""
     by_path = {}
     for path, start, end, text, *_ in edits:
         by_path.setdefault(path, []).append((start, end, text))
     for path, changes in by_path.items():
-        text = FILES[path]
+        text = files[path]
         for start, end, replacement in sorted(changes, reverse=True):
             text = text[:start] + replacement + text[end:]
         full = os.path.join(ROOT, path)
@@ -399,7 +403,6 @@ def report(lines, what):
 
 
 def main(args):
-    global FILES
     known = {"--list", "--check", "--mentions"}
     if len(args) > 1 or (args and args[0] not in known):
         fail(f"takes one of {', '.join(sorted(known))}, or nothing to renumber; got "
@@ -409,12 +412,12 @@ def main(args):
             kind = "write it" if e in ex.WRITE_IT else "see/change"
             print(f"{e['number']:>3}  {e['name']:<18} {kind:<10} {e['title']}")
         return 0
-    FILES = tracked()
-    found, unread = mentions(FILES)
+    files = tracked()
+    found, unread = mentions(files)
     if args == ["--mentions"]:
         for m in found:
             numbers = [s[2] for s in m.spans]
-            print(f"{m.where()}: {m.kind:<7} {numbers} '{flat(FILES[m.path], *m.whole)}'")
+            print(f"{m.where()}: {m.kind:<7} {numbers} {m.shown}")
         report(unread, ("mention it cannot read", "mentions it cannot read"))
         return 0
     if args == ["--check"]:
@@ -437,7 +440,7 @@ def main(args):
                           "which gives the numbers they hold; nothing was rewritten"))
         return 1
     edits, unplaced, notes = rewrites(found, old)
-    changed = apply(edits)
+    changed = apply(edits, files)
     for path, start, end, text, where, before, after in edits:
         print(f"{where}: {before} -> {after}")
     print(f"renumber: {len(edits)} numbers rewritten in {len(changed)} files")
@@ -446,15 +449,12 @@ def main(args):
     report(unread + unplaced, ("mention it cannot place, left as it was: rewrite it by hand",
                                "mentions it cannot place, left as they were: rewrite them by "
                                "hand"))
-    FILES = tracked()
-    found, _ = mentions(FILES)
+    found, _ = mentions(tracked())
     left = disagreements(found, ordered(), True)
     report(left, ("place still to do by hand (then python3 tools/renumber.py --check)",
                   "places still to do by hand (then python3 tools/renumber.py --check)"))
     return 1 if unread or unplaced or left else 0
 
-
-FILES = {}
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
