@@ -18,7 +18,7 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
   needs           the exercises (names) that must be written first for `tests` to pass, as
                   measured by `python3 tools/handout.py --measure` (which stubs every body
                   alone, in pairs, all together and all but one, and says when this list is
-                  stale; `--measure NAME` measures one exercise's in a few minutes)
+                  stale; `--measure NAME` measures one exercise's in 2 to 7 minutes)
   leaks           (file, original, replacement): text elsewhere that gives this answer away,
                   replaced in the handout. The original must occur exactly once in its file,
                   or handout.py stops; two exercises may list the same leak (it is replaced

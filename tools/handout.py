@@ -23,10 +23,10 @@
     python3 tools/handout.py --measure [6,backward,...]
         stubs every body alone, in pairs, all together and all but one, runs the lesson's
         tests and the see-it and change-it exercises' commands on each, and prints what each
-        exercise needs written first; fails if tools/exercises.py says otherwise (about 20
-        minutes). With exercises (numbers or names, any kind), only what measures theirs:
-        every body alone, and for a write-it exercise each pair with it, all together and
-        all but it (a few minutes)
+        exercise needs written first; fails if tools/exercises.py says otherwise (10 to 20
+        minutes here). With exercises (numbers or names, any kind), only what measures
+        theirs: every body alone, with their commands, and for a write-it exercise each pair
+        with it, all together and all but it (2 to 7 minutes)
 
 What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.txt and the
 exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), the
