@@ -1,20 +1,24 @@
 """tools/exercises.py: the lesson's exercises as plain data, for the tools that need them.
 
 tools/handout.py writes a folder for students from it (`make handout`), and tools/mutants.py
-makes the teacher's table from it (`--stubs`). Nothing here runs; it is read.
+makes the teacher's table from it (`--stubs`), tools/renumber.py the exercises' numbers.
 
 WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
-  number, title   as the README's exercise list has them
+  name            a stable name, which does not change when exercises are renumbered: its
+                  number is its place in ORDER (below), and the tools take either
+  title           as the README's exercise list has it, or the start of it: the README's
+                  item is found by its title (tools/renumber.py)
   stubs           (signature, stub): the function that starts at `signature` (it must occur
                   once in nn.cpp) has its body replaced by `stub`, which compiles, keeps the
-                  function's outline where that helps, says TODO, and does not hold the answer
-  name            a stable name, which does not change when exercises are renumbered
+                  function's outline where that helps, says "TODO exercise" (the tools add
+                  the number) and does not hold the answer
   tests           (test, points): the tests that grade it, full names, and the points
                   each earns when it passes; chosen so that none of them fails because of
                   another exercise's stub where that could be arranged
-  needs           the exercises that must be written first for `tests` to pass, as measured
-                  by `python3 tools/handout.py --measure` (which stubs every body alone, in
-                  pairs, all together and all but one, and says when this list is stale)
+  needs           the exercises (names) that must be written first for `tests` to pass, as
+                  measured by `python3 tools/handout.py --measure` (which stubs every body
+                  alone, in pairs, all together and all but one, and says when this list is
+                  stale; `--measure NAME` measures one exercise's in 2 to 7 minutes)
   leaks           (file, original, replacement): text elsewhere that gives this answer away,
                   replaced in the handout. The original must occur exactly once in its file,
                   or handout.py stops; two exercises may list the same leak (it is replaced
@@ -25,14 +29,61 @@ WRITE_IT, one entry per write-it exercise whose bodies a handout can stub:
   telltales       strings that must not occur anywhere in a handout of this exercise, besides
                   those found automatically: each distinctive line of the original bodies,
                   and each leak's original (handout.py --check)
+  comes_with      (names, why), when another body holds this one's answer: a handout of
+                  this exercise stubs those too, and says why
   pending         present while the code it stubs has not reached this branch yet: such an
                   exercise is left out of the default set and refused when asked for
 
-SEE_AND_CHANGE: for each see-it and change-it exercise, the commands it runs and the bodies
-it edits; `needs` (the write-it exercises whose bodies must be written first) is measured by
-`--measure`, which runs each command with each exercise stubbed alone and compares what it
-prints with the unstubbed program's output.
+SEE_AND_CHANGE: for each see-it and change-it exercise, its name and title as above, the
+commands it runs and the bodies it edits (names); `needs` (the write-it exercises whose
+bodies must be written first) is measured by `--measure`, which runs each command with each
+exercise stubbed alone and compares what it prints with the unstubbed program's output.
+
+ORDER: every exercise's name, in the README's order. It is the one place numbers come from:
+an exercise's number is its place in ORDER, the first being 1. When a name is inserted,
+removed or moved here, `python3 tools/renumber.py` rewrites the numbers written in the
+repository's files (the README's list, docs/, comments, messages) to match, and
+`python3 tools/renumber.py --check` (CI) fails where a file disagrees. Importing this file
+adds to each entry its `number`, fills it in after each stub's "TODO exercise", and checks
+that ORDER names every entry once.
 """
+
+import os
+import re
+import sys
+
+# Every exercise, by name, in the README's order: an exercise's number is its place here (the
+# first is 1). Insert, remove or move a name, then run `python3 tools/renumber.py`.
+ORDER = [
+    # See it
+    "chain-rule",
+    "count-a-graph",
+    "why-plus-equals",
+    "symmetry",
+    "fan-in",
+    # Write it
+    "mul-div",
+    "leaky-relu",
+    "tanh-slope",
+    "gradient-check",
+    "mse",
+    "softmax-gradient",
+    "backward",
+    "early-stopping",
+    "adam",
+    "rmsprop",
+    "dropout",
+    "dense-backward",
+    # Change it and explain
+    "learning-rate",
+    "mean-or-sum",
+    "memorising",
+    "l2-and-dropout",
+    "momentum",
+    "xor-architecture",
+    "fused-neuron",
+    "log-sum-exp",
+]
 
 # The file whose teacher's table `python3 tools/mutants.py --stubs --check-readme` checks. It
 # may move to a page of its own in docs/; change it here.
@@ -44,10 +95,10 @@ TEACHERS_TABLE = "docs/teachers.md"
 # lines and the listed leaks only.
 README_LEAKS_LISTED = True
 
-# The README's worked numbers that give 6 and 8 away, listed in the leaks of both (a handout
-# of either replaces them once): `./nn graph`'s local derivatives and grads show d(ab)/da = b
-# and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do the example
-# program's two derivatives.
+# The README's worked numbers that give exercises 6 and 8 away, listed in the leaks of both
+# (a handout of either replaces them once): `./nn graph`'s local derivatives and grads show
+# d(ab)/da = b and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do
+# the example program's two derivatives.
 README_GRAPH_LEAK = (
     "README.md",
     "loss   *    data= 0.001915  grad= 1.000000\n"
@@ -126,15 +177,14 @@ README_EXAMPLE_LEAK = (
 
 WRITE_IT = [
     {
-        "number": 6,
         "name": "mul-div",
         "title": "operator* and operator/",
         "stubs": [
             ("Value operator*(Value a, Value b)",
-             "// TODO exercise 6: the product, and on each edge its local derivative\n"
+             "// TODO exercise: the product, and on each edge its local derivative\n"
              "return add_node(0.0, \"*\", {{a.id, 0.0}, {b.id, 0.0}});\n"),
             ("Value operator/(Value a, Value b)",
-             "// TODO exercise 6: the quotient, and on each edge its local derivative\n"
+             "// TODO exercise: the quotient, and on each edge its local derivative\n"
              "return add_node(0.0, \"/\", {{a.id, 0.0}, {b.id, 0.0}});\n"),
         ],
         "tests": [("test_add_sub_mul_div_edges_carry_their_local_derivatives_without_backward", 2),
@@ -153,17 +203,16 @@ WRITE_IT = [
                       "-2 / x^2"],
     },
     {
-        "number": 8,
         "name": "tanh-slope",
         "title": "tanh's derivative",
         "stubs": [
             ("Value tanh(Value x)",
              "double t = tanh_of(x.data());\n"
-             "return add_node(t, \"tanh\", {{x.id, 0.0}});  // TODO exercise 8: d/dx tanh(x), "
+             "return add_node(t, \"tanh\", {{x.id, 0.0}});  // TODO exercise: d/dx tanh(x), "
              "with t\n"),
             ("double dense_slope(double out, Activation act)",
              "switch (act) {\n"
-             "case Activation::Tanh: return 0.0;  // TODO exercise 8: tanh's slope, with out\n"
+             "case Activation::Tanh: return 0.0;  // TODO exercise: tanh's slope, with out\n"
              "case Activation::Sigmoid: return out * (1.0 - out);\n"
              "case Activation::ReLU: return out > 0 ? 1.0 : 0.0;\n"
              "case Activation::Linear: return 1.0;\n"
@@ -186,28 +235,26 @@ WRITE_IT = [
                       "1.0 - t * t", "1.0 - out * out", "2 - t * t"],
     },
     {
-        "number": 10,
         "name": "mse",
         "title": "A loss: mean_squared_error",
         "stubs": [
             ("Value mean_squared_error(",
-             "// TODO exercise 10: the mean of (prediction - target)^2 over the outputs\n"
+             "// TODO exercise: the mean of (prediction - target)^2 over the outputs\n"
              "return 0.0;\n"),
         ],
         "tests": [("test_squared_error_is_the_mean_of_the_squared_errors_over_the_outputs", 3),
                   ("test_squared_error_passes_each_prediction_its_gradient_without_backward", 2)],
-        "needs": [6],
+        "needs": ["mul-div"],
         "leaks": [],
         "telltales": [],
     },
     {
-        "number": 11,
         "name": "softmax-gradient",
         "title": "The softmax cross-entropy gradient",
         "stubs": [
             ("double dense_softmax_cross_entropy(",
-             "g.assign(z.size(), 0.0);  // TODO exercise 11: g = d(loss)/d(logits)\n"
-             "return 0.0;               // TODO exercise 11: the loss\n"),
+             "g.assign(z.size(), 0.0);  // TODO exercise: g = d(loss)/d(logits)\n"
+             "return 0.0;               // TODO exercise: the loss\n"),
         ],
         "tests": [("test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand", 3),
                   ("test_hand_written_softmax_cross_entropy_is_exact_at_a_variants_logits", 4),
@@ -218,18 +265,17 @@ WRITE_IT = [
         "telltales": [],
     },
     {
-        "number": 12,
         "name": "backward",
         "title": "Backward from scratch: Value::backward",
         "stubs": [
             ("void Value::backward() const",
-             "// TODO exercise 12: as described above this function: first set the grad of every\n"
+             "// TODO exercise: as described above this function: first set the grad of every\n"
              "// computed node up to this one to 0, then add 1 to this node's grad, then walk from\n"
              "// this node back to node 0 applying the chain rule on every edge\n"),
             # Part III's copy of the walk, which training calls: stubbed too, as its body is
             # backward's with a `first` (training then goes through the student's backward).
             ("void backward_from(Value out, int first) {",
-             "// TODO exercise 12, once backward() is written (optional): its walk from node\n"
+             "// TODO exercise, once backward() is written (optional): its walk from node\n"
              "// `first` on. Until then backward() itself: the same grads, a little slower\n"
              "(void)first;\n"
              "out.backward();\n"),
@@ -244,12 +290,11 @@ WRITE_IT = [
         "telltales": [],
     },
     {
-        "number": 13,
         "name": "early-stopping",
         "title": "Early stopping: EarlyStopping::should_stop",
         "stubs": [
             ("bool should_stop(int epoch, double val_loss, const std::vector<Value>& params)",
-             "// TODO exercise 13: keep a new best epoch's loss and weights; say when to stop\n"
+             "// TODO exercise: keep a new best epoch's loss and weights; say when to stop\n"
              "return false;\n"),
         ],
         "tests": [("test_early_stopping_keeps_the_best_epoch_and_stops_after_patience", 3),
@@ -261,12 +306,11 @@ WRITE_IT = [
         "telltales": [],
     },
     {
-        "number": 14,
         "name": "adam",
         "title": "Adam from its equations: adam_step",
         "stubs": [
             ("void adam_step(const std::vector<Value>& params)",
-             "// TODO exercise 14: Adam's step for every parameter, from the equations above\n"),
+             "// TODO exercise: Adam's step for every parameter, from the equations above\n"),
         ],
         "tests": [("test_adam_first_steps_match_hand_computed_values", 3),
                   ("test_adam_with_a_constant_gradient_moves_each_weight_lr_a_step", 3),
@@ -277,12 +321,11 @@ WRITE_IT = [
         "telltales": [],
     },
     {
-        "number": 15,
         "name": "rmsprop",
         "title": "RMSprop from its equations: rmsprop_step",
         "stubs": [
             ("void rmsprop_step(const std::vector<Value>& params)",
-             "// TODO exercise 15: RMSprop's step for every parameter, from the equations above\n"),
+             "// TODO exercise: RMSprop's step for every parameter, from the equations above\n"),
         ],
         "tests": [("test_rmsprop_first_steps_match_hand_computed_values", 3),
                   ("test_rmsprop_with_a_constant_gradient_moves_each_weight_by_its_closed_form", 3),
@@ -290,18 +333,20 @@ WRITE_IT = [
                   ("test_rmsprop_with_an_alternating_gradient_keeps_a_running_mean_of_g_squared", 2)],
         "needs": [],
         "leaks": [],
-        # adam_step's lines that are rmsprop_step's with renames: a handout of 15 stubs 14
-        # too (handout.py's COMES_WITH)
+        # adam_step holds rmsprop_step's body with three renames (beta2 for rho; m_hat, v_hat
+        # for g, v): a handout of this one stubs adam too, and fails its leak check if it
+        # keeps adam_step's body, which holds these lines
+        "comes_with": (["adam"], "adam_step's body, just below the RMSprop stub, holds its "
+                                 "answer with three renames"),
         "telltales": ["v[i] = beta2 * v[i] + (1.0 - beta2) * p.grad * p.grad;",
                       "p.data -= learning_rate * m_hat / (std::sqrt(v_hat) + epsilon);"],
     },
     {
-        "number": 16,
         "name": "dropout",
         "title": "Dropout: the dropout op",
         "stubs": [
             ("Value dropout(Value x, double p, Rng& rng)",
-             "// TODO exercise 16: zero x with probability p (draw from rng), else scale it\n"
+             "// TODO exercise: zero x with probability p (draw from rng), else scale it\n"
              "return x;\n"),
         ],
         "tests": [("test_dropout_drops_the_share_asked_scales_the_rest_and_nothing_at_evaluation", 4),
@@ -314,12 +359,11 @@ WRITE_IT = [
         "telltales": [],
     },
     {
-        "number": 17,
         "name": "dense-backward",
         "title": "Backprop by hand: dense_backward",
         "stubs": [
             ("void dense_backward(DenseMLP& net, std::vector<double> g)",
-             "// TODO exercise 17: from g, add to every layer's grad_w and grad_b, from the\n"
+             "// TODO exercise: from g, add to every layer's grad_w and grad_b, from the\n"
              "// output layer back to the first, as derived above\n"),
         ],
         "tests": [("test_hand_written_backprop_without_tanh_matches_the_complex_step",
@@ -327,11 +371,14 @@ WRITE_IT = [
                   ("test_hand_written_backprop_through_four_layers_of_unequal_widths", 3),
                   ("test_hand_written_backprop_adds_to_the_grads_it_finds", 4),
                   ("test_hand_written_backprop_through_tanh_layers_matches_the_complex_step", 5)],
-        "needs": [8],
+        "needs": ["tanh-slope"],
         "leaks": [],
         "telltales": [],
     },
 ]
+
+# Every write-it exercise that stubs a body: what `make check` as a whole needs written.
+STUBBED = [e["name"] for e in WRITE_IT]
 
 # Bodies a teacher may also delete that are not numbered exercises: the teacher's table has
 # a row for each (tools/mutants.py --stubs), a handout never stubs them.
@@ -359,39 +406,55 @@ COMMANDS = {
 }
 
 # The exercises that stub nothing: see it, change it, and the two write-it exercises that
-# add code (7, 9).
+# add code (leaky-relu, gradient-check).
 SEE_AND_CHANGE = [
-    {"number": 1, "name": "chain-rule", "title": "The chain rule in numbers", "commands": ["graph"], "edits": [],
-     "needs": [6, 8, 12]},
-    {"number": 2, "name": "count-a-graph", "title": "Count a graph", "commands": ["bench"], "edits": [],
+    {"name": "chain-rule", "title": "The chain rule in numbers",
+     "commands": ["graph"], "edits": [],
+     "needs": ["mul-div", "tanh-slope", "backward"]},
+    {"name": "count-a-graph", "title": "Count a graph",
+     "commands": ["bench"], "edits": [],
      "needs": []},
-    {"number": 3, "name": "why-plus-equals", "title": "Why +=", "commands": ["check"], "edits": [12],
-     "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
-    {"number": 4, "name": "symmetry", "title": "Symmetry", "commands": ["xor", "spiral"], "edits": [],
-     "needs": [6, 8, 10, 12, 13, 14]},
-    {"number": 5, "name": "fan-in", "title": "Fan-in", "commands": ["spiral"], "edits": [],
-     "needs": [6, 12, 13, 14]},
-    {"number": 7, "name": "leaky-relu", "title": "A new op: leaky_relu", "commands": ["check-relu"], "edits": [],
-     "needs": [12]},
-    {"number": 9, "name": "gradient-check", "title": "A gradient check of your own", "commands": ["check-exp"],
-     "edits": [], "needs": [12]},
-    {"number": 18, "name": "learning-rate", "title": "The learning rate", "commands": ["xor-2-tanh"], "edits": [],
-     "needs": [6, 8, 10, 12]},
-    {"number": 19, "name": "mean-or-sum", "title": "Mean or sum", "commands": ["xor-2-tanh", "spiral-sgd", "spiral"],
-     "edits": [], "needs": [6, 8, 10, 12, 13, 14]},
-    {"number": 20, "name": "memorising", "title": "Memorising", "commands": ["spiral"], "edits": [],
-     "needs": [6, 12, 13, 14]},
-    {"number": 21, "name": "l2-and-dropout", "title": "L2 and dropout against memorising",
-     "commands": ["spiral", "spiral-dropout"], "edits": [], "needs": [6, 12, 13, 14, 16]},
-    {"number": 22, "name": "momentum", "title": "Momentum", "commands": ["momentum"], "edits": [],
-     "needs": [6, 12, 13]},
-    {"number": 23, "name": "xor-architecture", "title": "A fourth XOR architecture", "commands": ["xor"], "edits": [],
-     "needs": [6, 8, 10, 12]},
-    # Its epoch ratio is a time: the hand-written loops must be written too (8, 11, 17).
-    {"number": 24, "name": "fused-neuron", "title": "Pay for the fused neuron", "commands": ["check", "bench"],
-     "edits": [8, 11, 17], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
-    {"number": 25, "name": "log-sum-exp", "title": "Break the stable log-sum-exp", "commands": ["check", "spiral-sgd"],
-     "edits": [], "needs": [6, 8, 10, 11, 12, 13, 14, 15, 16, 17]},
+    # It and the last two run all of `make check`, which holds every write-it body's tests.
+    {"name": "why-plus-equals", "title": "Why +=",
+     "commands": ["check"], "edits": ["backward"],
+     "needs": STUBBED},
+    {"name": "symmetry", "title": "Symmetry",
+     "commands": ["xor", "spiral"], "edits": [],
+     "needs": ["mul-div", "tanh-slope", "mse", "backward", "early-stopping", "adam"]},
+    {"name": "fan-in", "title": "Fan-in",
+     "commands": ["spiral"], "edits": [],
+     "needs": ["mul-div", "backward", "early-stopping", "adam"]},
+    {"name": "leaky-relu", "title": "A new op: leaky_relu",
+     "commands": ["check-relu"], "edits": [],
+     "needs": ["backward"]},
+    {"name": "gradient-check", "title": "A gradient check of your own",
+     "commands": ["check-exp"], "edits": [],
+     "needs": ["backward"]},
+    {"name": "learning-rate", "title": "The learning rate",
+     "commands": ["xor-2-tanh"], "edits": [],
+     "needs": ["mul-div", "tanh-slope", "mse", "backward"]},
+    {"name": "mean-or-sum", "title": "Mean or sum",
+     "commands": ["xor-2-tanh", "spiral-sgd", "spiral"], "edits": [],
+     "needs": ["mul-div", "tanh-slope", "mse", "backward", "early-stopping", "adam"]},
+    {"name": "memorising", "title": "Memorising",
+     "commands": ["spiral"], "edits": [],
+     "needs": ["mul-div", "backward", "early-stopping", "adam"]},
+    {"name": "l2-and-dropout", "title": "L2 and dropout against memorising",
+     "commands": ["spiral", "spiral-dropout"], "edits": [],
+     "needs": ["mul-div", "backward", "early-stopping", "adam", "dropout"]},
+    {"name": "momentum", "title": "Momentum",
+     "commands": ["momentum"], "edits": [],
+     "needs": ["mul-div", "backward", "early-stopping"]},
+    {"name": "xor-architecture", "title": "A fourth XOR architecture",
+     "commands": ["xor"], "edits": [],
+     "needs": ["mul-div", "tanh-slope", "mse", "backward"]},
+    # Its epoch ratio is a time: the hand-written loops must be written too.
+    {"name": "fused-neuron", "title": "Pay for the fused neuron",
+     "commands": ["check", "bench"], "edits": ["tanh-slope", "softmax-gradient", "dense-backward"],
+     "needs": STUBBED},
+    {"name": "log-sum-exp", "title": "Break the stable log-sum-exp",
+     "commands": ["check", "spiral-sgd"], "edits": [],
+     "needs": STUBBED},
 ]
 
 
@@ -402,3 +465,82 @@ def points(exercise):
 
 def test_names(exercise):
     return [t for t, _ in exercise["tests"]]
+
+
+# ---- Numbers, from ORDER ------------------------------------------------------------------
+
+def every_exercise():
+    """Every exercise, write-it and the others, in ORDER."""
+    return sorted(WRITE_IT + SEE_AND_CHANGE, key=lambda e: e["number"])
+
+
+def by_name(name):
+    return next(e for e in WRITE_IT + SEE_AND_CHANGE if e["name"] == name)
+
+
+def number(name):
+    """An exercise's number: its place in ORDER, the first being 1."""
+    return ORDER.index(name) + 1
+
+
+def _line_of(text):
+    """'tools/exercises.py:LINE' where `text` first occurs in this file (its first line if it
+    does not)."""
+    with open(os.path.abspath(__file__)) as f:
+        source = f.read()
+    return f"tools/exercises.py:{source[:max(source.find(text), 0)].count(chr(10)) + 1}"
+
+
+def _problems():
+    """What is wrong with the data above, one line each, naming this file's line."""
+    problems = []
+    names = [e["name"] for e in WRITE_IT + SEE_AND_CHANGE]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"{_line_of(repr(name))}: two exercises are named {name!r}")
+    for name in sorted({n for n in ORDER if ORDER.count(n) > 1}):
+        problems.append(f"{_line_of('ORDER = [')}: ORDER lists {name!r} twice")
+    for name in ORDER:
+        if name not in names:
+            problems.append(f"{_line_of('ORDER = [')}: ORDER lists {name!r}, which no entry "
+                            "of WRITE_IT or SEE_AND_CHANGE is named")
+    for name in names:
+        if name not in ORDER:
+            problems.append(f"{_line_of(repr(name))}: {name!r} is not in ORDER: insert it "
+                            "where its README item goes")
+    stubbed = [e["name"] for e in WRITE_IT]
+    for e in WRITE_IT + SEE_AND_CHANGE:
+        for field in ("needs", "edits"):
+            for name in e.get(field, []):
+                if name not in stubbed:
+                    problems.append(f"{_line_of(repr(e['name']))}: {e['name']}'s {field} names "
+                                    f"{name!r}, which is not a write-it exercise's name")
+        for name in e.get("comes_with", ([], ""))[0]:
+            if name not in stubbed:
+                problems.append(f"{_line_of(repr(e['name']))}: {e['name']}'s comes_with names "
+                                f"{name!r}, which is not a write-it exercise's name")
+        for _, stub in e.get("stubs", []):
+            if "TODO exercise" not in stub or re.search(r"TODO exercise \d", stub):
+                problems.append(f"{_line_of(repr(e['name']))}: a stub of {e['name']} should "
+                                "say 'TODO exercise' with no number (the tools add it)")
+    return problems
+
+
+def _number_them():
+    """Adds each entry's `number`, fills it in after its stubs' "TODO exercise", and puts
+    WRITE_IT and SEE_AND_CHANGE in ORDER; exits (status 1) naming this file's lines if the
+    data is not consistent."""
+    problems = _problems()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        sys.exit(1)
+    for e in WRITE_IT + SEE_AND_CHANGE:
+        e["number"] = number(e["name"])
+        if "stubs" in e:
+            e["stubs"] = [(signature, stub.replace("TODO exercise",
+                                                   f"TODO exercise {e['number']}"))
+                          for signature, stub in e["stubs"]]
+    WRITE_IT.sort(key=lambda e: e["number"])
+    SEE_AND_CHANGE.sort(key=lambda e: e["number"])
+
+
+_number_them()

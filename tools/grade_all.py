@@ -9,14 +9,15 @@ ID and so their variant: their tests run with NN_VARIANT=NAME, as in the handout
 `make handout STUDENT=NAME` wrote for them. Names that start with '.' are left out; other
 entries are listed as left out.
 
-Each student is graded on their own: a handout of the exercises (--exercises, every one by
-default) is made once in a temporary folder; for each student a copy of it gets their nn.cpp,
-and nothing else of theirs, and its grade.sh runs there, with NN_VARIANT=NAME,
-TEST_TIME_LIMIT seconds a test (60 unless set) and GRADE_TIME_LIMIT seconds for the whole
-student (600 unless set), files of at most 64 MiB and no core files. A missing nn.cpp, a
-build error, a crash, an endless loop or a flood of output is reported, and the next
-student is graded all the same. --jobs N grades N students at a time (1 unless set; each
-test's time limit is wall-clock time, so leave a busy machine room).
+Each student is graded on their own: a handout of the exercises (--exercises, by numbers or
+names as handout.py takes them, every one by default) is made once in a temporary folder;
+for each student a copy of it gets their nn.cpp, and nothing else of theirs, and its
+grade.sh runs there, with NN_VARIANT=NAME, TEST_TIME_LIMIT seconds a test (60 unless set)
+and GRADE_TIME_LIMIT seconds for the whole student (600 unless set), files of at most 64 MiB
+and no core files. A missing nn.cpp, a build error, a crash, an endless loop or a flood of
+output is reported, and the next student is graded all the same. --jobs N grades N students
+at a time (1 unless set; each test's time limit is wall-clock time, so leave a busy machine
+room).
 
 Writes GRADES (SUBMISSIONS-grades/, beside SUBMISSIONS, unless --out says otherwise):
     grades.csv        student,exercise,points,out_of: a row per student and exercise

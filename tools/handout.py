@@ -3,10 +3,11 @@
 
     python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key] [--student ID]
         writes DIR (handout/ by default): nn.cpp with the chosen write-it exercises' bodies
-        stubbed (all of them by default), every leak of their answers replaced, tests.cpp,
-        a Makefile with `make grade`, grade.sh, README.md opening with the handout's own
-        instructions, docs/'s pictures; as a fresh git repository with one commit, whose
-        author and date are fixed so that two runs make the same commit. --answer-key keeps
+        stubbed (all of them by default; by numbers or names, as --exercises
+        mul-div,tanh-slope), every leak of their answers replaced, tests.cpp, a Makefile
+        with `make grade`, grade.sh, README.md opening with the handout's own instructions,
+        docs/'s pictures; as a fresh git repository with one commit, whose author and date
+        are fixed so that two runs make the same commit. --answer-key keeps
         every body (leaks are still replaced): the teacher's copy, on which `make grade`
         gives full points. --student ID makes it ID's copy: its Makefile exports
         NN_VARIANT=ID, from which the tests draw their inputs, and its README says whose it
@@ -19,18 +20,20 @@
         strings listed in tools/exercises.py. `make handout` runs it before it keeps DIR.
     python3 tools/handout.py --telltales [6,8,...]
         prints the telltales, and the body lines left out because they occur elsewhere
-    python3 tools/handout.py --measure
+    python3 tools/handout.py --measure [6,backward,...]
         stubs every body alone, in pairs, all together and all but one, runs the lesson's
         tests and the see-it and change-it exercises' commands on each, and prints what each
-        exercise needs written first; fails if tools/exercises.py says otherwise (minutes)
+        exercise needs written first; fails if tools/exercises.py says otherwise (10 to 20
+        minutes here). With exercises (numbers or names, any kind), only what measures
+        theirs: every body alone, with their commands, and for a write-it exercise each pair
+        with it, all together and all but it (2 to 7 minutes)
 
 What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.txt and the
 exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), the
 README's part for teachers and docs/reference.md's for maintainers; and every passage that
 points to them (POINTERS). A stub whose answer another body holds brings that one's stub
-along (COMES_WITH: 15 brings 14).
+along (`comes_with` in tools/exercises.py: exercise 15 brings exercise 14).
 """
-import itertools
 import os
 import re
 import shutil
@@ -41,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from exercises import (COMMANDS, README_LEAKS_LISTED, SEE_AND_CHANGE, WRITE_IT,  # noqa: E402
-                       points, test_names)
+                       every_exercise, points, test_names)
 from mutants import body_span, stub_name, stub_source  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -134,36 +137,45 @@ def by_number(number):
     return next(e for e in WRITE_IT if e["number"] == number)
 
 
-# A stub whose answer another body holds: {exercise: (the exercises a handout of it stubs
-# too, why)}. choose() adds them and says so. adam_step holds rmsprop_step's body with three
-# renames (beta2 for rho; m_hat, v_hat for g, v); 15's telltales hold those lines, so --check
-# fails a handout of 15 that keeps adam_step's body.
-COMES_WITH = {15: ([14], "adam_step's body, just below the RMSprop stub, holds its answer "
-                         "with three renames")}
+def named(spec, among, what="EXERCISES="):
+    """The exercises of `among` that `spec` names, numbers or names separated by commas, in
+    order; refused in one line, which lists those it takes, if one is not among them."""
+    chosen = []
+    for part in spec.split(","):
+        part = part.strip()
+        e = next((e for e in among if part in (str(e["number"]), e["name"])), None)
+        if e is None:
+            pending = [e for e in WRITE_IT if part in (str(e["number"]), e["name"]) and
+                       "pending" in e]
+            why = f" ({part}: {pending[0]['pending']})" if pending else ""
+            fail(f"{what}{spec}: takes 'all' or some of "
+                 f"{','.join(str(e['number']) for e in among)} or their names "
+                 f"({','.join(e['name'] for e in among)}), separated by commas{why}")
+        chosen.append(e)
+    return [e for e in among if e in chosen]
 
 
 def choose(spec):
-    """The exercises named by `spec` ("all", or numbers separated by commas), in order, with
-    those that COMES_WITH adds."""
-    accepted = ",".join(str(e["number"]) for e in available())
+    """The write-it exercises named by `spec` ("all", or numbers or names separated by
+    commas), in order, with those their `comes_with` adds (a stub whose answer another body
+    holds brings that body's stub along, and says so)."""
     if spec in (None, "", "all"):
         return available()
-    numbers = []
-    for part in spec.split(","):
-        part = part.strip()
-        if not part.isdigit() or int(part) not in [e["number"] for e in available()]:
-            pending = [e for e in WRITE_IT if str(e["number"]) == part and "pending" in e]
-            why = f" ({part}: {pending[0]['pending']})" if pending else ""
-            fail(f"EXERCISES={spec}: takes 'all' or some of {accepted}, separated by commas"
-                 f"{why}")
-        numbers.append(int(part))
-    for n in list(numbers):
-        extra, why = COMES_WITH.get(n, ([], ""))
-        for m in extra:
-            if m not in numbers:
-                numbers.append(m)
-                print(f"handout: exercise {n} comes with {m}: {why}", file=sys.stderr)
-    return [e for e in available() if e["number"] in numbers]
+    chosen = named(spec, available())
+    for e in list(chosen):
+        extra, why = e.get("comes_with", ([], ""))
+        for name in extra:
+            other = next(x for x in available() if x["name"] == name)
+            if other not in chosen:
+                chosen.append(other)
+                print(f"handout: exercise {e['number']} comes with {other['number']}: {why}",
+                      file=sys.stderr)
+    return [e for e in available() if e in chosen]
+
+
+def numbers_of(names, exercises):
+    """The numbers of those of `exercises` whose names are in `names`, in order."""
+    return [e["number"] for e in exercises if e["name"] in names]
 
 
 # ---- What goes in -------------------------------------------------------------------------
@@ -178,7 +190,8 @@ def replace_once(text, original, replacement, where):
 
 def apply_leaks(files, exercises):
     """Replaces every leak of the exercises, and every pointer. Two exercises may list the
-    same leak (the README's ./nn graph block gives away 6 and 8): it is replaced once."""
+    same leak (the README's ./nn graph block gives exercises 6 and 8 away): it is replaced
+    once."""
     done = set()
     for e in exercises:
         for path, original, replacement in e["leaks"]:
@@ -287,9 +300,8 @@ def whose(student):
 def grade_script(exercises, answer_key):
     """grade.sh with a line for each exercise: number|title|needs|NAME=POINTS ..., where needs
     are the exercises it needs written first that this handout stubs too."""
-    chosen = [e["number"] for e in exercises]
     lines = [f"{e['number']}|{e['title']}|"
-             f"{' '.join(str(n) for n in e['needs'] if n in chosen)}|"
+             f"{' '.join(str(n) for n in numbers_of(e['needs'], exercises))}|"
              f"{' '.join(f'{t}={p}' for t, p in e['tests'])}"
              for e in exercises]
     script = read("tools/grade.sh").replace("@EXERCISES@", "\n".join(lines))
@@ -308,13 +320,13 @@ def introduction(exercises, answer_key, source, student=None):
     for e in exercises:
         where = ", ".join(f"`{stub_name(s)}` (section {section_of(source, s)})"
                           for s, _ in e["stubs"])
-        first = [n for n in e["needs"] if n in chosen]
+        first = numbers_of(e["needs"], exercises)
         tests = ", ".join(f"{t} ({p})" for t, p in e["tests"])
         rows.append(f"| {e['number']} | {e['title']} | {where} | {points(e)} | "
                     f"{tests} | {names_list(first)} |")
     see = []
     for x in SEE_AND_CHANGE:
-        first = [n for n in x["needs"] if n in chosen]
+        first = numbers_of(x["needs"], exercises)
         see.append(f"| {x['number']} | {x['title']} | "
                    f"{names_list(first) if first else 'works as it is'} |")
     total = sum(points(e) for e in exercises)
@@ -570,9 +582,10 @@ def run(command, folder, timeout=600):
         return "timeout", ""
 
 
-def outcomes(stubbed, with_commands):
+def outcomes(stubbed, commands):
     """Builds nn.cpp with the bodies of `stubbed` (exercise numbers) stubbed; returns
-    ({test: pass/fail/crash}, {command name: what it printed, normalised})."""
+    ({test: pass/fail/crash}, {command name: what it printed, normalised}) for the
+    `commands` named (COMMANDS' names)."""
     source = apply_stubs(read("nn.cpp"), [by_number(n) for n in stubbed])
     with tempfile.TemporaryDirectory(prefix="handout_measure_") as work:
         for name, text in (("nn.cpp", source), ("tests.cpp", read("tests.cpp"))):
@@ -580,7 +593,7 @@ def outcomes(stubbed, with_commands):
                 f.write(text)
         status, _ = run("nice g++ -std=c++17 -Og -DLESSON_ONLY -o tests tests.cpp", work)
         if status != 0:
-            fail(f"measure: exercises {stubbed} stubbed do not build", 1)
+            fail(f"measure: exercises {list(stubbed)} stubbed do not build", 1)
         _, printed = run("nice ./tests", work)
         tests = {}
         for line in printed.split("\n"):
@@ -589,38 +602,52 @@ def outcomes(stubbed, with_commands):
                 tests[words[0]] = "pass"
             elif words[:1] in (["FAIL"], ["CRASH"]):
                 tests[words[1]] = words[0].lower()
-        commands = {}
-        if with_commands:
+        printed_by = {}
+        if any(not COMMANDS[name].startswith("make check") for name in commands):
             run("nice g++ -std=c++17 -O2 -o nn nn.cpp", work)
-            for name, command in COMMANDS.items():
-                if command.startswith("make check"):
-                    word = command.partition("T=")[2]
-                    commands[name] = all(v == "pass" for t, v in tests.items() if word in t)
-                    continue
-                status, printed = run("nice " + command + " --out out", work)
-                if name == "bench":
-                    printed = " ".join(re.findall(r"(?:nodes|edges)_per_sample=\d+", printed))
-                printed = re.sub(r"Done in [0-9.]+ s", "Done", printed)
-                commands[name] = (status, printed)
-    return tests, commands
+        for name in commands:
+            command = COMMANDS[name]
+            if command.startswith("make check"):
+                word = command.partition("T=")[2]
+                printed_by[name] = all(v == "pass" for t, v in tests.items() if word in t)
+                continue
+            status, printed = run("nice " + command + " --out out", work)
+            if name == "bench":
+                printed = " ".join(re.findall(r"(?:nodes|edges)_per_sample=\d+", printed))
+            printed = re.sub(r"Done in [0-9.]+ s", "Done", printed)
+            printed_by[name] = (status, printed)
+    return tests, printed_by
 
 
-def measure():
+def measure(spec=None):
+    """Measures what the exercises `spec` names (all by default) need written first, and
+    says whether tools/exercises.py agrees."""
+    if spec not in (None, "", "all"):
+        targets = named(spec, every_exercise(), "--measure ")
+    else:
+        targets = every_exercise()
     numbers = [e["number"] for e in available()]
-    configs = [((), True)] + [((n,), True) for n in numbers]
-    configs += [(pair, False) for pair in itertools.combinations(numbers, 2)]
-    configs += [(tuple(numbers), False)]
-    configs += [(tuple(m for m in numbers if m != n), False) for n in numbers]
+    write_it = [e for e in available() if e in targets]
+    see = [x for x in SEE_AND_CHANGE if x in targets]
+    commands = [c for c in COMMANDS if any(c in x["commands"] for x in see)]
+    # Each body alone (with the commands), and for each write-it exercise: each pair with it,
+    # all together, and all but it.
+    configs = {(): commands}
+    configs.update({(m,): commands for m in numbers})
+    for e in write_it:
+        n = e["number"]
+        for config in [tuple(sorted((n, m))) for m in numbers if m != n] + \
+                [tuple(numbers), tuple(m for m in numbers if m != n)]:
+            configs.setdefault(config, [])
     print(f"measure: {len(configs)} builds, two at a time")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip([c for c, _ in configs],
-                           pool.map(lambda c: outcomes(*c), configs)))
+        results = dict(zip(configs, pool.map(lambda c: outcomes(c, configs[c]), configs)))
     base_tests, base_commands = results[()]
     ok = True
     bad = [t for t, v in base_tests.items() if v != "pass"]
     if bad:
         fail(f"measure: with nothing stubbed these fail: {bad}", 1)
-    for e in available():
+    for e in write_it:
         n = e["number"]
         for t in test_names(e):
             if t not in base_tests:
@@ -641,24 +668,25 @@ def measure():
             ok = False
             print(f"exercise {n}: written alone among stubs, {alone} fail, though no one "
                   "stub makes them fail")
-        line = f"exercise {n}: needs {needs}"
-        if needs != sorted(e["needs"]):
+        recorded = numbers_of(e["needs"], available())
+        line = f"exercise {n} ({e['name']}): needs {needs}"
+        if needs != recorded:
             ok = False
-            line += f"; tools/exercises.py says {sorted(e['needs'])}"
+            line += f"; tools/exercises.py says {recorded}"
         print(line)
         for m in needs:
             failing = [t for t in test_names(e) if results[(m,)][0].get(t) != "pass"]
             print(f"    with {m} stubbed: {', '.join(failing)} fail")
     command_needs = {}
-    for name in COMMANDS:
+    for name in commands:
         command_needs[name] = sorted(
             m for m in numbers if results[(m,)][1][name] != base_commands[name])
         print(f"command {name} ({COMMANDS[name]}): changes with {command_needs[name]} stubbed")
-    for x in SEE_AND_CHANGE:
+    for x in see:
         needs = sorted(set().union(*[command_needs[c] for c in x["commands"]])
-                       | {m for m in x["edits"] if m in numbers})
-        recorded = sorted(m for m in x["needs"] if m in numbers)
-        line = f"exercise {x['number']} ({x['title']}): needs {needs}"
+                       | set(numbers_of(x["edits"], available())))
+        recorded = numbers_of(x["needs"], available())
+        line = f"exercise {x['number']} ({x['name']}): needs {needs}"
         if needs != recorded:
             ok = False
             line += f"; tools/exercises.py says {recorded}"
@@ -682,7 +710,7 @@ def option(args, name):
 def main(args):
     known = {"--exercises", "--out", "--answer-key", "--check", "--telltales", "--measure",
              "--student"}
-    valued = {"--exercises", "--out", "--check", "--telltales", "--student"}
+    valued = {"--exercises", "--out", "--check", "--telltales", "--student", "--measure"}
     for i, a in enumerate(args):
         value = i > 0 and args[i - 1] in valued and not a.startswith("--")
         if a not in known and not value:
@@ -695,7 +723,8 @@ def main(args):
               f"handout: {folder} gives no stubbed answer away")
         return 1 if problems else 0
     if "--measure" in args:
-        return 0 if measure() else 1
+        spec = args[args.index("--measure") + 1] if args[-1] != "--measure" else None
+        return 0 if measure(spec) else 1
     if "--telltales" in args:
         spec = args[args.index("--telltales") + 1] if args[-1] != "--telltales" else None
         found, skipped = telltales(choose(spec))

@@ -9,7 +9,11 @@
                                         (make check's) that then fail
     python3 tools/mutants.py --stubs --check-readme
                                         the same, compared with the table in the file
-                                        exercises.TEACHERS_TABLE names (CI)
+                                        exercises.TEACHERS_TABLE names (CI): fails
+                                        naming each row that differs
+    python3 tools/mutants.py --stubs --write
+                                        the same, written over that table's rows
+                                        (about 3 minutes here)
 
 Each mutant is applied to a fresh copy of nn.cpp in a temporary directory, where tests.cpp
 is built and run. A mutant is killed when a test fails with a message; a crash, a timeout
@@ -156,14 +160,21 @@ def run_mutants(names):
     return killed == counted
 
 
-def readme_rows():
-    """The teacher's table in TEACHERS_TABLE: {bodies stubbed: [test names]}."""
-    rows = {}
-    for line in open(os.path.join(ROOT, TEACHERS_TABLE)):
-        m = re.match(r"^\| (?:\d+|-) \| (`[^|]+`) \| (\d+): (.*) \|$", line.strip())
-        if m:
-            rows[m.group(1)] = [t.strip() for t in m.group(3).split(",")]
-    return rows
+# The teacher's table's header, which its rows follow.
+TABLE_HEADER = "| exercise | bodies stubbed | tests that fail"
+
+
+def table_span(lines):
+    """(index of the teacher's table's first row, index after its last) in TEACHERS_TABLE's
+    lines: the rows after TABLE_HEADER's line and the line under it."""
+    starts = [i for i, line in enumerate(lines) if line.startswith(TABLE_HEADER)]
+    if len(starts) != 1:
+        sys.exit(f"stubs: {TEACHERS_TABLE} has {len(starts)} lines starting "
+                 f"'{TABLE_HEADER}', not 1")
+    first = end = starts[0] + 2
+    while end < len(lines) and lines[end].startswith("| "):
+        end += 1
+    return first, end
 
 
 def stub_name(signature):
@@ -171,7 +182,7 @@ def stub_name(signature):
     return m.group(1)
 
 
-def run_stubs(check_readme):
+def run_stubs(check_readme, write):
     source = open(os.path.join(ROOT, "nn.cpp")).read()
 
     def one(row):
@@ -182,35 +193,54 @@ def run_stubs(check_readme):
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(one, STUBS))
-    table = {}
+    rows, ok = [], True
     for (exercise, stubs), (outcome, failed) in zip(STUBS, results):
         bodies = ", ".join(f"`{stub_name(signature)}`" for signature, _ in stubs)
-        table[bodies] = [short(t) for t in failed]
         if outcome != "killed":
-            print(f"stubs: {bodies}: {outcome}, not a failing test")
-        print(f"| {exercise} | {bodies} | {len(failed)}: {', '.join(table[bodies])} |")
-    if not check_readme:
-        return True
-    want = readme_rows()
-    ok = True
-    for bodies, tests in table.items():
-        if want.get(bodies) != tests:
             ok = False
-            print(f"stubs: {TEACHERS_TABLE}'s row for {bodies} says {want.get(bodies)}, "
-                  f"the tests say {tests}")
-    for bodies in want.keys() - table.keys():
-        ok = False
-        print(f"stubs: {TEACHERS_TABLE} has a row for {bodies}, which tools/exercises.py "
-              "does not stub")
+            print(f"stubs: {bodies}: {outcome}, not a failing test")
+        rows.append(f"| {exercise} | {bodies} | {len(failed)}: "
+                    f"{', '.join(short(t) for t in failed)} |")
+        print(rows[-1])
+    if not check_readme and not write:
+        return True
+    path = os.path.join(ROOT, TEACHERS_TABLE)
+    with open(path) as f:
+        lines = f.read().split("\n")
+    first, end = table_span(lines)
+    if write:
+        if not ok:
+            print(f"stubs: {TEACHERS_TABLE} is left as it was: a stub above made no test fail")
+            return False
+        lines[first:end] = rows
+        with open(path + ".new", "w") as f:
+            f.write("\n".join(lines))
+        os.replace(path + ".new", path)
+        print(f"stubs: wrote the teacher's table, {len(rows)} rows, in {TEACHERS_TABLE}")
+        return True
+    for i in range(max(end - first, len(rows))):
+        have = lines[first + i] if first + i < end else None
+        want = rows[i] if i < len(rows) else None
+        if have != want:
+            ok = False
+            print(f"stubs: {TEACHERS_TABLE}:{first + i + 1}: the row says\n    {have}\n"
+                  f"  the tests say\n    {want}")
     print(f"stubs: the teacher's table in {TEACHERS_TABLE} matches the tests" if ok else
-          f"stubs: update the teacher's table in {TEACHERS_TABLE} with the rows above")
+          f"stubs: update the teacher's table in {TEACHERS_TABLE}: python3 tools/mutants.py "
+          "--stubs --write")
     return ok
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    for a in args:
+        if a.startswith("-") and (a not in ("--stubs", "--check-readme", "--write") or
+                                  (a != "--stubs" and "--stubs" not in args)):
+            print(f"mutants: {a}: takes --stubs, with --check-readme or --write, or mutants' "
+                  "names (see the top of tools/mutants.py)", file=sys.stderr)
+            sys.exit(2)
     if "--stubs" in args:
-        ok = run_stubs("--check-readme" in args)
+        ok = run_stubs("--check-readme" in args, "--write" in args)
     else:
         ok = run_mutants([a for a in args if not a.startswith("--")])
     sys.exit(0 if ok else 1)
