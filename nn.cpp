@@ -30,16 +30,16 @@
 //    9. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
 //   10. Datasets              points or images; XOR, the spiral, two moons; the best guess
 //   11. Training              mini-batches, dropout, evaluation, early stopping
-//   12. The experiments       every setting each experiment uses, and why
+//   13. The experiments       every setting each experiment uses, and why
 //   Part III: making it fast
-//   13. Making it fast        each speed choice, what it saves, and the benchmark
+//   14. Making it fast        each speed choice, what it saves, and the benchmark
 //   Part IV: the program (skip it on a first read)
-//   14. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
-//   15. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
-//   16. Live view             the boundary redrawn in the terminal while it trains
-//   17. Reports               progress, outcomes, divergence, the XOR table: printing only
-//   18. Running experiments   a run watched and stopped; the experiments, each a page
-//   19. Command line          the experiments and flags as tables, errors, signals, main
+//   15. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
+//   16. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
+//   17. Live view             the boundary redrawn in the terminal while it trains
+//   18. Reports               progress, outcomes, divergence, the XOR table: printing only
+//   19. Running experiments   a run watched and stopped; the experiments, each a page
+//   20. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
 #include <cassert>
@@ -627,7 +627,7 @@ int predicted_class(const std::vector<double>& out, Loss loss) {
 // What backward() computes for an MLP can be derived with the chain rule alone: first for
 // one neuron, then a layer, then the whole network. Below the derivation, the same
 // gradients computed with plain arrays of doubles. The tests check that these loops and the
-// graph agree to 1e-12; section 13 times both.
+// graph agree to 1e-12; section 14 times both.
 //
 // One neuron computes z = w[0] in[0] + ... + w[n-1] in[n-1] + b, then out = act(z).
 // Suppose we know g = d(loss)/d(out), how the loss changes with this neuron's output. The
@@ -892,7 +892,7 @@ struct Optimizer {
 // ---------------------------------------------------------------------------------------
 // Three data sets are made here, two-dimensional so that what the network learned can be
 // drawn, each from a seed, so the same seed always gives the same points. The fourth,
-// Fashion-MNIST's images of clothes, is read from its files (section 14) into the same
+// Fashion-MNIST's images of clothes, is read from its files (section 15) into the same
 // Dataset, and goes through the same training code.
 //
 // A network is trained on one set of points, the training set. How well it does on new
@@ -911,7 +911,7 @@ struct Point {
 
 // A data set: each example's features (the numbers the network reads) and its class. A
 // point in the plane has 2 features, its coordinates; a 28 x 28 image (Fashion-MNIST's,
-// section 12) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
+// section 13) has 784, its pixels. Pixels are kept as the bytes the file holds, 0 to
 // 255, an eighth of the memory of doubles (47 MB, not 376 MB, for 60,000 images), and
 // turned into numbers in [0, 1] only when the network reads them.
 enum class DataKind { Points, Images };
@@ -1151,7 +1151,7 @@ void set_data(const std::vector<Value>& values, const std::vector<double>& data)
 enum class Schedule { Constant, Linear };
 
 // Every setting of a training run, with its default. Each experiment starts from these
-// and changes what differs, in section 12.
+// and changes what differs, in section 13.
 struct TrainConfig {
     std::vector<int> hidden = {16, 16};  // sizes of the hidden layers
     Activation act = Activation::Tanh;
@@ -1447,9 +1447,9 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
 }
 
 // ---------------------------------------------------------------------------------------
-// 12. The experiments: every setting each one uses, and why
+// 13. The experiments: every setting each one uses, and why
 // ---------------------------------------------------------------------------------------
-// What `./nn` runs, with its numbers in one place. Flags on the command line (section 19)
+// What `./nn` runs, with its numbers in one place. Flags on the command line (section 20)
 // change them afterwards.
 
 // The hidden layers' sizes plus an output layer of n_outputs.
@@ -1595,7 +1595,7 @@ TrainConfig image_settings() {
 #include <chrono>
 
 // ---------------------------------------------------------------------------------------
-// 13. Making it fast: each speed choice, and what an epoch costs
+// 14. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
 // Where the graph's time goes is what it builds: a node and its edges per operation, and
 // backward visiting each once. `make bench` prints two lines, the spiral (2-16-16-3 tanh,
@@ -1804,10 +1804,10 @@ void run_bench() {
 // compiling it.
 namespace {
 
-// Training stops early when asked: a watched run (section 18) looks at this flag before
+// Training stops early when asked: a watched run (section 19) looks at this flag before
 // every step, so a run that is asked to stop ends between two steps, with whole weights,
 // and what it learned can still be saved. The program asks when Ctrl-C is pressed
-// (section 19, which sets the flag and says why it has this type).
+// (section 20, which sets the flag and says why it has this type).
 volatile std::sig_atomic_t stop_requested = 0;
 
 // The names a run prints and writes, and the command line takes: one switch per kind.
@@ -1837,7 +1837,7 @@ std::string lower_case(std::string text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 14. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
+// 15. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
 // ---------------------------------------------------------------------------------------
 
 // A failure while running (a file that cannot be written): one line, exit status 1.
@@ -1903,12 +1903,12 @@ void make_directory(const std::string& dir) {
 }
 
 // The temporary file being written, if any, for the signal handlers and for running out
-// of memory (section 19): each removes it on the way out. Globals, as a handler can reach
+// of memory (section 20): each removes it on the way out. Globals, as a handler can reach
 // nothing else; `writing` is 1 only while writing_tmp holds a whole path.
 char writing_tmp[4096];
 volatile std::sig_atomic_t writing = 0;
 
-extern "C" int getpid();  // POSIX, declared here as isatty is (section 16)
+extern "C" int getpid();  // POSIX, declared here as isatty is (section 17)
 
 // Creates PATH.PID.N.tmp for the first N from 0 whose name is free, and opens it. Mode "x"
 // (C11's fopen, as open's O_CREAT | O_EXCL) creates the file or fails if the name exists,
@@ -2636,7 +2636,7 @@ std::string load_images(const std::string& dir, const std::string& part, Dataset
 }
 
 // ---------------------------------------------------------------------------------------
-// 15. Pictures: a bitmap font, GIF, decision boundaries, charts, animations
+// 16. Pictures: a bitmap font, GIF, decision boundaries, charts, animations
 // ---------------------------------------------------------------------------------------
 
 const Color white{255, 255, 255}, black{0, 0, 0}, grey{200, 200, 200}, dark{60, 60, 60};
@@ -3239,7 +3239,7 @@ void save_evolution(const std::string& dir, const MLP& model, Loss loss,
     save_file(dir + "/spiral_training.gif", gif.finish());
 }
 
-// Pictures of images, for Fashion-MNIST (section 18): a grid of test images with the
+// Pictures of images, for Fashion-MNIST (section 19): a grid of test images with the
 // network's guesses, what each first-layer neuron looks for, and the confusion matrix.
 // Each is drawn 3x: a 28 x 28 image becomes 84 x 84 pixels.
 const int image_zoom = 3;
@@ -3485,7 +3485,7 @@ std::string confusion_csv(const std::vector<std::vector<int>>& counts,
 }
 
 // ---------------------------------------------------------------------------------------
-// 16. Live view: the boundary redrawn in the terminal while the network trains
+// 17. Live view: the boundary redrawn in the terminal while the network trains
 // ---------------------------------------------------------------------------------------
 // With --live, every other epoch: the decision boundary in 24-bit ANSI colours (the
 // character "upper half block" with a foreground and a background colour shows two pixels
@@ -3557,7 +3557,7 @@ void draw_live(const MLP& model, Loss loss, const Dataset& train_set,
 }
 
 // ---------------------------------------------------------------------------------------
-// 17. Reports: what a run prints as it goes and when it ends
+// 18. Reports: what a run prints as it goes and when it ends
 // ---------------------------------------------------------------------------------------
 // Progress lines, a run's outcome, a word when it diverged, a few predictions, the
 // boundary in letters, a row of the XOR table: printing only, no training.
@@ -3738,7 +3738,7 @@ void print_xor_row(const XorRow& row, const TrainConfig& cfg) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 18. Running experiments: a run watched and stopped; what each one trains and writes
+// 19. Running experiments: a run watched and stopped; what each one trains and writes
 // ---------------------------------------------------------------------------------------
 
 // What the program watches while a run trains: on_epoch is called after every epoch (and
@@ -3809,7 +3809,7 @@ TrainResult train_watched(MLP& model, const Dataset& train_set, const Dataset& v
     return finish_training(run, has_val);
 }
 
-// What the command line asked for (section 19 reads it). An empty optional leaves the
+// What the command line asked for (section 20 reads it). An empty optional leaves the
 // experiment's own setting.
 struct Flags {
     std::string command = "all";
@@ -4174,7 +4174,7 @@ struct ImageSet {
 const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
 const ImageSet mnist = {"mnist", "MNIST", digit_classes};
 
-// The folder's four files, split (section 12); a missing or faulty file is exit 2, named,
+// The folder's four files, split (section 13); a missing or faulty file is exit 2, named,
 // and so is a split with no images to train on, to validate or to test on.
 Split read_image_split(const std::string& dir, uint64_t seed, int subset) {
     Dataset train_images, test_images;
@@ -4302,7 +4302,7 @@ void run_mnist(const Flags& flags, Output& out) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 19. Command line: the experiments and the flags as tables, errors, signals, main
+// 20. Command line: the experiments and the flags as tables, errors, signals, main
 // ---------------------------------------------------------------------------------------
 // Every flag is checked before anything is written: a bad one gets one line naming the
 // flag and what it accepts, and exit status 2.
@@ -4646,7 +4646,7 @@ Flags parse_command_line(int argc, char** argv) {
 extern "C" int unlink(const char* path);  // POSIX, declared here as isatty is
 
 // Ends the program at once with 128 + the signal's number, the shell's convention, and
-// removes the file it was writing, if any (section 14; unlink, because std::remove is not
+// removes the file it was writing, if any (section 15; unlink, because std::remove is not
 // one of the calls a signal handler may make).
 extern "C" void on_end_signal(int signal) {
     if (writing) unlink(writing_tmp);
@@ -4654,7 +4654,7 @@ extern "C" void on_end_signal(int signal) {
 }
 
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP all ask training to stop after its current step
-// (section 18); the program then writes what it has and exits with 128 + the signal's
+// (section 19); the program then writes what it has and exits with 128 + the signal's
 // number. A second one ends the program at once. The handler stores the signal's number
 // in stop_requested (at the start of Part IV): a global, as a signal handler can reach
 // nothing else, and a volatile sig_atomic_t, the one kind of variable a handler may set.

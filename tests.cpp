@@ -1406,7 +1406,7 @@ void test_hand_written_backprop_through_tanh_layers_matches_the_complex_step() {
         dense_case("tanh layers", 2, {{4, Activation::Tanh}, {5, Activation::Tanh}}, 3));
 }
 
-// Section 13's bench: its graph epoch and its hand-written epoch must do the same work, or
+// Section 14's bench: its graph epoch and its hand-written epoch must do the same work, or
 // their ratio means nothing. From the same weights, `epochs` epochs of each kind must end
 // at the same weights (to rounding), and at those of that many graph epochs run by hand.
 void check_bench_epochs_agree(const char* what, MLP& model, const Dataset& data,
@@ -2429,7 +2429,7 @@ void test_the_best_possible_spiral_classifier_on_points_placed_by_hand() {
     check_close(p[0] + p[1] + p[2], 1.0, 1e-15, "probabilities sum to 1");
 }
 
-// Section 12's data: the sizes the README gives, classes in equal shares in every set, and
+// Section 13's data: the sizes the README gives, classes in equal shares in every set, and
 // test sets drawn from seeds of their own, not the training data's.
 void test_the_experiments_data_has_the_documented_sizes_and_separate_test_sets() {
     Split d = spiral_data(1);
