@@ -5,8 +5,9 @@
 // differentiation, what PyTorch's autograd does), neurons, layers and networks made of
 // them, and a loop of a few lines that teaches one XOR. Part II trains well: losses,
 // backpropagation by hand, optimisers, data sets, mini-batches, dropout, early stopping,
-// and the experiments: XOR, a three-armed spiral, momentum, two moons, and Fashion-MNIST's
-// images of clothes. Part III makes it fast. Part IV is the program.
+// what a trained network looks at and how little fools it, and the experiments: XOR, a
+// three-armed spiral, momentum, two moons, and Fashion-MNIST's images of clothes. Part III
+// makes it fast. Part IV is the program.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
@@ -30,6 +31,7 @@
 //    9. Optimisers            SGD with momentum, RMSprop and Adam, as update equations
 //   10. Datasets              points or images; XOR, the spiral, two moons; the best guess
 //   11. Training              mini-batches, dropout, evaluation, early stopping
+//   12. What it sees          saliency and fooling: gradients with respect to the pixels
 //   13. The experiments       every setting each experiment uses, and why
 //   Part III: making it fast
 //   14. Making it fast        each speed choice, what it saves, and the benchmark
@@ -1447,6 +1449,86 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
 }
 
 // ---------------------------------------------------------------------------------------
+// 12. What the network sees: gradients with respect to the pixels
+// ---------------------------------------------------------------------------------------
+// backward() fills d(out)/dn for every node n that out was computed from. Training reads
+// it at the weights. Read at the pixels, it answers two questions about a trained network:
+// which pixels does its answer rest on, and how little must a picture change for the
+// answer to change? The data is not a node (section 5), so for one question the pixels
+// become leaves, as PyTorch's requires_grad=True on an input makes them, and the first
+// layer reads them through the weighted_sum whose inputs are Values: an edge to each pixel.
+
+// One picture's pixels as leaves and the network's outputs computed from them. After a
+// backward, each pixel's grad is d(what backward was called on)/d(pixel). (The weights'
+// grads receive their shares too; a training step zeroes them before it starts.)
+struct PixelQuestion {
+    std::vector<Value> pixels;
+    std::vector<Value> outputs;
+};
+
+PixelQuestion ask_about_pixels(const MLP& model, const std::vector<double>& features) {
+    PixelQuestion q;
+    for (double x : features) q.pixels.push_back(x);  // a leaf each: Value(double)
+    q.outputs = q.pixels;
+    for (const Layer& layer : model.layers) q.outputs = layer(q.outputs);
+    return q;
+}
+
+// Saliency (Simonyan, Vedaldi and Zisserman 2014): |d(score of class c)/d(pixel)| for each
+// pixel, the score being c's logit. Where it is large, a small change of the pixel moves
+// the score most: the answer rests on those pixels. The sign, which says which way, is
+// dropped here; fooling uses it.
+std::vector<double> saliency(const MLP& model, const std::vector<double>& pixels, int c) {
+    size_t keep = graph.nodes.size();
+    PixelQuestion q = ask_about_pixels(model, pixels);
+    q.outputs[size_t(c)].backward();
+    std::vector<double> map;
+    for (Value p : q.pixels) map.push_back(std::fabs(p.grad()));
+    graph_truncate(keep);
+    return map;
+}
+
+// Fooling (Goodfellow, Shlens and Szegedy 2015): the least change that makes the network
+// call a picture it gets right something else. To first order, moving the pixels by dx
+// changes the loss by sum_k g[k] dx[k], with g[k] = d(loss)/d(pixel k). If no pixel may
+// move by more than e, the largest rise is e * sum_k |g[k]|, at dx[k] = e * sign(g[k]):
+// every pixel moves by the whole e, each the way that raises the loss (the fast gradient
+// sign method). Here e is one grey level, 1/255, and the pixels stay on the 256 levels
+// in [0, 1] that a picture file can hold.
+void fooling_step(const MLP& model, std::vector<double>& pixels, int label, Loss loss) {
+    size_t keep = graph.nodes.size();
+    PixelQuestion q = ask_about_pixels(model, pixels);
+    point_loss(q.outputs, label, loss).backward();
+    for (size_t k = 0; k < pixels.size(); ++k) {
+        double g = q.pixels[k].grad();
+        double sign = g > 0 ? 1.0 : g < 0 ? -1.0 : 0.0;
+        double level = std::round(pixels[k] * 255) + sign;  // one grey level uphill
+        pixels[k] = std::clamp(level, 0.0, 255.0) / 255.0;
+    }
+    graph_truncate(keep);
+}
+
+// The class the network gives a picture.
+int classify(const MLP& model, const std::vector<double>& features, Loss loss) {
+    size_t keep = graph.nodes.size();
+    int c = predicted_class(data_of(model(features)), loss);
+    graph_truncate(keep);
+    return c;
+}
+
+// Steps, each from a fresh gradient (Kurakin, Goodfellow and Bengio 2017), until the
+// network no longer says `label`, at most `budget` of them. A step moves a pixel by one
+// level at most, so a picture fooled in k steps is within k levels of the original
+// everywhere. Returns k, or 0 when the picture held out for the whole budget.
+int fool(const MLP& model, std::vector<double>& pixels, int label, Loss loss, int budget) {
+    for (int step = 1; step <= budget; ++step) {
+        fooling_step(model, pixels, label, loss);
+        if (classify(model, pixels, loss) != label) return step;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------
 // 13. The experiments: every setting each one uses, and why
 // ---------------------------------------------------------------------------------------
 // What `./nn` runs, with its numbers in one place. Flags on the command line (section 20)
@@ -1587,6 +1669,14 @@ TrainConfig image_settings() {
     cfg.patience = 2;
     return cfg;
 }
+
+// After training, the image experiments ask about their test images' pixels (section 12):
+// each of the first fooling_images that the network gets right is pushed a grey level a
+// step until its class changes, for at most the largest budget, and the share changed
+// within each budget is reported. 1,000 images give each share to within about 1.6 points
+// (the standard error at 50%) and take a few seconds.
+const int fooling_images = 1000;
+const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 
 // =======================================================================================
 // Part III: making it fast
@@ -3258,19 +3348,34 @@ int square_side(size_t dims) {
     return side;
 }
 
-// Image i of a data set of images, each pixel a zoom x zoom square: pixel p as grey p,
-// so the background (0) is black and the garment bright, as the data holds it.
-Image image_tile(const Dataset& images, size_t i, int zoom) {
-    assert(images.kind == DataKind::Images && "image_tile: a data set of images");
-    int side = square_side(size_t(images.dims));
+// A square of side x side colours, row by row, as a tile: each a zoom x zoom square.
+Image tile_of(const std::vector<Color>& colors, int zoom) {
+    int side = square_side(colors.size());
     Image tile(side * zoom, side * zoom, black);
     for (int y = 0; y < side; ++y) {
         for (int x = 0; x < side; ++x) {
-            uint8_t p = images.bytes[i * size_t(images.dims) + size_t(y * side + x)];
-            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom, {p, p, p});
+            Color c = colors[size_t(y * side + x)];
+            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom, c);
         }
     }
     return tile;
+}
+
+// Pixels in [0, 1] as greys, 0 black, as the data holds an image: the background dark and
+// the garment bright.
+std::vector<Color> greys(const std::vector<double>& pixels) {
+    std::vector<Color> colors;
+    for (double p : pixels) {
+        uint8_t level = uint8_t(std::lround(255 * std::clamp(p, 0.0, 1.0)));
+        colors.push_back({level, level, level});
+    }
+    return colors;
+}
+
+// Image i of a data set of images, each pixel a zoom x zoom square.
+Image image_tile(const Dataset& images, size_t i, int zoom) {
+    assert(images.kind == DataKind::Images && "image_tile: a data set of images");
+    return tile_of(greys(images.features(i)), zoom);
 }
 
 // One cell of the grid: the image, and under it the class the network gave it. A mistake
@@ -3290,41 +3395,52 @@ void draw_image_cell(Image& grid, int x, int y, int cell_width, const Image& til
         draw_text_centred(grid, centre, text_y + 11, std::string("IS ") + truth, black);
 }
 
-// A cell of the grid is as wide as the image or its longest line of text, whichever is
+// A cell of the grid is as wide as its tile or its longest line of text, whichever is
 // wider, and a margin: a name of 10 letters, "IS " and a name of 10, fit at scale 1.
-int image_cell_width(const Dataset& images, const std::vector<int>& shown,
+int image_cell_width(int tile_width, const std::vector<int>& truth,
                      const std::vector<int>& predicted, const char* const names[]) {
-    int width = square_side(size_t(images.dims)) * image_zoom;
-    for (size_t k = 0; k < shown.size(); ++k) {
+    int width = tile_width;
+    for (size_t k = 0; k < truth.size(); ++k) {
         size_t guess = std::strlen(names[predicted[k]]);
-        size_t truth = 3 + std::strlen(names[images.labels[size_t(shown[k])]]);
-        width = std::max(width, 6 * int(std::max(guess, truth)));
+        size_t is = 3 + std::strlen(names[truth[k]]);
+        width = std::max(width, 6 * int(std::max(guess, is)));
     }
     return width + 12;
 }
 
-// The images at `shown`, `columns` to a row under a title; predicted[k] is the network's
-// class for images[shown[k]], names[c] the name of class c (in capitals, as the font has
-// them).
-Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
-                      const std::vector<int>& predicted, const char* const names[], int columns,
-                      const std::string& title) {
-    assert(shown.size() == predicted.size() && columns > 0);
-    const int top = 34, side = square_side(size_t(images.dims));
-    int cell_width = image_cell_width(images, shown, predicted, names);
-    int cell_height = side * image_zoom + 36;  // the image, its frame, two lines of text
-    int rows = (int(shown.size()) + columns - 1) / columns;
+// Tiles, `columns` to a row under a title, each with the network's class for it under it
+// (predicted[k]) and, for a mistake, the true one (truth[k]); names[c] is class c's name,
+// in capitals, as the font has them.
+Image draw_tile_grid(const std::vector<Image>& tiles, const std::vector<int>& truth,
+                     const std::vector<int>& predicted, const char* const names[], int columns,
+                     const std::string& title) {
+    assert(!tiles.empty() && tiles.size() == truth.size() && truth.size() == predicted.size());
+    const int top = 34;
+    int cell_width = image_cell_width(tiles[0].width, truth, predicted, names);
+    int cell_height = tiles[0].height + 36;  // the tile, its frame, two lines of text
+    int rows = (int(tiles.size()) + columns - 1) / columns;
     int width = std::max(columns * cell_width + 16, 12 * int(title.size()) + 16);
     Image grid(width, top + rows * cell_height + 4, white);
     draw_text(grid, 8, 8, title, black, 2);
-    for (size_t k = 0; k < shown.size(); ++k) {
-        size_t i = size_t(shown[k]);
-        int label = images.labels[i], x = 8 + int(k) % columns * cell_width;
-        draw_image_cell(grid, x, top + int(k) / columns * cell_height, cell_width,
-                        image_tile(images, i, image_zoom), names[predicted[k]], names[label],
-                        predicted[k] != label);
+    for (size_t k = 0; k < tiles.size(); ++k) {
+        int x = 8 + int(k) % columns * cell_width, y = top + int(k) / columns * cell_height;
+        draw_image_cell(grid, x, y, cell_width, tiles[k], names[predicted[k]], names[truth[k]],
+                        predicted[k] != truth[k]);
     }
     return grid;
+}
+
+// The images at `shown`; predicted[k] is the network's class for images[shown[k]].
+Image draw_image_grid(const Dataset& images, const std::vector<int>& shown,
+                      const std::vector<int>& predicted, const char* const names[], int columns,
+                      const std::string& title) {
+    std::vector<Image> tiles;
+    std::vector<int> truth;
+    for (int i : shown) {
+        tiles.push_back(image_tile(images, size_t(i), image_zoom));
+        truth.push_back(images.labels[size_t(i)]);
+    }
+    return draw_tile_grid(tiles, truth, predicted, names, columns, title);
 }
 
 // The largest |w| of a layer's weights: the full colour of every tile, so that the tiles
@@ -3346,17 +3462,10 @@ Color weight_color(double w, double scale) {
 // A first-layer neuron's weights as a side x side tile, each weight a zoom x zoom square
 // where the pixel it multiplies is in the image: red where a bright pixel pushes the
 // neuron up, blue where it pushes it down, white where the neuron does not look.
-Image weight_tile(const Neuron& neuron, int side, double scale, int zoom) {
-    assert(neuron.weights.size() == size_t(side) * size_t(side));
-    Image tile(side * zoom, side * zoom, white);
-    for (int y = 0; y < side; ++y) {
-        for (int x = 0; x < side; ++x) {
-            double w = neuron.weights[size_t(y * side + x)].data();
-            fill_rect(tile, x * zoom, y * zoom, (x + 1) * zoom, (y + 1) * zoom,
-                      weight_color(w, scale));
-        }
-    }
-    return tile;
+Image weight_tile(const Neuron& neuron, double scale, int zoom) {
+    std::vector<Color> colors;
+    for (Value w : neuron.weights) colors.push_back(weight_color(w.data(), scale));
+    return tile_of(colors, zoom);
 }
 
 // What each hidden neuron of the first layer looks for: its weights as a tile, the tiles
@@ -3379,7 +3488,83 @@ Image draw_first_layer_weights(const MLP& model, int side, const std::string& ti
     for (int j = 0; j < n; ++j) {
         int x = gap + j % columns * (tile + gap), y = top + j / columns * (tile + gap);
         fill_rect(image, x - 1, y - 1, x + tile + 1, y + tile + 1, dark);  // a thin frame
-        paste(image, weight_tile(first.neurons[size_t(j)], side, scale, image_zoom), x, y);
+        paste(image, weight_tile(first.neurons[size_t(j)], scale, image_zoom), x, y);
+    }
+    return image;
+}
+
+// Each image beside its saliency map for the class the network gives it (section 12): a
+// pixel is brighter the more a small change of it moves that class's score, each map
+// scaled to its own largest value.
+Image saliency_pair(const MLP& model, const Dataset& images, size_t i, int predicted) {
+    std::vector<double> map = saliency(model, images.features(i), predicted);
+    double largest = *std::max_element(map.begin(), map.end());
+    for (double& m : map) m = largest > 0 ? m / largest : 0.0;
+    Image picture = image_tile(images, i, image_zoom);
+    Image pair(2 * picture.width + 4, picture.height, white);
+    paste(pair, picture, 0, 0);
+    paste(pair, tile_of(greys(map), image_zoom), picture.width + 4, 0);
+    return pair;
+}
+
+Image draw_saliency_grid(const MLP& model, const Dataset& images, const std::vector<int>& shown,
+                         const std::vector<int>& predicted, const char* const names[],
+                         const std::string& title) {
+    std::vector<Image> tiles;
+    std::vector<int> truth;
+    for (size_t k = 0; k < shown.size(); ++k) {
+        size_t i = size_t(shown[k]);
+        tiles.push_back(saliency_pair(model, images, i, predicted[k]));
+        truth.push_back(images.labels[i]);
+    }
+    return draw_tile_grid(tiles, truth, predicted, names, 5, title);
+}
+
+// A test image the network got right, pushed until it said something else (section 12).
+struct Fooled {
+    size_t index;                // in the test set
+    std::vector<double> pixels;  // the picture that fooled it
+    int said;                    // what the network then said
+    int levels;                  // the steps taken: no pixel moved further, in grey levels
+};
+
+// One fooled image as three tiles in a row: the image, the change (red where a pixel was
+// made brighter, blue darker, full at the change's size), and the fooled picture; under
+// them the true class, the change's size in grey levels, and what the network then said.
+void draw_fooled(Image& image, int x, int y, const Dataset& images, const Fooled& f,
+                 const char* const names[]) {
+    std::vector<double> original = images.features(f.index);
+    std::vector<Color> change;
+    for (size_t k = 0; k < original.size(); ++k)
+        change.push_back(weight_color(f.pixels[k] - original[k], f.levels / 255.0));
+    const Image tiles[] = {tile_of(greys(original), image_zoom), tile_of(change, image_zoom),
+                           tile_of(greys(f.pixels), image_zoom)};
+    std::string size = std::to_string(f.levels) + (f.levels == 1 ? " LEVEL" : " LEVELS");
+    const std::string words[] = {names[images.labels[f.index]], size, names[f.said]};
+    const Color ink[] = {black, black, class_colors[0]};
+    int step = tiles[0].width + 12;
+    for (int t = 0; t < 3; ++t) {
+        paste(image, tiles[t], x + t * step, y);
+        draw_text_centred(image, x + t * step + tiles[t].width / 2, y + tiles[t].height + 6,
+                          words[t], ink[t]);
+    }
+}
+
+// The fooled images, two to a row under a title and a line that says what the colours
+// mean.
+Image draw_fooling(const Dataset& images, const std::vector<Fooled>& fooled,
+                   const char* const names[], const std::string& title) {
+    const int tile = square_side(size_t(images.dims)) * image_zoom, top = 48;
+    const int width = 3 * (tile + 12), height = tile + 26;
+    const std::string legend = "IMAGE, CHANGE (RED: BRIGHTER, BLUE: DARKER), WHAT IT SAID THEN";
+    int rows = (int(fooled.size()) + 1) / 2;
+    Image image(std::max({2 * width + 16, 12 * int(title.size()) + 16,
+                          6 * int(legend.size()) + 16}), top + rows * height, white);
+    draw_text(image, 8, 8, title, black, 2);
+    draw_text(image, 8, 28, legend, black);
+    for (size_t k = 0; k < fooled.size(); ++k) {
+        int x = 8 + int(k % 2) * (width + 16), y = top + int(k / 2) * height;
+        draw_fooled(image, x, y, images, fooled[k], names);
     }
     return image;
 }
@@ -4245,6 +4430,77 @@ void save_test_pictures(const std::string& path, const MLP& model, const Dataset
     print_top_mistakes(counts, set.classes);
 }
 
+// Pushes each image the network gets right, among the test set's first `count`, until its
+// class changes; returns those that changed within the largest budget, and in `right` how
+// many were tried.
+std::vector<Fooled> fool_test_images(const MLP& model, const Dataset& test_set, Loss loss,
+                                     int count, int& right) {
+    std::vector<Fooled> fooled;
+    right = 0;
+    for (size_t i = 0; i < test_set.size() && i < size_t(count); ++i) {
+        std::vector<double> pixels = test_set.features(i);
+        int label = test_set.labels[i];
+        if (classify(model, pixels, loss) != label) continue;
+        ++right;
+        int steps = fool(model, pixels, label, loss, fooling_budgets.back());
+        if (steps > 0) fooled.push_back({i, pixels, classify(model, pixels, loss), steps});
+    }
+    return fooled;
+}
+
+// How many of the fooled changed class within `budget` grey levels.
+int fooled_within(const std::vector<Fooled>& fooled, int budget) {
+    int n = 0;
+    for (const Fooled& f : fooled) n += f.levels <= budget;
+    return n;
+}
+
+std::string fooling_csv(const std::vector<Fooled>& fooled, int right) {
+    std::string csv = "budget_grey_levels,changed,of,share\n";
+    for (int budget : fooling_budgets) {
+        int n = fooled_within(fooled, budget);
+        char row[80];
+        std::snprintf(row, sizeof row, "%d,%d,%d,%.4f\n", budget, n, right,
+                      right > 0 ? double(n) / right : NAN);
+        csv += row;
+    }
+    return csv;
+}
+
+void print_fooling(const std::vector<Fooled>& fooled, int right, int tried) {
+    std::printf("  fooled within");
+    for (int budget : fooling_budgets)
+        std::printf(" %d%s", budget, budget == fooling_budgets.back() ? "" : ",");
+    std::printf(" grey levels (of 255) a pixel:");
+    for (int budget : fooling_budgets) {
+        std::printf(" %.1f%%%s", 100.0 * fooled_within(fooled, budget) / std::max(right, 1),
+                    budget == fooling_budgets.back() ? "" : ",");
+    }
+    std::printf(" of the %d right among the first %d test images\n", right, tried);
+}
+
+// What the network sees (section 12): the first 40 test images beside their saliency
+// maps; and test images pushed until the network calls them something else: a picture of
+// the first six, and the share that changed within each budget, printed and as CSV.
+void save_what_it_sees(const std::string& path, const MLP& model, const Dataset& test_set,
+                       const ImageSet& set, Loss loss) {
+    std::vector<int> shown, predicted;
+    for (int i = 0; i < 40 && i < int(test_set.size()); ++i) {
+        shown.push_back(i);
+        predicted.push_back(classify(model, test_set.features(size_t(i)), loss));
+    }
+    std::string title = std::string(set.title) + ": WHICH PIXELS MOVE THE ANSWER";
+    save_ppm_and_gif(path + "_saliency", draw_saliency_grid(model, test_set, shown, predicted,
+                                                            set.classes, title));
+    int right = 0, tried = std::min(fooling_images, int(test_set.size()));
+    std::vector<Fooled> fooled = fool_test_images(model, test_set, loss, tried, right);
+    print_fooling(fooled, right, tried);
+    save_file(path + "_fooling.csv", fooling_csv(fooled, right));
+    std::vector<Fooled> first(fooled.begin(), fooled.begin() + std::min(6, int(fooled.size())));
+    title = std::string(set.title) + " FOOLED";
+    save_ppm_and_gif(path + "_fooling", draw_fooling(test_set, first, set.classes, title));
+}
+
 // The first layer's weights at the kept epoch, and over the epochs as an animation.
 void save_weight_pictures(const std::string& path, const MLP& model, const ImageSet& set,
                           int kept_epoch, const std::vector<Snapshot>& snapshots) {
@@ -4289,7 +4545,10 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
     save_history_charts(path + "_loss.ppm", set.title, r.train.history);
     save_weight_pictures(path, model, set, r.train.kept_epoch,
                          snapshots.with_last_and({r.train.kept_epoch, data_of(params)}));
-    if (quick_after_stop(model)) save_test_pictures(path, model, data.test, set, r.test);
+    if (quick_after_stop(model)) {
+        save_test_pictures(path, model, data.test, set, r.test);
+        save_what_it_sees(path, model, data.test, set, cfg.loss);
+    }
 }
 
 void run_fashion(const Flags& flags, Output& out) { run_images(flags, out, fashion_mnist); }

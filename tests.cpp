@@ -2898,6 +2898,216 @@ void test_first_epochs_match_pytorch_to_1e_10() {
     graph_truncate(keep);
 }
 
+// ---- Section 12: gradients with respect to the pixels --------------------------------------
+
+// The network's outputs on x by a forward pass written here on complex numbers, with ih
+// added to pixel `probe` (none when probe is past the last pixel): its real parts are the
+// outputs, and for the complex step its imaginary parts / h are d(output)/d(pixel probe).
+std::vector<Complex> complex_outputs(const MLP& model, const std::vector<double>& x,
+                                     size_t probe) {
+    std::vector<Complex> in(x.begin(), x.end());
+    if (probe < in.size()) in[probe] += Complex(0.0, complex_step);
+    for (const Layer& layer : model.layers) {
+        std::vector<Complex> out;
+        for (const Neuron& n : layer.neurons) {
+            Complex z = n.bias.data();
+            for (size_t i = 0; i < in.size(); ++i) z += n.weights[i].data() * in[i];
+            out.push_back(complex_activate(z, layer.act));
+        }
+        in = out;
+    }
+    return in;
+}
+
+double score_of(const MLP& model, const std::vector<double>& x, int c) {
+    return complex_outputs(model, x, SIZE_MAX)[size_t(c)].real();
+}
+
+// A 9-5-3 tanh network: each pixel's |d(score)/d(pixel)| against a central finite
+// difference of a forward pass written here, for each class; saliency leaves the graph and
+// the weights as it found them.
+void test_saliency_is_each_pixels_derivative_as_a_finite_difference_gives_it() {
+    size_t keep = graph.nodes.size();
+    MLP model(9, {5, 3}, Activation::Tanh, 4);
+    std::vector<double> weights = data_of(model.parameters());
+    Rng rng{8};
+    std::vector<double> x;
+    for (int k = 0; k < 9; ++k) x.push_back(rng.uniform());
+    size_t made = graph.nodes.size();
+    const double h = 1e-5;
+    for (int c = 0; c < 3; ++c) {
+        std::vector<double> map = saliency(model, x, c);
+        check(graph.nodes.size() == made, fmt("class %g: saliency left %g nodes in the graph",
+                                              c, double(graph.nodes.size() - made)));
+        for (size_t k = 0; k < 9 && map.size() == 9; ++k) {
+            std::vector<double> up = x, down = x;
+            up[k] += h;
+            down[k] -= h;
+            double slope = (score_of(model, up, c) - score_of(model, down, c)) / (2 * h);
+            check_close(map[k], std::fabs(slope), 1e-7,
+                        fmt("class %g, pixel %g: |d(score)/d(pixel)|", c, double(k)));
+        }
+        check(map.size() == 9, fmt("class %g: %g numbers, want one per pixel, 9", c,
+                                   double(map.size())));
+    }
+    check(data_of(model.parameters()) == weights, "saliency changed the weights");
+    graph_truncate(keep);
+}
+
+// d(loss)/d(pixel) for every pixel, the loss softmax cross-entropy at `label`, by the
+// complex step of the forward pass above.
+std::vector<double> complex_step_loss_gradient(const MLP& model, const std::vector<double>& x,
+                                               int label) {
+    std::vector<double> g;
+    for (size_t k = 0; k < x.size(); ++k) {
+        Complex loss = complex_softmax_cross_entropy(complex_outputs(model, x, k), size_t(label));
+        g.push_back(loss.imag() / complex_step);
+    }
+    return g;
+}
+
+// A 16-6-4 tanh network, a picture on whole grey levels from 2 to 253 (so that no step
+// reaches 0 or 1) and a label, all from the variant.
+struct FoolingCase {
+    MLP model;
+    std::vector<double> pixels;
+    int label;
+};
+
+FoolingCase variant_fooling_case(const std::string& salt) {
+    Rng rng = variant_rng(salt);
+    FoolingCase f{MLP(16, {6, 4}, Activation::Tanh, rng.next()), {}, rng.below(4)};
+    for (int k = 0; k < 16; ++k) f.pixels.push_back((2 + rng.below(252)) / 255.0);
+    return f;
+}
+
+// What moved pixel k from `before` to `after`, in grey levels, when it should have moved
+// by want (-1, 0 or +1) along a gradient g.
+std::string fooling_mistake(double before, double after, double want, double g) {
+    double moved = after * 255 - std::round(before * 255);
+    if (after == before) return "it did not move: a stub?";
+    if (want != 0 && moved == -want)
+        return "it moved against its gradient: a fooling step raises the loss, so each pixel "
+               "moves the way d(loss)/d(pixel) points";
+    if (std::fabs(moved - g) < 1e-9 || std::fabs(after - before - g / 255) < 1e-9)
+        return "it moved by the gradient itself: the fast gradient sign method moves every "
+               "pixel by a whole grey level, by the gradient's sign alone";
+    return "";
+}
+
+void test_a_fooling_step_moves_each_pixel_one_grey_level_up_its_loss_gradient() {
+    size_t keep = graph.nodes.size();
+    FoolingCase f = variant_fooling_case("fooling: direction");
+    std::vector<double> g = complex_step_loss_gradient(f.model, f.pixels, f.label);
+    std::vector<double> pixels = f.pixels;
+    size_t made = graph.nodes.size();
+    fooling_step(f.model, pixels, f.label, Loss::SoftmaxCrossEntropy);
+    check(graph.nodes.size() == made, fmt("fooling_step left %g nodes in the graph: drop them "
+                                          "(graph_truncate)", double(graph.nodes.size() - made)));
+    for (size_t k = 0; k < 16 && pixels.size() == 16; ++k) {
+        double want = std::round(f.pixels[k] * 255) + (g[k] > 0 ? 1 : -1);
+        std::string why = fooling_mistake(f.pixels[k], pixels[k], g[k] > 0 ? 1 : -1, g[k]);
+        check(pixels[k] == want / 255,
+              fmt("pixel %g, at grey level %g with d(loss)/d(pixel) = %.3g: ", double(k),
+                  std::round(f.pixels[k] * 255), g[k]) +
+                  fmt("got level %.6g, want %g", pixels[k] * 255, want) +
+                  (why.empty() ? "" : ": " + why));
+    }
+    check(pixels.size() == 16, fmt("%g pixels after the step, want 16", double(pixels.size())));
+    graph_truncate(keep);
+}
+
+// The loss after a step, by the forward pass above, against the loss before plus what the
+// gradient predicts for the step: sum_k g[k] dx[k], which is sum_k |g[k]| / 255 for a step
+// that moves each pixel a grey level the way g[k] points. The rest is second order in the
+// step, a few percent of the rise here.
+void test_a_fooling_step_raises_the_loss_by_what_its_gradient_predicts() {
+    size_t keep = graph.nodes.size();
+    FoolingCase f = variant_fooling_case("fooling: rise");
+    auto loss_at = [&](const std::vector<double>& x) {
+        return complex_softmax_cross_entropy(complex_outputs(f.model, x, SIZE_MAX),
+                                             size_t(f.label)).real();
+    };
+    std::vector<double> g = complex_step_loss_gradient(f.model, f.pixels, f.label);
+    double predicted = 0;
+    for (double gk : g) predicted += std::fabs(gk) / 255;
+    std::vector<double> pixels = f.pixels;
+    fooling_step(f.model, pixels, f.label, Loss::SoftmaxCrossEntropy);
+    double rise = loss_at(pixels) - loss_at(f.pixels);
+    check(std::fabs(rise - predicted) <= 0.05 * predicted,
+          fmt("the loss rose by %.6g, the gradient predicts %.6g (sum of |g| / 255): ", rise,
+              predicted) + (rise < 0 ? "it fell: the step went downhill" : "more than 5% apart"));
+    graph_truncate(keep);
+}
+
+// A linear network made by hand, two classes of four pixels: score 0 = x0 + x1 + x2 + x3,
+// score 1 = 2 x1 + 2 x3 + bias. For label 0, d(loss)/dx = p1 (w1 - w0), whose signs are
+// (-, +, -, +) whatever p1 is: pixels 0 and 2 go down, 1 and 3 up.
+MLP made_two_class_network(double bias1) {
+    MLP model(4, {2}, Activation::Tanh, 1);  // one layer: the output layer, linear
+    const double w[2][4] = {{1, 1, 1, 1}, {0, 2, 0, 2}};
+    for (size_t c = 0; c < 2; ++c) {
+        for (size_t i = 0; i < 4; ++i) model.layers[0].neurons[c].weights[i].data() = w[c][i];
+    }
+    model.layers[0].neurons[0].bias.data() = 0.0;
+    model.layers[0].neurons[1].bias.data() = bias1;
+    return model;
+}
+
+// Pixels at 0 and 1 that their gradient would push out stay where they are; those a level
+// inside move to 0 and 1; and every pixel stays a whole grey level.
+void test_a_fooling_step_keeps_pixels_within_0_and_1_on_whole_grey_levels() {
+    size_t keep = graph.nodes.size();
+    MLP model = made_two_class_network(-0.5);
+    std::vector<double> pixels = {0.0, 1.0, 1 / 255.0, 254 / 255.0};
+    const double want[] = {0.0, 1.0, 0.0, 1.0};
+    const char* where[] = {"at 0, pushed down", "at 1, pushed up", "at level 1, pushed down",
+                           "at level 254, pushed up"};
+    fooling_step(model, pixels, 0, Loss::SoftmaxCrossEntropy);
+    for (size_t k = 0; k < 4 && pixels.size() == 4; ++k) {
+        check(pixels[k] == want[k], std::string("pixel ") + where[k] +
+                                        fmt(": got %.17g, want %g: pixels stay in [0, 1]",
+                                            pixels[k], want[k]));
+    }
+    std::vector<double> x = {0.3, 0.6, 0.5, 0.2};  // between levels: a step lands on one
+    fooling_step(model, x, 0, Loss::SoftmaxCrossEntropy);
+    for (double p : x) {
+        check(p * 255 == std::round(p * 255) && p >= 0 && p <= 1,
+              fmt("from between levels: %.17g is not a whole grey level of 255 in [0, 1]", p));
+    }
+    graph_truncate(keep);
+}
+
+// The made network's scores start 0.05 apart, each pixel at level 128. Every step lowers
+// pixels 0 and 2 and raises 1 and 3 by a level, which leaves score 0 as it was and raises
+// score 1 by 4 / 255 = 0.0157: three steps make 0.047, four 0.063. So with a budget of 3
+// the class holds, each pixel 3 levels from where it was; with a budget of 4 it flips.
+void test_fooling_flips_a_made_network_in_the_steps_its_margin_allows_and_no_sooner() {
+    size_t keep = graph.nodes.size();
+    MLP model = made_two_class_network(-0.05);
+    const std::vector<double> start(4, 128 / 255.0);
+    check(classify(model, start, Loss::SoftmaxCrossEntropy) == 0, "the made network says 0");
+    std::vector<double> held = start, flipped = start;
+    int steps = fool(model, held, 0, Loss::SoftmaxCrossEntropy, 3);
+    check(steps == 0, fmt("budget 3: fool returned %g, want 0: it holds for 3 steps", steps));
+    const double after_3[] = {125, 131, 125, 131};  // the whole budget spent, no more
+    for (size_t k = 0; k < 4 && held.size() == 4; ++k) {
+        check(held[k] == after_3[k] / 255, fmt("budget 3: pixel %g at level %.6g, want %g",
+                                               double(k), held[k] * 255, after_3[k]));
+    }
+    steps = fool(model, flipped, 0, Loss::SoftmaxCrossEntropy, 4);
+    check(steps == 4, fmt("budget 4: fool returned %g, want 4: the class flips at step 4",
+                          steps));
+    check(classify(model, flipped, Loss::SoftmaxCrossEntropy) == 1,
+          "budget 4: the fooled picture's class is 1");
+    const double want[] = {124, 132, 124, 132};
+    for (size_t k = 0; k < 4 && flipped.size() == 4; ++k) {
+        check(flipped[k] == want[k] / 255, fmt("budget 4: pixel %g at level %.6g, want %g",
+                                               double(k), flipped[k] * 255, want[k]));
+    }
+    graph_truncate(keep);
+}
+
 #ifndef LESSON_ONLY  // `make check` leaves out the tests of the program, and so its plumbing
 
 // ---- The program: files, pictures, flags, signals ------------------------------------------
@@ -5516,6 +5726,11 @@ int main(int argc, char** argv) {
         TEST(test_training_restores_the_weights_of_the_best_validation_epoch),
         TEST(test_divergence_is_detected_and_the_last_good_weights_kept),
         TEST(test_first_epochs_match_pytorch_to_1e_10),
+        TEST(test_saliency_is_each_pixels_derivative_as_a_finite_difference_gives_it),
+        TEST(test_a_fooling_step_moves_each_pixel_one_grey_level_up_its_loss_gradient),
+        TEST(test_a_fooling_step_raises_the_loss_by_what_its_gradient_predicts),
+        TEST(test_a_fooling_step_keeps_pixels_within_0_and_1_on_whole_grey_levels),
+        TEST(test_fooling_flips_a_made_network_in_the_steps_its_margin_allows_and_no_sooner),
 #ifndef LESSON_ONLY
         TEST(test_an_interrupted_epoch_is_dropped_and_the_last_measured_weights_kept),
         TEST(test_gif_frames_decode_to_the_palette_index_of_every_pixel),
