@@ -41,7 +41,7 @@ mutants:
 
 # A folder to give students (tools/handout.py): nn.cpp with the chosen write-it exercises'
 # bodies stubbed and their answers taken out of every file, `make grade` to score them, as a
-# fresh git repository with one commit. `make handout EXERCISES=6,8,11 HANDOUT=dir`, or by
+# fresh git repository with one commit. `make handout EXERCISES=7,9,12 HANDOUT=dir`, or by
 # name, EXERCISES=backward,adam; the default is every write-it exercise, in handout/. STUDENT=ID makes it ID's copy, whose
 # tests run with NN_VARIANT=ID (docs/teachers.md).
 EXERCISES ?= all

@@ -274,7 +274,7 @@ void test_constants_on_the_left_have_the_right_sign() {
 }
 
 // What an op records on its edges, read straight from the graph without backward, so that
-// an op (exercises 6 and 8) can be checked before Value::backward (exercise 12) is written.
+// an op (exercises 7 and 9) can be checked before Value::backward (exercise 13) is written.
 // Each local derivative is compared, to 1e-12, with the complex step of the same function
 // written on complex numbers.
 
@@ -487,7 +487,7 @@ void test_relu_values_and_derivatives_on_both_sides_of_zero() {
     graph_truncate(keep);
 }
 
-// The check every new op gets (exercise 7) must fail for the two wrong answers a student
+// The check every new op gets (exercise 8) must fail for the two wrong answers a student
 // is most likely to write: a stub that returns 0, and the identity.
 void test_an_op_check_fails_for_a_stub_and_for_a_wrong_formula() {
     int before = checks_failed_in_test;
@@ -559,7 +559,7 @@ void test_weighted_sum_node_equals_the_chain_of_adds_and_muls() {
 // Builds one point's graph through the network and the softmax cross-entropy on top;
 // returns how many nodes and edges that added. The first layer reads the point as data
 // (weighted_sum's data form); the neurons after it are made either as one weighted_sum
-// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ... (exercise 24's swap).
+// node or as weighted_sum_literal's chain b + w0*x0 + w1*x1 + ... (exercise 26's swap).
 std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     const std::vector<double> data = {0.3, -0.2};
@@ -582,7 +582,7 @@ std::pair<size_t, size_t> graph_size_of_one_point(const MLP& model, bool fused) 
     return added;
 }
 
-// The counts of exercises 2 and 24, worked out by hand from section 5's counts for one
+// The counts of exercises 2 and 26, worked out by hand from section 5's counts for one
 // neuron and from the ops section 7's loss is made of. A neuron with n inputs: 1 node and
 // 2n + 1 edges fused, 2n nodes and 4n edges as a chain; reading data, 1 node and n + 1
 // edges, and the data makes no node; an activation: 1 node, 1 edge. Softmax cross-entropy
@@ -698,8 +698,8 @@ void test_backward_twice_doubles_leaf_grads_and_zeroing_restores_them() {
     graph_truncate(keep);
 }
 
-// Value::backward (exercise 12) on graphs built without * or / (exercise 6 may be unwritten)
-// or tanh (exercise 8): from +, -, exp, pow, sigmoid and weighted_sum. The expected grads are
+// Value::backward (exercise 13) on graphs built without * or / (exercise 7 may be unwritten)
+// or tanh (exercise 9): from +, -, exp, pow, sigmoid and weighted_sum. The expected grads are
 // worked by hand, or come from graph_tangent, forward-mode along the same edges.
 
 // f = e^a + a and y = f^2 + f at a = 0.5: f's grad must have both of y's shares before f
@@ -1145,7 +1145,7 @@ Complex complex_activate(Complex z, Activation act) {
 }
 
 // Section 8's slopes, from the output alone, against the complex step of the activation
-// itself, so that the tanh case (exercise 8) is checked apart from the rest of section 8.
+// itself, so that the tanh case (exercise 9) is checked apart from the rest of section 8.
 // A slope taken at out as if it were z is named: dense_slope is given out = act(z).
 void check_slopes(Activation act, const std::vector<double>& points) {
     auto activation = [act](Complex u) { return complex_activate(u, act); };
@@ -1175,7 +1175,7 @@ void test_hand_written_tanh_slope_is_exact_at_a_variants_points() {
     check_slopes(Activation::Tanh, points);
 }
 
-// Section 8's loops on their own (exercise 17), apart from exercise 11 and from the graph:
+// Section 8's loops on their own (exercise 19), apart from exercise 12 and from the graph:
 // dense_backward's gradients for a loss made linear in the outputs, loss = sum_j c[j]
 // out[j], so that g = d(loss)/d(outputs) = c, against the complex step of a forward pass
 // written here on complex numbers.
@@ -1344,7 +1344,7 @@ void check_dense_backward(const std::string& name, DenseCase d) {
     check_dense_grads(name, d.net, d.x, complex_step_gradients(d.net, d.x, d.c));
 }
 
-// No tanh layer: exercise 17 is checked here apart from exercise 8 (tanh's slope).
+// No tanh layer: exercise 19 is checked here apart from exercise 9 (tanh's slope).
 void test_hand_written_backprop_without_tanh_matches_the_complex_step() {
     check_dense_backward("2-5-4-3 sigmoid, relu:",
                          dense_case("sigmoid and relu layers", 2,
@@ -1399,7 +1399,7 @@ void test_hand_written_backprop_adds_to_the_grads_it_finds() {
                                   : "");
 }
 
-// Tanh layers: these need exercise 8's tanh slope too.
+// Tanh layers: these need exercise 9's tanh slope too.
 void test_hand_written_backprop_through_tanh_layers_matches_the_complex_step() {
     check_dense_backward(
         "2-4-5-3 tanh:",
@@ -1534,7 +1534,7 @@ void test_hand_written_softmax_is_finite_and_right_at_logits_of_1000() {
 }
 
 // Logits (0, ln 3, ln 6) and label 1, and the same plus 50, worked by hand.
-// Exercise 11's function alone, before the whole-network comparison
+// Exercise 12's function alone, before the whole-network comparison
 // leans on it.
 void test_hand_written_softmax_cross_entropy_on_a_case_worked_by_hand() {
     for (double shift : {0.0, 50.0}) {
@@ -1663,8 +1663,8 @@ void test_hinge_loss_matches_its_definition() {
     graph_truncate(keep);
 }
 
-// Exercise 10: mean_squared_error's value, and then the gradient it passes each prediction,
-// read along the graph's edges (graph_tangent: no backward, exercise 12), against the mean
+// Exercise 11: mean_squared_error's value, and then the gradient it passes each prediction,
+// read along the graph's edges (graph_tangent: no backward, exercise 13), against the mean
 // of the squared errors written here on complex numbers and its complex step.
 
 Complex complex_mean_squared_error(const std::vector<Complex>& predictions,
@@ -3036,7 +3036,9 @@ void test_a_fooling_step_raises_the_loss_by_what_its_gradient_predicts() {
     double rise = loss_at(pixels) - loss_at(f.pixels);
     check(std::fabs(rise - predicted) <= 0.05 * predicted,
           fmt("the loss rose by %.6g, the gradient predicts %.6g (sum of |g| / 255): ", rise,
-              predicted) + (rise < 0 ? "it fell: the step went downhill" : "more than 5% apart"));
+              predicted) + (rise == 0   ? "nothing moved: a stub?"
+                         : rise < 0 ? "it fell: the step went downhill"
+                                    : "more than 5% apart"));
     graph_truncate(keep);
 }
 
@@ -3063,11 +3065,12 @@ void test_a_fooling_step_keeps_pixels_within_0_and_1_on_whole_grey_levels() {
     const double want[] = {0.0, 1.0, 0.0, 1.0};
     const char* where[] = {"at 0, pushed down", "at 1, pushed up", "at level 1, pushed down",
                            "at level 254, pushed up"};
+    const std::vector<double> before = pixels;
     fooling_step(model, pixels, 0, Loss::SoftmaxCrossEntropy);
     for (size_t k = 0; k < 4 && pixels.size() == 4; ++k) {
+        std::string why = pixels[k] == before[k] ? "it did not move" : "pixels stay in [0, 1]";
         check(pixels[k] == want[k], std::string("pixel ") + where[k] +
-                                        fmt(": got %.17g, want %g: pixels stay in [0, 1]",
-                                            pixels[k], want[k]));
+                                        fmt(": got %.17g, want %g: ", pixels[k], want[k]) + why);
     }
     std::vector<double> x = {0.3, 0.6, 0.5, 0.2};  // between levels: a step lands on one
     fooling_step(model, x, 0, Loss::SoftmaxCrossEntropy);

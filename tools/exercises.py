@@ -61,6 +61,7 @@ ORDER = [
     "why-plus-equals",
     "symmetry",
     "fan-in",
+    "what-fools-it",
     # Write it
     "mul-div",
     "leaky-relu",
@@ -73,6 +74,7 @@ ORDER = [
     "adam",
     "rmsprop",
     "dropout",
+    "fooling-step",
     "dense-backward",
     # Change it and explain
     "learning-rate",
@@ -95,7 +97,7 @@ TEACHERS_TABLE = "docs/teachers.md"
 # lines and the listed leaks only.
 README_LEAKS_LISTED = True
 
-# The README's worked numbers that give exercises 6 and 8 away, listed in the leaks of both
+# The README's worked numbers that give exercises 7 and 9 away, listed in the leaks of both
 # (a handout of either replaces them once): `./nn graph`'s local derivatives and grads show
 # d(ab)/da = b and tanh's slope 1 - t^2 in numbers (0.085610 beside t = 0.956237), and so do
 # the example program's two derivatives.
@@ -166,13 +168,13 @@ README_EXAMPLE_LEAK = (
     "```\n"
     "\n"
     "Both derivatives can be checked by hand from the printed y, once you know tanh's derivative\n"
-    "(exercise 8 asks you to derive it).",
+    "(exercise 9 asks you to derive it).",
     "y = -0.999909204  dy/dx = ?  dy/dw = ?\n"
     "371 parameters, 3 outputs\n"
     "```\n"
     "\n"
     "In this handout the two derivatives are left as `?`: once the bodies they go through are\n"
-    "written, check both by hand from the printed y (exercise 8 asks you to derive tanh's).",
+    "written, check both by hand from the printed y (exercise 9 asks you to derive tanh's).",
 )
 
 WRITE_IT = [
@@ -225,7 +227,7 @@ WRITE_IT = [
                   ("test_hand_written_tanh_slope_is_exact_at_a_variants_points", 2)],
         "needs": [],
         "leaks": [
-            ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 8"),
+            ("nn.cpp", "tanh: 1 - out^2", "tanh: exercise 9"),
             ("nn.cpp", "and du/dz = -2u, so d(out)/dz =\n// 4u / (1 + u)^2, which is 1 - out^2.",
              "and du/dz = -2u: write d(out)/dz\n// with out alone."),
             README_GRAPH_LEAK,
@@ -359,6 +361,24 @@ WRITE_IT = [
         "telltales": [],
     },
     {
+        "name": "fooling-step",
+        "title": "The fooling step",
+        "stubs": [
+            ("void fooling_step(const MLP& model, std::vector<double>& pixels, int label, "
+             "Loss loss)",
+             "// TODO exercise: move each pixel one grey level the way its loss gradient\n"
+             "// points, keeping it on the levels in [0, 1]\n"),
+        ],
+        "tests": [("test_a_fooling_step_moves_each_pixel_one_grey_level_up_its_loss_gradient", 4),
+                  ("test_a_fooling_step_raises_the_loss_by_what_its_gradient_predicts", 2),
+                  ("test_a_fooling_step_keeps_pixels_within_0_and_1_on_whole_grey_levels", 2),
+                  ("test_fooling_flips_a_made_network_in_the_steps_its_margin_allows_and_no_sooner",
+                   2)],
+        "needs": ["tanh-slope", "backward"],
+        "leaks": [],
+        "telltales": [],
+    },
+    {
         "name": "dense-backward",
         "title": "Backprop by hand: dense_backward",
         "stubs": [
@@ -400,6 +420,7 @@ COMMANDS = {
     "spiral-sgd": "./nn spiral --optimizer sgd --lr 0.02",
     "spiral-dropout": "./nn spiral --dropout 0.2",
     "momentum": "./nn momentum",
+    "fashion": "./nn fashion",
     "check": "make check",
     "check-relu": "make check T=relu",
     "check-exp": "make check T=exp",
@@ -424,6 +445,10 @@ SEE_AND_CHANGE = [
     {"name": "fan-in", "title": "Fan-in",
      "commands": ["spiral"], "edits": [],
      "needs": ["mul-div", "backward", "early-stopping", "adam"]},
+    # Needs the Fashion-MNIST files: a minute's run.
+    {"name": "what-fools-it", "title": "What fools it",
+     "commands": ["fashion"], "edits": [],
+     "needs": ["mul-div", "backward", "early-stopping", "adam", "fooling-step"]},
     {"name": "leaky-relu", "title": "A new op: leaky_relu",
      "commands": ["check-relu"], "edits": [],
      "needs": ["backward"]},

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tools/grade_all.py: a class's grades, each student's nn.cpp graded as `make grade` would.
 
-    python3 tools/grade_all.py [--exercises 6,8,11] [--out GRADES] [--jobs N] SUBMISSIONS
-    make grade-all SUBMISSIONS=DIR [EXERCISES=6,8,11] [GRADES=DIR] [JOBS=N]
+    python3 tools/grade_all.py [--exercises 7,9,12] [--out GRADES] [--jobs N] SUBMISSIONS
+    make grade-all SUBMISSIONS=DIR [EXERCISES=7,9,12] [GRADES=DIR] [JOBS=N]
 
 SUBMISSIONS holds each student's nn.cpp as NAME/nn.cpp or as NAME.cpp. NAME is the student's
 ID and so their variant: their tests run with NN_VARIANT=NAME, as in the handout that

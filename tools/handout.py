@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tools/handout.py: a folder a teacher can give to students, the answers taken out.
 
-    python3 tools/handout.py [--exercises 6,8,11] [--out DIR] [--answer-key] [--student ID]
+    python3 tools/handout.py [--exercises 7,9,12] [--out DIR] [--answer-key] [--student ID]
         writes DIR (handout/ by default): nn.cpp with the chosen write-it exercises' bodies
         stubbed (all of them by default; by numbers or names, as --exercises
         mul-div,tanh-slope), every leak of their answers replaced, tests.cpp, a Makefile
@@ -32,7 +32,7 @@ What is left out of a handout: pin/ (pin.py implements Adam), tools/ (mutants.tx
 exercises' data hold answers), .ci/, docs/ pages (the answer key, teachers' pages), the
 README's part for teachers and docs/reference.md's for maintainers; and every passage that
 points to them (POINTERS). A stub whose answer another body holds brings that one's stub
-along (`comes_with` in tools/exercises.py: exercise 15 brings exercise 14).
+along (`comes_with` in tools/exercises.py: exercise 16 brings exercise 15).
 """
 import os
 import re
@@ -74,7 +74,7 @@ POINTERS = [
      "what the stub does)."),
     ("README.md",
      "Planning to do the \"Write it\" exercises below? Choose them before you read: each deletes\n"
-     "a body you would otherwise read first. `make handout EXERCISES=11,12 HANDOUT=../mylab`\n"
+     "a body you would otherwise read first. `make handout EXERCISES=12,13 HANDOUT=../mylab`\n"
      "writes you a copy of the lesson, in a folder `mylab` beside this one, with those bodies\n"
      "already taken out and the comments that give them away rewritten: read and work in that\n"
      "copy instead ([docs/teachers.md](docs/teachers.md)). It needs Python 3, which the lesson\n"
@@ -190,7 +190,7 @@ def replace_once(text, original, replacement, where):
 
 def apply_leaks(files, exercises):
     """Replaces every leak of the exercises, and every pointer. Two exercises may list the
-    same leak (the README's ./nn graph block gives exercises 6 and 8 away): it is replaced
+    same leak (the README's ./nn graph block gives exercises 7 and 9 away): it is replaced
     once."""
     done = set()
     for e in exercises:
