@@ -69,7 +69,8 @@ pictures: nn
 # The README's Fashion-MNIST pictures in docs/, made afresh by a default `./nn fashion`
 # (about a minute; needs `apt-get install dataset-fashion-mnist`). CI does not run this:
 # its Fashion-MNIST run is a short one.
-FASHION_PICTURES = fashion_test_images.gif fashion_confusion.gif fashion_weights.gif
+FASHION_PICTURES = fashion_test_images.gif fashion_confusion.gif fashion_weights.gif \
+                   fashion_saliency.gif fashion_fooling.gif
 fashion-pictures: nn
 	rm -rf pictures_run && ./nn fashion --out pictures_run > /dev/null
 	mkdir -p docs && for f in $(FASHION_PICTURES); do cp pictures_run/$$f docs/; done
