@@ -3570,6 +3570,87 @@ void test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red() {
           "the title, at scale 2, in the top 30 rows");
 }
 
+// ---- Pictures of what the network sees (section 12) ------------------------------------------
+
+// Three 2 x 2 images for the made two-class network of section 12's tests: A, every pixel
+// at level 128, label 0, changes class in 4 steps; B, the same picture labelled 1, which
+// the network gets wrong and so is not tried; C, label 0, pixels 0 and 2 at 255 and 1 and 3
+// at 0, its scores 2.05 apart, which 8 steps of 4 / 255 cannot close. So 2 are right and 1
+// is fooled, within 4 levels and not within 2. In its picture the change tile (x 26, y 48:
+// the first tile at x 8, tiles 6 pixels wide and 12 apart) is blue, darker, at pixels 0
+// and 2 and red, brighter, at pixels 1 and 3, 3 x 3 each and full at the change's 4 levels;
+// under the tiles, what it said in red.
+void test_fooling_counts_only_right_images_and_draws_the_change_red_and_blue() {
+    size_t keep = graph.nodes.size();
+    MLP model = made_two_class_network(-0.05);
+    Dataset images;
+    images.kind = DataKind::Images;
+    images.dims = 4;
+    images.bytes = {128, 128, 128, 128, 128, 128, 128, 128, 255, 0, 255, 0};
+    images.labels = {0, 1, 0};
+    int right = -1;
+    std::vector<Fooled> fooled =
+        fool_test_images(model, images, Loss::SoftmaxCrossEntropy, 3, right);
+    check(right == 2, fmt("%g images right, want 2: A and C", right));
+    bool one = fooled.size() == 1 && fooled[0].index == 0;
+    check(one, fmt("%g fooled, want 1: image A", double(fooled.size())));
+    if (one) {
+        check(fooled[0].levels == 4 && fooled[0].said == 1,
+              fmt("A: fooled in %g levels into class %g, want 4 and 1", fooled[0].levels,
+                  fooled[0].said));
+    }
+    std::string csv = fooling_csv(fooled, right);
+    check(csv == "budget_grey_levels,changed,of,share\n1,0,2,0.0000\n2,0,2,0.0000\n"
+                 "4,1,2,0.5000\n8,1,2,0.5000\n", "the CSV is\n" + csv);
+    if (!one) return graph_truncate(keep);
+    Image picture = draw_fooling(images, fooled, fashion_names, "FOOLED");
+    const Color red = class_colors[0], blue = class_colors[1];
+    const int px[] = {26, 29, 26, 29}, py[] = {48, 48, 51, 51};
+    for (int k = 0; k < 4; ++k) {
+        Color want = k % 2 == 0 ? blue : red;
+        int n = count_color(picture, px[k], py[k], px[k] + 3, py[k] + 3, want);
+        check(n == 9, fmt("the change at pixel %g: %g of its 3 x 3 pixels ", k, n) +
+                          (k % 2 == 0 ? "blue (darker)" : "red (brighter)"));
+    }
+    check(same_color(pixel_at(picture, 44, 48), {124, 124, 124}),
+          "the fooled picture's pixel 0 is at level 124, 4 below 128");
+    int red_ink = count_color(picture, 0, 60, picture.width, 67, red);
+    check(red_ink == ink("TROUSER"), fmt("under the tiles %g red pixels of text, want %g: "
+                                         "what it said, TROUSER, in red", red_ink,
+                                         ink("TROUSER")));
+    graph_truncate(keep);
+}
+
+// The made network's scores are linear, so |d(score)/d(pixel)| is |its weight|: for class
+// 1, given the weights (0, 0.5, 0, 0.25) here. Image C beside its map for class 1: the
+// image (x 0 to 5) white at pixels 0 and 2, black at 1 and 3; the map (from x 10, past a
+// 4-pixel gap) scaled so that its largest value is white: black at pixels 0 and 2, white
+// at 1, and grey 128 (0.25 / 0.5 of 255, rounded) at 3.
+void test_a_saliency_map_sits_beside_its_image_scaled_to_its_largest_value() {
+    size_t keep = graph.nodes.size();
+    MLP model = made_two_class_network(-0.05);
+    const double w1[] = {0, 0.5, 0, 0.25};
+    for (size_t i = 0; i < 4; ++i) model.layers[0].neurons[1].weights[i].data() = w1[i];
+    Dataset images;
+    images.kind = DataKind::Images;
+    images.dims = 4;
+    images.bytes = {255, 0, 255, 0};
+    images.labels = {0};
+    Image pair = saliency_pair(model, images, 0, 1);
+    check(pair.width == 16 && pair.height == 6, fmt("the pair is %g x %g, want 16 x 6",
+                                                    pair.width, pair.height));
+    const char* what[] = {"image pixel 0", "image pixel 1", "map pixel 0", "map pixel 1",
+                          "map pixel 3"};
+    const int x[] = {1, 4, 11, 14, 14}, y[] = {1, 1, 1, 1, 4};
+    const Color want[] = {white, black, black, white, {128, 128, 128}};
+    for (int k = 0; k < 5; ++k) {
+        Color got = pixel_at(pair, x[k], y[k]);
+        check(same_color(got, want[k]), std::string(what[k]) + fmt(": got grey %g, want %g",
+                                                                    got.r, want[k].r));
+    }
+    graph_truncate(keep);
+}
+
 // The colour t of the way from white to c, each channel rounded: what a weight of t times
 // the layer's largest |w| is drawn in (c red for positive weights, blue for negative).
 Color tint(Color c, double t) {
@@ -5745,6 +5826,8 @@ int main(int argc, char** argv) {
         TEST(test_the_xor_animation_has_a_frame_per_snapshot_epoch),
         TEST(test_the_image_grid_draws_each_pixel_3x_and_frames_the_mistakes_in_red),
         TEST(test_first_layer_weight_tiles_are_red_for_positive_blue_for_negative_white_for_zero),
+        TEST(test_fooling_counts_only_right_images_and_draws_the_change_red_and_blue),
+        TEST(test_a_saliency_map_sits_beside_its_image_scaled_to_its_largest_value),
         TEST(test_the_weight_animation_has_a_frame_per_snapshot_and_puts_the_weights_back),
         TEST(test_the_confusion_matrix_shades_by_row_share_and_its_csv_is_as_written_by_hand),
         TEST(test_same_seed_gives_byte_identical_files),
