@@ -1476,8 +1476,9 @@ PixelQuestion ask_about_pixels(const MLP& model, const std::vector<double>& feat
 
 // Saliency (Simonyan, Vedaldi and Zisserman 2014): |d(score of class c)/d(pixel)| for each
 // pixel, the score being c's logit. Where it is large, a small change of the pixel moves
-// the score most: the answer rests on those pixels. The sign, which says which way, is
-// dropped here; fooling uses it.
+// the score most: the answer is most sensitive to those pixels. They need not be lit: the
+// derivative is made of weights and of which units are on, not of the pixel's own value.
+// The sign, which says which way, is dropped here; fooling uses it.
 std::vector<double> saliency(const MLP& model, const std::vector<double>& pixels, int c) {
     size_t keep = graph.nodes.size();
     PixelQuestion q = ask_about_pixels(model, pixels);
@@ -1488,13 +1489,14 @@ std::vector<double> saliency(const MLP& model, const std::vector<double>& pixels
     return map;
 }
 
-// Fooling (Goodfellow, Shlens and Szegedy 2015): the least change that makes the network
-// call a picture it gets right something else. To first order, moving the pixels by dx
-// changes the loss by sum_k g[k] dx[k], with g[k] = d(loss)/d(pixel k). If no pixel may
-// move by more than e, the largest rise is e * sum_k |g[k]|, at dx[k] = e * sign(g[k]):
-// every pixel moves by the whole e, each the way that raises the loss (the fast gradient
-// sign method). Here e is one grey level, 1/255, and the pixels stay on the 256 levels
-// in [0, 1] that a picture file can hold.
+// Fooling (Goodfellow, Shlens and Szegedy 2015): a change, small in every pixel, that makes
+// the network call a picture it gets right something else. To first order, moving the
+// pixels by dx changes the loss by sum_k g[k] dx[k], with g[k] = d(loss)/d(pixel k). If no
+// pixel may move by more than e, the largest rise is e * sum_k |g[k]|, at dx[k] = e *
+// sign(g[k]): every pixel moves by the whole e, each the way that raises the loss (the fast
+// gradient sign method). Here e is one grey level, 1/255, and the pixels stay on the 256
+// levels in [0, 1] that a picture file can hold: a black pixel pushed down, or a white one
+// pushed up, stays where it is and adds nothing. Like saliency, it drops what it built.
 void fooling_step(const MLP& model, std::vector<double>& pixels, int label, Loss loss) {
     size_t keep = graph.nodes.size();
     PixelQuestion q = ask_about_pixels(model, pixels);
@@ -3469,10 +3471,7 @@ Image weight_tile(const Neuron& neuron, double scale, int zoom) {
 }
 
 // What each hidden neuron of the first layer looks for: its weights as a tile, the tiles
-// in a near-square grid under a title and a line that says what the colours mean. Weights
-// of pixels that are 0 in nearly every image (the top-left corner is lit in 13 of the 60,000
-// training images) get almost no gradient, d(sum)/dw = x = 0, so they keep their random
-// start.
+// in a near-square grid under a title and a line that says what the colours mean.
 Image draw_first_layer_weights(const MLP& model, int side, const std::string& title) {
     const Layer& first = model.layers[0];
     const int n = int(first.neurons.size()), tile = side * image_zoom, gap = 8, top = 44;
