@@ -5210,6 +5210,279 @@ void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line(
     std::filesystem::remove_all("test_output_odd");
 }
 
+// ---- Saved networks and pictures of one's own: --save, --load, predict ----------------------
+
+// A double's 64 bits, to compare two doubles exactly (-0.0 and 0.0 differ; NaN equals its
+// own bits).
+uint64_t bits_of(double x) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+// A made network of 784 inputs whose weights are the doubles hardest to print and read back:
+// the largest, the smallest normal and a denormal, -0.0, 0.1 + 0.2 (which 15 digits print as
+// 0.3), a third, pi, a 17-digit integer; the rest random.
+MLP awkward_network(const std::vector<int>& sizes, Activation act) {
+    const double awkward[] = {1.7976931348623157e308, -2.2250738585072014e-308, 4.9406564584124654e-324, -0.0, 0.1 + 0.2,
+                              1.0 / 3, -pi, 12345678901234567.0, -1e-300, 1e300};
+    MLP model(784, sizes, act, 7);
+    std::vector<Value> params = model.parameters();
+    for (size_t k = 0; k < params.size(); k += 97) params[k].data() = awkward[(k / 97) % 10];
+    return model;
+}
+
+// What a model file holds of a network reads back bit for bit: every weight and bias, the
+// architecture, the activation, the data set and the epoch; and the text is laid out as its
+// version 1 says: the header, a class a line, a line a neuron with its fan-in's weights, end.
+void test_a_model_file_reads_back_every_weight_bit_for_bit_with_its_architecture() {
+    struct Case {
+        std::vector<int> sizes;
+        Activation act;
+        const ImageSet* set;
+    } cases[] = {{{8, 10}, Activation::ReLU, &fashion_mnist},
+                 {{5, 4, 10}, Activation::Tanh, &mnist},
+                 {{3, 10}, Activation::Sigmoid, &fashion_mnist}};
+    for (const Case& c : cases) {
+        size_t keep = graph.nodes.size();
+        MLP model = awkward_network(c.sizes, c.act);
+        std::string text = model_text(saved_model(model, *c.set, Loss::SoftmaxCrossEntropy, 17));
+        std::string what = architecture(784, c.sizes) + " " + activation_name(c.act) + ": ";
+        SavedModel read;
+        std::string fault = parse_model(text, read);
+        check(fault.empty(), what + "reads back: " + fault);
+        if (!fault.empty()) continue;
+        check(read.set == c.set && read.inputs == 784 && read.sizes == c.sizes && read.act == c.act &&
+                  read.loss == Loss::SoftmaxCrossEntropy && read.epoch == 17,
+              what + "the same data set, inputs, layers, activation, loss and epoch");
+        std::vector<double> want = data_of(model.parameters());
+        MLP again = network_of(read);
+        std::vector<double> got = data_of(again.parameters());
+        size_t differ = want.size() == got.size() ? 0 : want.size();
+        for (size_t k = 0; k < want.size() && k < got.size(); ++k) differ += bits_of(want[k]) != bits_of(got[k]);
+        check(differ == 0, what + fmt("%g of %g numbers differ in some bit", double(differ), double(want.size())));
+        int neurons = 0;
+        for (int n : c.sizes) neurons += n;
+        check(lines_in(text) == size_t(7 + 10 + neurons + 1), what + fmt("7 header lines, 10 classes, %g neurons and end", neurons));
+        size_t first = text.find("\nneuron 1 1 bias ");
+        std::string line = text.substr(first + 1, text.find('\n', first + 1) - first - 1);
+        check(first != std::string::npos && words_of(line).size() == 6 + 784,
+              what + "the first neuron's line: its place, its bias and 784 weights");
+        check(text.rfind("nn.cpp model 1\ndata " + std::string(c.set->name) + "\ninputs 784\n", 0) == 0 &&
+                  text.size() > 4 && text.substr(text.size() - 4) == "end\n",
+              what + "begins with the format's name and version, ends with end");
+        graph_truncate(keep);
+    }
+}
+
+// The text of the made 784-8-10 relu network, a made network saved for the tests below.
+std::string small_model_text(const ImageSet& set = fashion_mnist) {
+    size_t keep = graph.nodes.size();
+    MLP model(784, {8, 10}, Activation::ReLU, 3);
+    std::string text = model_text(saved_model(model, set, Loss::SoftmaxCrossEntropy, 2));
+    graph_truncate(keep);
+    return text;
+}
+
+// "test 67.1% (loss 1.0118)" and the line of the mistakes made most often, from a run's output.
+std::string test_figures(const std::string& out) {
+    size_t at = out.find(" test "), mistakes = out.find("  the mistakes made most often:");
+    while (at != std::string::npos && !std::isdigit((unsigned char)out[at + 6])) at = out.find(" test ", at + 1);
+    if (at == std::string::npos || mistakes == std::string::npos) return "(none in: " + out + ")";
+    return out.substr(at + 1, out.find('\n', at) - at - 1) + " | " +
+           out.substr(mistakes, out.find('\n', mistakes) - mistakes);
+}
+
+// Trains `args` with --save, then runs it with --load into the same --out: the same test
+// figures printed, every picture of the final weights written again byte for byte, and what
+// only training writes (results.csv, the log, the loss chart, the animation) left as it was.
+void check_a_round_trip(const std::string& what, const std::string& args, const std::string& load_args,
+                        const std::string& dir) {
+    std::string model = dir + "/model.txt", out, err;
+    std::filesystem::remove_all(dir);
+    int status = run_nn(args + " --epochs 1 --save " + model + " --out " + dir, out, err);
+    check(status == 0 && err.empty(), what + fmt(": the run that saves: exit %g ", status) + err);
+    check(out.find("  the weights of epoch 1 are saved in " + model + "\n") != std::string::npos,
+          what + ": the run says where it saved its weights: " + out);
+    const char* pictures[] = {"fashion_weights.ppm", "fashion_test_images.ppm", "fashion_test_images.gif",
+                              "fashion_confusion.ppm", "fashion_confusion.gif", "fashion_confusion.csv"};
+    const char* trained_only[] = {"results.csv", "fashion_784-64-10_relu.csv", "fashion_loss.ppm",
+                                  "fashion_weights.gif"};
+    std::vector<std::string> before;
+    for (const char* file : pictures) before.push_back(read_file(dir + "/" + file));
+    for (const char* file : trained_only) before.push_back(read_file(dir + "/" + file));
+    for (const char* file : pictures) std::filesystem::remove(dir + "/" + file);
+    std::string loaded;
+    status = run_nn(load_args + " --load " + model + " --out " + dir, loaded, err);
+    check(status == 0 && err.empty(), what + fmt(": the run that loads: exit %g ", status) + err);
+    check(test_figures(loaded) == test_figures(out),
+          what + ": the same test figures: '" + test_figures(loaded) + "', trained: '" + test_figures(out) + "'");
+    check(loaded.find("loaded, not trained: no loss chart, weights animation, epoch log or row in results.csv\n") !=
+              std::string::npos && loaded.find("epoch    1") == std::string::npos,
+          what + ": the run that loads trains nothing and says what it does not write: " + loaded);
+    size_t k = 0;
+    for (const char* file : pictures)
+        check(read_file(dir + "/" + file) == before[k++], what + ": " + file + " is the same, byte for byte");
+    for (const char* file : trained_only)
+        check(read_file(dir + "/" + file) == before[k++], what + ": " + file + " is left as the training run wrote it");
+    std::filesystem::remove_all(dir);
+}
+
+// ./nn fashion --save, then ./nn fashion --load: the made data set always, and the real
+// Fashion-MNIST (1,000 training images, one epoch) when it is installed (apt-get install
+// dataset-fashion-mnist), as CI's machine has it.
+void test_fashion_save_then_load_prints_the_same_test_figures_and_writes_the_same_pictures() {
+    std::string data = make_temporary_directory();
+    write_made_images(data, "train", 30);
+    write_made_images(data, "t10k", 10);
+    check_a_round_trip("the made data set", "fashion --data " + data, "fashion --data " + data,
+                       "test_output_round_trip");
+    std::filesystem::remove_all(data);
+    if (std::filesystem::exists(std::string(fashion_mnist_dir) + "/t10k-images-idx3-ubyte.gz"))
+        check_a_round_trip("Fashion-MNIST", "fashion --subset 1000", "fashion", "test_output_round_trip");
+    else
+        std::printf("Fashion-MNIST is not installed: only the made data set's round trip ran\n");
+}
+
+// `text` with word k (from 0) of its line that begins with `start` replaced by `word`, or
+// taken out if `word` is empty.
+std::string with_word(std::string text, const std::string& start, size_t k, const std::string& word) {
+    size_t line = text.find("\n" + start) + 1, end = text.find('\n', line);
+    std::vector<std::string> words = words_of(text.substr(line, end - line));
+    if (word.empty()) words.erase(words.begin() + long(k));
+    else words[k] = word;
+    std::string joined = words[0];
+    for (size_t i = 1; i < words.size(); ++i) joined += " " + words[i];
+    return text.replace(line, end - line, joined);
+}
+
+// Every fault a model file can have: exit 2, one line naming the file and the fault, nothing
+// printed and nothing written (the --out folder is not even made). Each case is the made
+// 784-8-10 model's text with one edit: its lines are the header (1-7), the classes (8-17),
+// layer 1's 8 neurons (18-25), layer 2's 10 (26-35) and end (36). The runs are limited to
+// 600 MB, so that a header's claim to a billion neurons would fail if it were believed.
+void test_each_model_file_fault_is_exit_2_naming_the_file_and_the_fault_with_nothing_written() {
+    std::string dir = made_data_folder(), good = small_model_text(), model = dir + "/model.txt";
+    auto replaced = [&good](const std::string& from, const std::string& to) {
+        std::string text = good;
+        return text.replace(text.find(from), from.size(), to);
+    };
+    size_t last = good.find("\nneuron 2 10 ") + 1, third = good.find("\nneuron 1 3 ") + 1;
+    std::string neuron_1_3 = good.substr(third, good.find("\nneuron 1 4 ") + 1 - third);
+    const struct {
+        const char* what;
+        std::string text, fault;
+    } cases[] = {
+        {"not a model", "P5 28 28 255\n", "not a model file of nn.cpp: its first line is 'P5 28 28 255', not 'nn.cpp model 1'"},
+        {"an empty file", "", "not a model file of nn.cpp: its first line is ''"},
+        {"another version", replaced("model 1\n", "model 2\n"), "a model file of version '2'; this nn.cpp reads version 1"},
+        {"an mnist model", small_model_text(mnist), "line 2: a network of mnist, not of fashion"},
+        {"an unknown data set", replaced("data fashion", "data cifar"), "line 2: data 'cifar': fashion or mnist"},
+        {"mnist's classes", replaced("class T-SHIRT", "class 0"), "line 8: 'class 0', but class 0 of fashion is 'T-SHIRT'"},
+        {"783 inputs", replaced("inputs 784", "inputs 783"), "line 3: inputs '783', not the 784 pixels"},
+        {"9 outputs", replaced("layers 8 10", "layers 8 9"), "line 4: an output layer of 9 neurons, not one for each of the 10 classes of fashion"},
+        {"a billion neurons", replaced("layers 8 10", "layers 1000000000 10"), "line 4: a layer of '1000000000' neurons (1 to 256, as --hidden allows)"},
+        {"7 hidden layers", replaced("layers 8 10", "layers 8 8 8 8 8 8 8 10"), "line 4: layers '8 8 8 8 8 8 8 10': 1 to 6 hidden layers"},
+        {"a header line missing", replaced("inputs 784\n", ""), "line 3: 'layers 8 10' where 'inputs ...' should be"},
+        {"another activation", replaced("activation relu", "activation swish"), "line 5: activation 'swish': tanh, sigmoid or relu"},
+        {"another loss", replaced("loss softmax cross-entropy", "loss hinge"), "line 6: loss 'hinge', not 'softmax cross-entropy'"},
+        {"a negative epoch", replaced("epoch 2", "epoch -1"), "line 7: epoch '-1': 0 to 100000"},
+        {"no end", good.substr(0, good.size() - 4), "truncated: no 'end' line after the last neuron"},
+        {"cut after a neuron", good.substr(0, last), "truncated: it ends after 17 of the 18 neurons its layers line gives"},
+        {"cut in a line", good.substr(0, last + 120), "line 35: neuron 2 10 has "},
+        {"end too soon", good.substr(0, last) + "end\n", "line 35: 'end' comes after 17 of the 18 neurons its layers line gives"},
+        {"a NaN", with_word(good, "neuron 1 1 ", 10, "nan"), "line 18: neuron 1 1's weight 5 is 'nan', not a finite number"},
+        {"a -NaN bias", with_word(good, "neuron 1 2 ", 4, "-nan"), "line 19: neuron 1 2's bias is '-nan', not a finite number"},
+        {"an infinity", with_word(good, "neuron 2 1 ", 4, "inf"), "line 26: neuron 2 1's bias is 'inf', not a finite number"},
+        {"1e400", with_word(good, "neuron 2 1 ", 9, "1e400"), "line 26: neuron 2 1's weight 4 is '1e400', not a finite number"},
+        {"a garbled number", with_word(good, "neuron 1 8 ", 789, "0.5x"), "line 25: neuron 1 8's weight 784 is '0.5x', not a finite number"},
+        {"hex", with_word(good, "neuron 1 8 ", 6, "0x1p3"), "line 25: neuron 1 8's weight 1 is '0x1p3', not a finite number"},
+        {"a weight missing", with_word(good, "neuron 1 1 ", 100, ""), "line 18: neuron 1 1 has 783 weights, and layer 1 reads 784 inputs"},
+        {"a weight too many", with_word(good, "neuron 2 3 ", 6, "0.5 0.5"), "line 28: neuron 2 3 has 9 weights, and layer 2 reads 8 inputs"},
+        {"no word bias", with_word(good, "neuron 1 2 ", 3, "biass"), "line 19: 'neuron 1 2 biass 0 weights "},
+        {"neurons out of order", replaced(neuron_1_3, ""), "line 20: 'neuron 1 4 bias "},
+        {"a neuron too many", replaced("end\n", neuron_1_3 + "end\n"), "line 36: 'neuron 1 3 bias "},
+        {"junk after end", good + "junk\n", "line 37: 'junk' after 'end'"},
+        {"a blank line after end", good + "\n", "line 37: '' after 'end'"},
+    };
+    std::string out, err;
+    for (const auto& c : cases) {
+        write_bytes(model, bytes_of(c.text));
+        std::filesystem::remove_all("test_output_model");
+        double seconds = 0;
+        int status = run_nn_bounded("fashion --load " + model + " --data " + dir + " --out test_output_model", out, err, seconds);
+        std::string want = quoted_path(model) + ": " + c.fault;
+        check(status == 2 && lines_in(err) == 1 && err.find(want) != std::string::npos,
+              c.what + fmt(": exit %g, want 2 and one line with \"", status) + want + "\": " + err.substr(0, 300));
+        check(out.empty() && !std::filesystem::exists("test_output_model"), std::string(c.what) + ": nothing printed or written: " + out);
+    }
+    // What stands at the model's name: nothing, a folder, or a file larger than a model can be.
+    std::filesystem::remove(model);
+    std::filesystem::create_directory(dir + "/folder");
+    write_bytes(dir + "/huge", {});
+    std::filesystem::resize_file(dir + "/huge", (16 << 20) + 1);  // sparse: it takes no disk
+    const std::string files[][2] = {
+        {model, "no such file (./nn fashion --save FILE writes one)"},
+        {dir + "/folder", "a folder, not a model file"},
+        {dir + "/huge", "16777217 bytes, more than the 16777216 a model file may hold"}};
+    for (const auto& f : files) {
+        int status = run_nn("fashion --load " + f[0] + " --data " + dir + " --out test_output_model", out, err);
+        check(status == 2 && lines_in(err) == 1 && err.find(quoted_path(f[0]) + ": " + f[1]) != std::string::npos,
+              f[1] + fmt(": exit %g, want 2 and one line: ", status) + err);
+        check(out.empty() && !std::filesystem::exists("test_output_model"), f[1] + ": nothing printed or written");
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// With --load the network comes from the file: each flag that would shape or train one is
+// refused, before or after --load, in one line, with nothing written. --save's file is
+// checked before training: a folder that does not exist, or a folder at its name, is
+// refused, and nothing is trained or written. Commands that keep no network take neither.
+void test_load_refuses_training_flags_and_save_is_checked_before_training() {
+    std::string dir = make_temporary_directory(), model = dir + "/model.txt", out, err;
+    write_made_images(dir, "train", 30);
+    write_made_images(dir, "t10k", 1);
+    write_bytes(model, bytes_of(small_model_text()));
+    const char* flags[] = {"--seed 2",    "--epochs 2", "--lr 0.1",       "--momentum 0.5",
+                           "--batch 8",   "--patience 3", "--hidden 16",  "--act tanh",
+                           "--optimizer sgd", "--dropout 0.1", "--subset 100", "--save other.txt"};
+    for (const char* flag : flags) {
+        for (bool before : {false, true}) {
+            std::string load = " --load " + model + " ";
+            std::string args = before ? std::string("fashion ") + flag + load : "fashion" + load + flag;
+            std::filesystem::remove_all("test_output_load");
+            int status = run_nn(args + " --data " + dir + " --out test_output_load", out, err);
+            std::string name = std::string(flag).substr(0, std::string(flag).find(' '));
+            check(status == 2 && lines_in(err) == 1 &&
+                      err.find(name + " does not go with --load: --load takes the network from the file") != std::string::npos,
+                  args + fmt(": exit %g, want 2 and one line: ", status) + err);
+            check(out.empty() && !std::filesystem::exists("test_output_load") && !std::filesystem::exists("other.txt"),
+                  args + ": nothing printed or written");
+        }
+    }
+    std::filesystem::create_directory(dir + "/a_folder");
+    const std::string saves[][2] = {{dir + "/no_such_folder/model.txt", "No such file or directory"},
+                                    {dir + "/a_folder", "it is a folder"}};
+    for (const auto& save : saves) {
+        std::filesystem::remove_all("test_output_load");
+        int status = run_nn("fashion --data " + dir + " --epochs 1 --save " + save[0] + " --out test_output_load", out, err);
+        check(status == 2 && lines_in(err) == 1 &&
+                  err.find("--save: cannot write " + in_quotes(save[0]) + ": " + save[1]) != std::string::npos,
+              save[1] + fmt(": exit %g, want 2 and one line: ", status) + err);
+        bool empty = std::filesystem::is_empty("test_output_load");  // made, as --out is first
+        check(out.find("epoch") == std::string::npos && empty, save[1] + ": nothing trained or written: " + out);
+    }
+    const char* refused[][2] = {{"xor --save m.txt", "xor does not take --save"},
+                                {"spiral --load m.txt", "spiral does not take --load"},
+                                {"fashion --save ''", "--save takes a file name"}};
+    for (const auto& r : refused) {
+        int status = run_nn(r[0], out, err);
+        check(status == 2 && err.find(r[1]) != std::string::npos, r[0] + fmt(": exit %g: ", status) + err);
+    }
+    std::filesystem::remove_all("test_output_load");
+    std::filesystem::remove_all(dir);
+}
+
 #endif  // LESSON_ONLY
 
 // ---- Runner --------------------------------------------------------------------------------
@@ -5568,6 +5841,10 @@ int main(int argc, char** argv) {
         TEST(test_idx_sizes_print_as_the_unsigned_numbers_the_file_holds),
         TEST(test_a_data_set_with_no_training_validation_or_test_images_is_refused),
         TEST(test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line),
+        TEST(test_a_model_file_reads_back_every_weight_bit_for_bit_with_its_architecture),
+        TEST(test_fashion_save_then_load_prints_the_same_test_figures_and_writes_the_same_pictures),
+        TEST(test_each_model_file_fault_is_exit_2_naming_the_file_and_the_fault_with_nothing_written),
+        TEST(test_load_refuses_training_flags_and_save_is_checked_before_training),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
