@@ -2454,9 +2454,9 @@ const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
 // margin. So no file, whatever it holds or claims, costs more than a real run's data.
 const uint64_t most_data_bytes = 64 << 20;  // 67,108,864
 
-// What a file the program reads may be, by kind: a data file or a model file (--load).
-// Each may hold at most most_bytes, so that no file, whatever it holds or claims, costs
-// more than the largest real one would.
+// What a file the program reads may be, by kind: a data file, a model file (--load,
+// --model) or a picture (predict). Each may hold at most most_bytes, so that no file,
+// whatever it holds or claims, costs more than the largest real one would.
 struct InputKind {
     const char* name;        // as messages call it: "data file"
     uint64_t most_bytes;     // a larger file is refused before it is read
@@ -2701,16 +2701,24 @@ const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS"
                                        "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
 const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
+// How a data set's authors framed each picture in its 28 x 28 pixels (predict, section 19,
+// frames a picture of one's own the same way): Fashion-MNIST's fill the field along their
+// longest edge and are centred; MNIST's digits fit a 20 x 20 box and are centred by their
+// centre of mass.
+enum class Framing { LongestEdge28, MassCentred20 };
+
 // The image experiments: Fashion-MNIST from where its package puts it (or --data), or
 // MNIST's handwritten digits, which need --data.
 struct ImageSet {
     const char* name;            // the command
     const char* title;           // as the pictures write it
     const char* const* classes;  // the 10 classes' names
+    Framing framing;             // how its pictures were made from photos and scans
 };
 
-const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
-const ImageSet mnist = {"mnist", "MNIST", digit_classes};
+const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes,
+                                Framing::LongestEdge28};
+const ImageSet mnist = {"mnist", "MNIST", digit_classes, Framing::MassCentred20};
 const ImageSet* const image_sets[] = {&fashion_mnist, &mnist};
 
 // A number as the command line (section 20) and a model file write it: plain decimal
@@ -2729,7 +2737,7 @@ double plain_number(const std::string& text, bool integer) {
 }
 
 // A trained network kept as text that a person can read and diff: --save writes it after
-// training, --load reads it back. Version 1 is these lines:
+// training, --load and predict read it back. Version 1 is these lines:
 //     nn.cpp model 1
 //     data fashion               the data set it learned: fashion or mnist
 //     inputs 784                 a pixel each
@@ -3027,6 +3035,185 @@ std::string read_model_file(const std::string& path, SavedModel& m) {
     if (!error.empty()) return error;
     error = parse_model(std::string(bytes.begin(), bytes.end()), m);
     return error.empty() ? "" : quoted_path(path) + ": " + error;
+}
+
+// Pictures of one's own, for predict (section 19), in Netpbm's formats, PGM and PPM
+// (netpbm.sourceforge.net/doc/pgm.html and ppm.html), the simplest there are; most image
+// programs write them (ImageMagick: convert photo.jpg photo.ppm). A header in text: a magic
+// number (P2 or P5 for grey, P3 or P6 for colour), the width, the height, and maxval, the
+// sample of full intensity (1 to 65535), separated by whitespace, and comments, from '#' to
+// the end of the line, anywhere among them (a comment ends a number). Then the samples, row
+// by row from the top left, red, green and blue for colour: in P2 and P3, as decimal numbers
+// separated by whitespace (and comments, as Netpbm's own programs allow); in P5 and P6,
+// after exactly one whitespace byte that ends the header, as bytes, one a sample, or two,
+// the most significant first, when maxval is above 255.
+struct Picture {
+    int width = 0, height = 0;
+    int channels = 1;               // 1: grey (P2, P5); 3: red, green and blue (P3, P6)
+    int maxval = 255;               // the sample of full intensity
+    std::vector<uint16_t> samples;  // width x height x channels, each 0 to maxval
+};
+
+// A picture is 1 to 16384 pixels wide and high, of at most 16,777,216 pixels (4096 x 4096,
+// a 16-megapixel photo), in a file of at most 64 MiB: so that no header, whatever it
+// claims, costs more than a large photo does.
+const int most_picture_side = 16384;
+const uint64_t most_picture_pixels = uint64_t(1) << 24;
+const InputKind picture_file = {"picture", 64 << 20, "a 16-megapixel photo as P6 is 48 MiB",
+                                ""};
+
+// Reads the text of a header and of P2's and P3's samples. Whitespace is C's isspace:
+// space, tab, CR, LF, vertical tab and form feed.
+struct NetpbmReader {
+    const std::vector<uint8_t>& bytes;
+    size_t at = 0;
+
+    static bool space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+    // Skips whitespace and comments, each '#' to the end of its line (a CR or LF).
+    void skip_separators() {
+        while (at < bytes.size() && (space(bytes[at]) || bytes[at] == '#')) {
+            if (bytes[at] == '#') skip_comment();
+            else ++at;
+        }
+    }
+
+    // A comment, from its '#' to the end of its line (not the CR or LF that ends it).
+    void skip_comment() {
+        while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
+    }
+
+    // The decimal number at `at`, its digits in `digits`; -1 if none starts there. One
+    // above `most` stands for any larger one, so that no count of digits can overflow.
+    long number(long most, std::string& digits) {
+        size_t start = at;
+        long n = 0;
+        for (; at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9'; ++at)
+            n = std::min(10 * n + (bytes[at] - '0'), most + 1);
+        digits.assign(bytes.begin() + long(start), bytes.begin() + long(at));
+        return at > start ? n : -1;
+    }
+
+    // What stands at `at`, for a message.
+    std::string shown() const {
+        if (at >= bytes.size()) return "the end of the file";
+        size_t n = std::min(bytes.size() - at, size_t(12));
+        return in_quotes(std::string(bytes.begin() + long(at), bytes.begin() + long(at + n)));
+    }
+};
+
+// "90 x 60 pixels", for the messages.
+std::string pixels_of(const Picture& p) {
+    return std::to_string(p.width) + " x " + std::to_string(p.height) + " pixels";
+}
+
+// The magic number, then the width, the height and maxval, each checked; `raw`: P5 or P6.
+std::string read_netpbm_header(NetpbmReader& in, Picture& p, bool& raw) {
+    const std::vector<uint8_t>& b = in.bytes;
+    std::string magic(b.begin(), b.begin() + long(std::min(b.size(), size_t(2))));
+    bool known = magic == "P2" || magic == "P3" || magic == "P5" || magic == "P6";
+    if (b.empty()) return "an empty file, not a PGM or PPM picture";
+    if (!known || (b.size() > 2 && !in.space(b[2]) && b[2] != '#'))
+        return "not a PGM or PPM picture: it begins " + in.shown() + ", not P2, P3, P5 or P6";
+    raw = magic[1] == '5' || magic[1] == '6';
+    p.channels = magic[1] == '3' || magic[1] == '6' ? 3 : 1;
+    const char* names[] = {"width", "height", "maxval"};
+    const long most[] = {most_picture_side, most_picture_side, 65535};
+    long values[3];
+    in.at = 2;
+    for (int k = 0; k < 3; ++k) {
+        std::string digits;
+        in.skip_separators();
+        values[k] = in.number(most[k], digits);
+        if (values[k] < 0) return "its header has " + in.shown() + " where its " + names[k] +
+                                  " should be";
+        if (values[k] == 0 || values[k] > most[k])
+            return std::string(names[k]) + " " + in_quotes(digits) + ": 1 to " +
+                   std::to_string(most[k]);
+    }
+    p.width = int(values[0]), p.height = int(values[1]), p.maxval = int(values[2]);
+    if (uint64_t(p.width) * uint64_t(p.height) <= most_picture_pixels) return "";
+    return pixels_of(p) + ", more than the " + std::to_string(most_picture_pixels) +
+           " (4096 x 4096) a picture may have";
+}
+
+// P5 and P6: after comments, if any, one whitespace byte ends the header; then a sample is
+// a byte, or two when maxval is above 255, and the file holds exactly as many as the
+// header says. Shorter, it is truncated; longer, it holds more than one picture (Netpbm
+// allows several in a row) or something else after it, and either is refused.
+std::string read_raw_samples(NetpbmReader& in, Picture& p) {
+    const std::vector<uint8_t>& b = in.bytes;
+    while (in.at < b.size() && b[in.at] == '#') in.skip_comment();
+    if (in.at == b.size() || !in.space(b[in.at])) {
+        return "after maxval, " + in.shown() + " where one whitespace byte should end the "
+               "header";
+    }
+    size_t count = size_t(p.width) * size_t(p.height) * size_t(p.channels);
+    size_t bytes_each = p.maxval > 255 ? 2 : 1, have = b.size() - ++in.at;
+    if (have != count * bytes_each) {
+        return std::string(have < count * bytes_each ? "truncated" : "trailing bytes") +
+               ": its header says " + std::to_string(count * bytes_each) + " bytes of " +
+               "samples (" + pixels_of(p) + "), it has " + std::to_string(have);
+    }
+    p.samples.resize(count);
+    const uint8_t* s = b.data() + in.at;
+    for (size_t k = 0; k < count; ++k) {
+        p.samples[k] = bytes_each == 1 ? s[k] : uint16_t(s[2 * k] << 8 | s[2 * k + 1]);
+        if (p.samples[k] > p.maxval) {
+            return "sample " + std::to_string(k + 1) + " is " + std::to_string(p.samples[k]) +
+                   ", above maxval " + std::to_string(p.maxval);
+        }
+    }
+    return "";
+}
+
+// P2 and P3: every sample a decimal number of at most maxval, exactly as many as the header
+// says, then nothing but whitespace and comments. Memory is taken a sample at a time, so
+// a header that claims more than the file holds costs no more than the file.
+std::string read_plain_samples(NetpbmReader& in, Picture& p) {
+    size_t count = size_t(p.width) * size_t(p.height) * size_t(p.channels);
+    for (size_t k = 0; k < count; ++k) {
+        std::string digits, which = "sample " + std::to_string(k + 1);
+        in.skip_separators();
+        if (in.at == in.bytes.size()) {
+            return "truncated: its header says " + std::to_string(count) + " samples (" +
+                   pixels_of(p) + "), it has " + std::to_string(k);
+        }
+        long v = in.number(p.maxval, digits);
+        if (v < 0) return which + ": " + in.shown() + " is not a decimal number";
+        if (v > p.maxval) {
+            return which + ", " + in_quotes(digits) + ", is above maxval " +
+                   std::to_string(p.maxval);
+        }
+        p.samples.push_back(uint16_t(v));
+    }
+    in.skip_separators();
+    if (in.at < in.bytes.size()) return in.shown() + " after the last sample";
+    return "";
+}
+
+// A Netpbm picture's bytes, checked whole, into p. Returns "" or the fault.
+std::string parse_netpbm(const std::vector<uint8_t>& bytes, Picture& p) {
+    NetpbmReader in{bytes};
+    bool raw = false;
+    std::string fault = read_netpbm_header(in, p, raw);
+    if (!fault.empty()) return fault;
+    return raw ? read_raw_samples(in, p) : read_plain_samples(in, p);
+}
+
+// The picture at path, read and checked whole. Returns "" or "PATH: the fault".
+std::string read_picture(const std::string& path, Picture& p) {
+    std::vector<uint8_t> bytes;
+    std::string error = read_input_file(path, picture_file, bytes);
+    if (!error.empty()) return error;
+    error = parse_netpbm(bytes, p);
+    return error.empty() ? "" : quoted_path(path) + ": " + error;
+}
+
+// A grey picture as PGM (P5), the grey sibling of PPM: the header, then a byte a pixel.
+std::string pgm_bytes(int width, int height, const std::vector<uint8_t>& grey) {
+    std::string bytes = "P5\n" + std::to_string(width) + " " + std::to_string(height);
+    return (bytes + "\n255\n").append(grey.begin(), grey.end());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -4217,7 +4404,9 @@ struct Flags {
     bool live = false;
     std::string data_dir;  // the image experiments' folder of files; "": the default
     int subset = 0;        // train on this many images; 0: all of them
-    std::string save_path, load_path;  // --save, --load: a model file (section 15); "": none
+    std::string save_path, load_path;   // --save, --load: a model file (section 15); "": none
+    std::string model_path;             // predict's model file
+    std::vector<std::string> pictures;  // predict's pictures
 };
 
 TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
@@ -4701,7 +4890,7 @@ FinalNetwork trained_network(const Flags& flags, Output& out, const ImageSet& se
     return {model, kept.epoch, std::move(data.test), r.test};
 }
 
-// A model file (--load), read and checked whole: exit 2, naming the file and the
+// A model file (--load, --model), read and checked whole: exit 2, naming the file and the
 // fault, if it cannot be read, or if it holds a network of another data set than `set`
 // (nullptr: any of the program's).
 SavedModel checked_model(const std::string& path, const ImageSet* set) {
@@ -4765,6 +4954,276 @@ void run_mnist(const Flags& flags, Output& out) {
         bad_input("mnist needs --data DIR, a folder with MNIST's four files, such as "
                   "train-images-idx3-ubyte.gz (Debian has no MNIST package)");
     run_images(flags, out, mnist);
+}
+
+// ---- predict: a picture of one's own, made as the data set's own pictures were
+
+// Grey levels, 0 (black) to 1 (white), row by row.
+struct GreyImage {
+    int width = 0, height = 0;
+    std::vector<double> levels;
+
+    double at(int x, int y) const { return levels[size_t(y) * size_t(width) + size_t(x)]; }
+};
+
+// A picture in grey: a grey sample over maxval; a colour pixel's luma, 0.299 R + 0.587 G +
+// 0.114 B (ITU-R BT.601's weights, what "convert to grey" most often means: green looks
+// brightest, blue darkest), taken from the samples as they are, gamma-encoded.
+GreyImage grey_of(const Picture& p) {
+    GreyImage g{p.width, p.height, {}};
+    size_t pixels = size_t(p.width) * size_t(p.height), c = size_t(p.channels);
+    g.levels.reserve(pixels);
+    for (size_t i = 0; i < pixels; ++i) {
+        const uint16_t* s = &p.samples[i * c];
+        double level = c == 1 ? s[0] : 0.299 * s[0] + 0.587 * s[1] + 0.114 * s[2];
+        g.levels.push_back(level / p.maxval);
+    }
+    return g;
+}
+
+// The background: the mean of the four corners, where a picture of one thing shows what it
+// stands on.
+double background_of(const GreyImage& g) {
+    int right = g.width - 1, bottom = g.height - 1;
+    return (g.at(0, 0) + g.at(right, 0) + g.at(0, bottom) + g.at(right, bottom)) / 4;
+}
+
+// The pixels x0 <= x < x1, y0 <= y < y1.
+struct Box {
+    int x0, y0, x1, y1;
+};
+
+// Fashion-MNIST's trimming of the edges close to the background: the smallest box that
+// holds every pixel farther from it than 5% of the range (the paper measures in RGB, here
+// in grey). Empty (x1 = 0) when no pixel is.
+Box object_box(const GreyImage& g, double background) {
+    Box box{g.width, g.height, 0, 0};
+    for (int y = 0; y < g.height; ++y) {
+        for (int x = 0; x < g.width; ++x) {
+            if (std::fabs(g.at(x, y) - background) <= 0.05) continue;
+            box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1),
+                   std::max(box.y1, y + 1)};
+        }
+    }
+    return box;
+}
+
+// The mean of g over the rectangle [x, x + w) x [y, y + h), in pixels: each pixel weighted
+// by how much of it the rectangle covers.
+double area_mean(const GreyImage& g, double x, double y, double w, double h) {
+    int right = std::min(int(std::ceil(x + w)), g.width);
+    int bottom = std::min(int(std::ceil(y + h)), g.height);
+    double sum = 0, area = 0;
+    for (int py = int(y); py < bottom; ++py) {
+        double cover_y = std::min(py + 1.0, y + h) - std::max(double(py), y);
+        for (int px = int(x); px < right; ++px) {
+            double cover = cover_y * (std::min(px + 1.0, x + w) - std::max(double(px), x));
+            sum += cover * g.at(px, py);
+            area += cover;
+        }
+    }
+    return sum / area;
+}
+
+// The box, scaled so that its longest edge is `longest` pixels, by area: each new pixel is
+// the mean of the part of the box it covers. (Fashion-MNIST subsampled, keeping every k-th
+// row and column; a mean keeps a thin line of a large photo that skipping rows can miss,
+// and evens out a photo's noise instead of picking it up.)
+GreyImage scale_by_area(const GreyImage& g, Box box, int longest) {
+    int box_width = box.x1 - box.x0, box_height = box.y1 - box.y0;
+    double scale = double(longest) / std::max(box_width, box_height);
+    GreyImage out;
+    out.width = std::max(1, int(std::lround(box_width * scale)));
+    out.height = std::max(1, int(std::lround(box_height * scale)));
+    double w = double(box_width) / out.width, h = double(box_height) / out.height;
+    for (int y = 0; y < out.height; ++y) {
+        for (int x = 0; x < out.width; ++x)
+            out.levels.push_back(area_mean(g, box.x0 + x * w, box.y0 + y * h, w, h));
+    }
+    return out;
+}
+
+// The object bright on a dark background, in bytes, as the data sets hold their images: a
+// light background (above half the range) is negated, as both sets' authors negated their
+// pictures of things on white and of ink on paper. Then the background maps to 0 and the
+// brightest pixel to 255 in a straight line, b = 255 (v - background) / (brightest -
+// background), rounded, so that the full range is used whatever the lighting; what is
+// darker than the background is 0. Returns the fault if nothing is brighter.
+std::string bright_on_dark(const GreyImage& g, double background, std::vector<uint8_t>& bytes) {
+    bool negate = background > 0.5;
+    double base = negate ? 1 - background : background, brightest = base;
+    for (double v : g.levels) brightest = std::max(brightest, negate ? 1 - v : v);
+    if (brightest - base < 0.5 / 255) {
+        return "its object is darker than its dark background: give it light on dark, or "
+               "dark on light";
+    }
+    for (double v : g.levels) {
+        double level = ((negate ? 1 - v : v) - base) / (brightest - base);
+        bytes.push_back(uint8_t(std::lround(255 * std::max(0.0, level))));
+    }
+    return "";
+}
+
+// A picture's centre of mass, the mean position of its pixels weighted by their brightness,
+// in pixels from its top-left corner (a pixel's centre is at x + 0.5, y + 0.5).
+void centre_of_mass(const std::vector<uint8_t>& bytes, int width, double& x, double& y) {
+    double mass = 0;
+    x = y = 0;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        mass += bytes[i];
+        x += bytes[i] * (double(i % size_t(width)) + 0.5);
+        y += bytes[i] * (double(i / size_t(width)) + 0.5);
+    }
+    x /= mass;
+    y /= mass;
+}
+
+// The longest edge of a data set's pictures within their 28 x 28 field.
+int longest_edge(Framing framing) {
+    switch (framing) {
+    case Framing::LongestEdge28: return 28;
+    case Framing::MassCentred20: return 20;
+    }
+    return 28;
+}
+
+// The scaled picture put in the 28 x 28 field: Fashion-MNIST's centred (to within half a
+// pixel); MNIST's with its centre of mass on the field's centre (14, 14), rounded to a
+// whole pixel, and moved no further than keeps the whole picture in the field.
+std::vector<uint8_t> framed(const std::vector<uint8_t>& bytes, int width, int height,
+                            Framing framing) {
+    int left = (28 - width) / 2, top = (28 - height) / 2;
+    double x = 0, y = 0;
+    switch (framing) {
+    case Framing::LongestEdge28: break;
+    case Framing::MassCentred20:
+        centre_of_mass(bytes, width, x, y);
+        left = std::clamp(int(std::lround(14 - x)), 0, 28 - width);
+        top = std::clamp(int(std::lround(14 - y)), 0, 28 - height);
+        break;
+    }
+    std::vector<uint8_t> field(28 * 28, 0);
+    for (int row = 0; row < height; ++row) {
+        std::copy_n(bytes.begin() + long(row) * width, width,
+                    field.begin() + long(top + row) * 28 + left);
+    }
+    return field;
+}
+
+// What the network sees of a picture: 28 x 28 bytes, made as the set's own images were.
+// Fashion-MNIST's (Xiao, Rasul and Vollgraf 2017, arXiv 1708.07747, section 2) are product
+// photos on light backgrounds: trimmed of the edges close to the corners' colour, resized
+// so that the longest edge is 28, centred in 28 x 28, negated, made 8-bit grey (and
+// sharpened, which is left out here). MNIST's digits (yann.lecun.com/exdb/mnist) were
+// scaled to fit a 20 x 20 box keeping their aspect ratio, then centred in 28 x 28 by their
+// centre of mass. Returns "" or the fault.
+std::string seen_by_network(const Picture& p, const ImageSet& set, std::vector<uint8_t>& seen) {
+    GreyImage grey = grey_of(p);
+    double background = background_of(grey);
+    Box box = object_box(grey, background);
+    if (box.x1 == 0)
+        return "all of it is within 5% of its corners' grey: there is no object to see";
+    GreyImage scaled = scale_by_area(grey, box, longest_edge(set.framing));
+    std::vector<uint8_t> bytes;
+    std::string fault = bright_on_dark(scaled, background, bytes);
+    if (fault.empty()) seen = framed(bytes, scaled.width, scaled.height, set.framing);
+    return fault;
+}
+
+// A picture read, checked and made what the network sees; a fault is exit 2, named.
+std::vector<uint8_t> picture_seen(const std::string& path, const ImageSet& set) {
+    Picture picture;
+    std::vector<uint8_t> seen;
+    std::string error = read_picture(path, picture);
+    if (error.empty()) {
+        std::string fault = seen_by_network(picture, set, seen);
+        if (!fault.empty()) error = quoted_path(path) + ": " + fault;
+    }
+    if (!error.empty()) bad_input(error);
+    return seen;
+}
+
+// Where the picture the network saw of `path` goes: beside it, under its name without its
+// extension, and _seen.pgm (shoe.ppm: shoe_seen.pgm). Never the picture itself: that of
+// shoe_seen.pgm is shoe_seen_seen.pgm.
+std::string seen_path(const std::string& path) {
+    std::filesystem::path p(path);
+    return (p.parent_path() / (p.stem().string() + "_seen.pgm")).string();
+}
+
+// A path as the one file it names, however it is written (a.pgm, ./a.pgm, b/../a.pgm).
+std::filesystem::path one_name(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path name = std::filesystem::weakly_canonical(path, error);
+    return error ? std::filesystem::absolute(path, error).lexically_normal() : name;
+}
+
+// Before anything is written, each _seen picture's place: not a picture given, nor the
+// _seen picture of another (shoe.pgm and shoe.ppm would share one), and writable.
+void check_seen_paths(const std::vector<std::string>& pictures) {
+    std::vector<std::filesystem::path> taken;
+    for (const std::string& picture : pictures) taken.push_back(one_name(picture));
+    for (const std::string& picture : pictures) {
+        std::string seen = seen_path(picture);
+        std::filesystem::path where = one_name(seen);
+        if (std::find(taken.begin(), taken.end(), where) != taken.end()) {
+            bad_input(quoted_path(picture) + ": what the network saw would go to " +
+                      quoted_path(seen) + ", a picture given or the _seen picture of another");
+        }
+        taken.push_back(where);
+        std::string fault = write_fault(seen);
+        if (!fault.empty()) bad_input("cannot write " + quoted_path(seen) + ": " + fault);
+    }
+}
+
+// The network's three likeliest classes for a picture it sees, with their probabilities
+// (softmax, section 7).
+void print_prediction(const std::string& path, const MLP& model, const ImageSet& set,
+                      const std::vector<uint8_t>& seen) {
+    Dataset picture;
+    picture.kind = DataKind::Images;
+    picture.dims = 28 * 28;
+    picture.bytes = seen;
+    picture.labels = {0};
+    size_t keep = graph.nodes.size();
+    std::vector<double> p = softmax(data_of(forward(model, picture, 0)));
+    graph_truncate(keep);
+    std::vector<int> order;
+    for (int c = 0; c < int(p.size()); ++c) order.push_back(c);
+    std::stable_sort(order.begin(), order.end(), [&p](int a, int b) { return p[a] > p[b]; });
+    std::printf("%s:", path.c_str());
+    for (size_t k = 0; k < 3; ++k)
+        std::printf("%s %s %.1f%%", k ? "," : "", set.classes[order[k]], 100 * p[order[k]]);
+    std::printf("  (seen: %s)\n", seen_path(path).c_str());
+}
+
+// `./nn predict --model FILE IMAGE...`: each picture made what the network sees, as the
+// model's data set's own pictures were made (above), then the network's three likeliest
+// classes for it, and the 28 x 28 picture it saw written beside it, so that a surprising
+// answer can be looked into. The model, every picture and every _seen picture's place are
+// checked before anything is written.
+void run_predict(const Flags& flags, Output&) {
+    if (flags.model_path.empty()) {
+        bad_input("predict needs --model FILE, a model file that ./nn fashion --save FILE "
+                  "wrote");
+    }
+    if (flags.pictures.empty()) {
+        bad_input("predict needs pictures: ./nn predict --model FILE IMAGE..., each a PGM or "
+                  "PPM (P2, P3, P5 or P6)");
+    }
+    SavedModel saved = checked_model(flags.model_path, nullptr);
+    std::vector<std::vector<uint8_t>> seen;
+    for (const std::string& path : flags.pictures)
+        seen.push_back(picture_seen(path, *saved.set));
+    check_seen_paths(flags.pictures);
+    MLP model = network_of(saved);
+    std::printf("%s: %s %s, trained on %s, the weights of epoch %d\n", flags.model_path.c_str(),
+                architecture(saved.inputs, saved.sizes).c_str(), activation_name(saved.act),
+                saved.set->name, saved.epoch);
+    for (size_t k = 0; k < seen.size(); ++k) {
+        print_prediction(flags.pictures[k], model, *saved.set, seen[k]);
+        save_file(seen_path(flags.pictures[k]), pgm_bytes(28, 28, seen[k]));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -4885,6 +5344,9 @@ const Experiment experiments[] = {
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
      "--dropout --data --subset --out --save --load",
      "MNIST's handwritten digits, from --data DIR (not part of all)", image_settings, false},
+    {"predict", run_predict, "--model",
+     "--model FILE IMAGE...: each PGM or PPM picture's three likeliest classes", nullptr,
+     false},
     {"first", first_command, "", "Part I's training run: a 2-4-1 network learns XOR",
      nullptr, false},
     {"graph", graph_command, "--out",
@@ -4941,6 +5403,7 @@ const FlagInfo flag_infos[] = {
     {"--subset", "N", "an integer 100 to 60000: train on that many images", 100, 60000},
     {"--save", "FILE", "a file name: the kept weights are written there, as text"},
     {"--load", "FILE", "a file --save wrote: its network is tested, and nothing trained"},
+    {"--model", "FILE", "a file --save wrote: the network that predict asks"},
     {"--live", "", "(no value) redraw the spiral's boundary in the terminal as it trains"},
 };
 
@@ -5054,9 +5517,11 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--data" && text.empty()) bad_value(flag, text);
     if (flag == "--data") f.data_dir = text;
     if (flag == "--subset") f.subset = int(parse_number(info, text));
-    if ((flag == "--save" || flag == "--load") && text.empty()) bad_value(flag, text);
+    if ((flag == "--save" || flag == "--load" || flag == "--model") && text.empty())
+        bad_value(flag, text);
     if (flag == "--save") f.save_path = text;
     if (flag == "--load") f.load_path = text;
+    if (flag == "--model") f.model_path = text;
     if (flag == "--dropout") f.dropout = parse_number(info, text);
     if (flag == "--act") f.act = flag_activations[kind_named(info, text, activation_names())];
     if (flag == "--optimizer")
@@ -5100,6 +5565,8 @@ void refuse_training_flags(const std::vector<std::string>& given) {
     }
 }
 
+// The flags, and predict's pictures: for predict, every word that is not a flag or its
+// value is a picture; for the others, a stray word is refused.
 Flags parse_command_line(int argc, char** argv) {
     Flags flags;
     std::vector<std::string> given;
@@ -5108,6 +5575,10 @@ Flags parse_command_line(int argc, char** argv) {
         if (flag == "--help" || flag == "-h") {
             print_usage();
             std::exit(0);
+        }
+        if (flags.command == "predict" && !flag.empty() && flag[0] != '-') {
+            flags.pictures.push_back(flag);
+            continue;
         }
         check_flag(flags.command, flag);
         given.push_back(flag);
