@@ -14,7 +14,8 @@
 //
 // `./nn` runs every experiment and writes results.csv, CSV logs, pictures and animations to
 // plots/. `./nn first` runs Part I's training; `./nn graph` prints a small graph with every
-// gradient in it; `./nn --help` lists the experiments and flags.
+// gradient in it; `./nn --help` lists the experiments and flags. `./nn fashion --save FILE`
+// keeps the network it trains, and `./nn predict --model FILE PICTURE` shows it a picture.
 //
 // Map of the file.
 //   Part I: a network that learns
@@ -34,11 +35,11 @@
 //   Part III: making it fast
 //   14. Making it fast        each speed choice, what it saves, and the benchmark
 //   Part IV: the program (skip it on a first read)
-//   15. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
+//   15. Files                 checked writes, CSV logs, PPM; gzip, IDX, Netpbm; saved networks
 //   16. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   17. Live view             the boundary redrawn in the terminal while it trains
 //   18. Reports               progress, outcomes, divergence, the XOR table: printing only
-//   19. Running experiments   a run watched and stopped; the experiments, each a page
+//   19. Running experiments   a run watched and stopped; the experiments, each a page; predict
 //   20. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
@@ -1843,7 +1844,7 @@ std::string lower_case(std::string text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 15. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
+// 15. Files: one checked way to write a file; CSV logs; PPM; gzip, IDX, models, Netpbm
 // ---------------------------------------------------------------------------------------
 
 // A failure while running (a file that cannot be written): one line, exit status 1.
