@@ -15,7 +15,8 @@
 //
 // `./nn` runs every experiment and writes results.csv, CSV logs, pictures and animations to
 // plots/. `./nn first` runs Part I's training; `./nn graph` prints a small graph with every
-// gradient in it; `./nn --help` lists the experiments and flags.
+// gradient in it; `./nn --help` lists the experiments and flags. `./nn fashion --save FILE`
+// keeps the network it trains, and `./nn predict --model FILE PICTURE` shows it a picture.
 //
 // Map of the file.
 //   Part I: a network that learns
@@ -36,11 +37,11 @@
 //   Part III: making it fast
 //   14. Making it fast        each speed choice, what it saves, and the benchmark
 //   Part IV: the program (skip it on a first read)
-//   15. Files                 checked writes, CSV logs, PPM images; reading gzip and IDX files
+//   15. Files                 checked writes, CSV logs, PPM; gzip, IDX, Netpbm; saved networks
 //   16. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   17. Live view             the boundary redrawn in the terminal while it trains
 //   18. Reports               progress, outcomes, divergence, the XOR table: printing only
-//   19. Running experiments   a run watched and stopped; the experiments, each a page
+//   19. Running experiments   a run watched and stopped; the experiments, each a page; predict
 //   20. Command line          the experiments and flags as tables, errors, signals, main
 
 #include <algorithm>
@@ -1923,13 +1924,19 @@ const char* optimizer_name(OptimizerKind kind) {
     return "?";
 }
 
+// The kinds --act and --optimizer take (Linear is the output layer's alone), by the names
+// the switches above give them. A model file (section 15) names its activation the same way.
+const Activation flag_activations[] = {Activation::Tanh, Activation::Sigmoid, Activation::ReLU};
+const OptimizerKind flag_optimizers[] = {OptimizerKind::SGD, OptimizerKind::RMSprop,
+                                         OptimizerKind::Adam};
+
 std::string lower_case(std::string text) {
     for (char& c : text) c = char(std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
 
 // ---------------------------------------------------------------------------------------
-// 15. Files: one checked way to write a file; CSV logs; PPM images; reading gzip and IDX
+// 15. Files: one checked way to write a file; CSV logs; PPM; gzip, IDX, models, Netpbm
 // ---------------------------------------------------------------------------------------
 
 // A failure while running (a file that cannot be written): one line, exit status 1.
@@ -2076,24 +2083,39 @@ struct Output {
     int diverged_runs = 0;  // if any, the program's exit status is 1
 };
 
-// Makes sure files can be written in dir before anything is computed: a run that cannot
-// save what it learned should not start. A file with a name longer than any the program
-// writes is made and removed (that finds a directory that cannot be written, or a path
-// that becomes too long with a name appended).
-void check_output_folder(const std::string& dir) {
-    make_directory(dir);
-    FILE* f = create_temporary(dir + "/" + std::string(60, 'n'));
-    if (!f) {
-        std::string reason = std::strerror(errno);
-        bad_input("--out: cannot write files in " + in_quotes(dir) + ": " + reason);
-    }
+// Why a file cannot be written at `path`, or "": save_file's temporary file beside it is
+// made and removed (that finds a folder that cannot be written, or a path too long), and a
+// folder at `path` itself is named as such, as nothing can be renamed onto it.
+std::string write_fault(const std::string& path) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) return "it is a folder";
+    FILE* f = create_temporary(path);
+    if (!f) return std::strerror(errno);
     std::fclose(f);
     remove_temporary();
+    return "";
 }
 
-// The output folder checked, nothing that is not a file where a log or picture would go,
-// and results.csv begun. The last check made before the first write to --out.
-void prepare_output(const Output& out) {
+// Makes sure files can be written in dir before anything is computed: a run that cannot
+// save what it learned should not start. The file tried has a name longer than any the
+// program writes.
+void check_output_folder(const std::string& dir) {
+    make_directory(dir);
+    std::string fault = write_fault(dir + "/" + std::string(60, 'n'));
+    if (!fault.empty())
+        bad_input("--out: cannot write files in " + in_quotes(dir) + ": " + fault);
+}
+
+// --save's file, checked in the same way before training: a run that could not keep its
+// weights should not spend a minute learning them.
+void check_save_path(const std::string& path) {
+    std::string fault = write_fault(path);
+    if (!fault.empty()) bad_input("--save: cannot write " + in_quotes(path) + ": " + fault);
+}
+
+// The output folder checked, and nothing that is not a file where a log or picture would
+// go.
+void check_output(const Output& out) {
     check_output_folder(out.dir);
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(out.dir, error)) {
@@ -2104,14 +2126,26 @@ void prepare_output(const Output& out) {
                       in_quotes(out.dir) + " is not a file, and the program writes its logs "
                       "and pictures there");
     }
+}
+
+// The output checked (and --save's file, if any, once --out, which may be its folder, is
+// made), and results.csv begun: the last checks before the first write of a run that trains.
+void prepare_output(const Output& out, const std::string& save_path = "") {
+    check_output(out);
+    if (!save_path.empty()) check_save_path(save_path);
     save_file(out.dir + "/results.csv", out.results);
 }
 
-// "2-16-16-3": the inputs, then each layer's size.
-std::string architecture(const TrainConfig& cfg, int n_outputs, int n_inputs = 2) {
+// "784-64-10": the inputs, then each layer's size.
+std::string architecture(int n_inputs, const std::vector<int>& sizes) {
     std::string name = std::to_string(n_inputs);
-    for (int n : layer_sizes(cfg, n_outputs)) name += "-" + std::to_string(n);
+    for (int n : sizes) name += "-" + std::to_string(n);
     return name;
+}
+
+// "2-16-16-3", from the settings.
+std::string architecture(const TrainConfig& cfg, int n_outputs, int n_inputs = 2) {
+    return architecture(n_inputs, layer_sizes(cfg, n_outputs));
 }
 
 // "spiral_2-32-32-3_relu": a run's log is named by its experiment, network and activation.
@@ -2513,32 +2547,46 @@ const char* fashion_mnist_dir = "/usr/share/datasets/fashion-mnist";
 // margin. So no file, whatever it holds or claims, costs more than a real run's data.
 const uint64_t most_data_bytes = 64 << 20;  // 67,108,864
 
-// Why `path` cannot be read as a data file, or "" and its size. Only a regular file is
+// What a file the program reads may be, by kind: a data file, a model file (--load,
+// --model) or a picture (predict). Each may hold at most most_bytes, so that no file,
+// whatever it holds or claims, costs more than the largest real one would.
+struct InputKind {
+    const char* name;        // as messages call it: "data file"
+    uint64_t most_bytes;     // a larger file is refused before it is read
+    const char* why_most;    // what that many bytes hold, for the message
+    std::string if_missing;  // how to get one, after "no such file"; "" for nothing to say
+};
+
+const InputKind data_file = {
+    "data file", most_data_bytes, "60,000 images of 28 x 28 and a margin",
+    std::string("apt-get install dataset-fashion-mnist puts the four files in ") +
+        fashion_mnist_dir + "/, or give --data DIR, a folder with them"};
+
+// Why `path` cannot be read as a file of `kind`, or "" and its size. Only a regular file is
 // opened: a FIFO (which would wait for a writer for ever), a device (/dev/zero never ends)
 // or a folder is refused at once, by name, and so is a file too big to be one. A missing
-// file is most likely a data set not yet installed, so its message says how to get one.
-std::string check_data_file(const std::string& path, uint64_t& size) {
+// data file is most likely a data set not yet installed, so its message says how to get one.
+std::string check_input_file(const std::string& path, const InputKind& kind, uint64_t& size) {
     namespace fs = std::filesystem;
     std::error_code error;
     fs::file_status s = fs::status(path, error);
-    std::string name = quoted_path(path);
+    std::string name = quoted_path(path), not_one = std::string(", not a ") + kind.name;
     if (!fs::exists(s) && fs::is_symlink(fs::symlink_status(path, error)))
         return name + ": a link to nothing (what it points to does not exist)";
-    if (s.type() == fs::file_type::not_found) {
-        return name + ": no such file (apt-get install dataset-fashion-mnist puts the four "
-               "files in " + fashion_mnist_dir + "/, or give --data DIR, a folder with them)";
-    }
-    if (fs::is_directory(s)) return name + ": a folder, not a data file";
-    if (fs::is_fifo(s)) return name + ": a FIFO (a named pipe), not a data file";
-    if (fs::is_character_file(s) || fs::is_block_file(s))
-        return name + ": a device, not a data file";
+    if (s.type() == fs::file_type::not_found && kind.if_missing.empty())
+        return name + ": no such file";
+    if (s.type() == fs::file_type::not_found)
+        return name + ": no such file (" + kind.if_missing + ")";
+    if (fs::is_directory(s)) return name + ": a folder" + not_one;
+    if (fs::is_fifo(s)) return name + ": a FIFO (a named pipe)" + not_one;
+    if (fs::is_character_file(s) || fs::is_block_file(s)) return name + ": a device" + not_one;
     if (!fs::is_regular_file(s)) return name + ": not a regular file (" + error.message() + ")";
     size = fs::file_size(path, error);
     if (error) return name + ": " + error.message();
-    if (size > most_data_bytes) {
+    if (size > kind.most_bytes) {
         return name + ": " + std::to_string(size) + " bytes, more than the " +
-               std::to_string(most_data_bytes) + " a data file may hold (60,000 images of "
-               "28 x 28 and a margin)";
+               std::to_string(kind.most_bytes) + " a " + kind.name + " may hold (" +
+               kind.why_most + ")";
     }
     return "";
 }
@@ -2550,6 +2598,20 @@ bool read_more(FILE* f, std::vector<uint8_t>& bytes, size_t n) {
     size_t got = std::fread(bytes.data() + had, 1, n, f);
     bytes.resize(had + got);
     return !std::ferror(f);
+}
+
+// A whole file of `kind`, checked as above, into `bytes`. Returns "" or "PATH: the fault".
+std::string read_input_file(const std::string& path, const InputKind& kind,
+                            std::vector<uint8_t>& bytes) {
+    uint64_t size = 0;
+    std::string error = check_input_file(path, kind, size);
+    if (!error.empty()) return error;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return quoted_path(path) + ": " + std::strerror(errno);
+    bytes.clear();
+    bool ok = read_more(f, bytes, size_t(size));
+    std::fclose(f);
+    return ok ? "" : quoted_path(path) + ": cannot be read";
 }
 
 // The most significant byte first, as IDX (unlike gzip) writes its numbers.
@@ -2641,7 +2703,7 @@ std::string gunzip_idx(const std::vector<uint8_t>& gz, size_t dimensions,
 std::string read_idx(const std::string& path, size_t dimensions, std::vector<uint32_t>& sizes,
                      std::vector<uint8_t>& data) {
     uint64_t size = 0;
-    std::string error = check_data_file(path, size);
+    std::string error = check_input_file(path, data_file, size);
     if (!error.empty()) return error;
     data.clear();
     FILE* f = std::fopen(path.c_str(), "rb");
@@ -2725,6 +2787,526 @@ std::string load_images(const std::string& dir, const std::string& part, Dataset
     set.bytes.swap(images.pixels);
     set.labels.assign(images.labels.begin(), images.labels.end());
     return "";
+}
+
+// The classes' names, as the pictures write them (capitals, the font's letters).
+const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
+                                       "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
+const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+// How a data set's authors framed each picture in its 28 x 28 pixels (predict, section 19,
+// frames a picture of one's own the same way): Fashion-MNIST's fill the field along their
+// longest edge and are centred; MNIST's digits fit a 20 x 20 box and are centred by their
+// centre of mass.
+enum class Framing { LongestEdge28, MassCentred20 };
+
+// The image experiments: Fashion-MNIST from where its package puts it (or --data), or
+// MNIST's handwritten digits, which need --data.
+struct ImageSet {
+    const char* name;            // the command
+    const char* title;           // as the pictures write it
+    const char* const* classes;  // the 10 classes' names
+    Framing framing;             // how its pictures were made from photos and scans
+};
+
+const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes,
+                                Framing::LongestEdge28};
+const ImageSet mnist = {"mnist", "MNIST", digit_classes, Framing::MassCentred20};
+const ImageSet* const image_sets[] = {&fashion_mnist, &mnist};
+
+// A number as the command line (section 20) and a model file write it: plain decimal
+// digits for an integer; for a number, decimal with an optional sign, point and exponent:
+// 0.01, .5, -1e-3. Allowing only these characters leaves strtod nothing else to accept (no
+// hex, inf or nan), and it must read the whole text. NaN if the text is not such a number,
+// or is too large to be finite (1e400).
+double plain_number(const std::string& text, bool integer) {
+    const char* allowed = integer ? "0123456789" : "0123456789+-.eE";
+    bool plain = !text.empty() && text.find_first_not_of(allowed) == std::string::npos;
+    const char* begin = text.c_str();
+    char* end = nullptr;
+    double v = plain ? std::strtod(begin, &end) : NAN;
+    if (end != begin + text.size()) v = NAN;
+    return std::isfinite(v) ? v : NAN;
+}
+
+// A trained network kept as text that a person can read and diff: --save writes it after
+// training, --load and predict read it back. Version 1 is these lines:
+//     nn.cpp model 1
+//     data fashion               the data set it learned: fashion or mnist
+//     inputs 784                 a pixel each
+//     layers 64 10               each layer's neurons; the last, the outputs, a class each
+//     activation relu            the hidden layers', as --act names it; the output is linear
+//     loss softmax cross-entropy
+//     epoch 6                    the epoch whose weights these are (0: untrained)
+//     class T-SHIRT              10 lines: the classes' names, in the order of their labels
+//     neuron 1 1 bias B weights W1 ... W784    a line per neuron, layer by layer
+//     end
+// Each number is printed with %.17g: 17 significant digits always read back (strtod) as the
+// same double, to the last bit. 15 do not: 0.1 + 0.2 prints as 0.3, another double.
+struct SavedModel {
+    const ImageSet* set = nullptr;
+    int inputs = 0;
+    std::vector<int> sizes;  // each layer's neurons, the outputs last
+    Activation act = Activation::ReLU;
+    Loss loss = Loss::SoftmaxCrossEntropy;
+    int epoch = 0;
+    std::vector<double> parameters;  // as MLP::parameters() orders them: each neuron's
+                                     // weights, then its bias
+};
+
+// A network's weights as a model file holds them, with what it learned and from which epoch.
+SavedModel saved_model(const MLP& model, const ImageSet& set, Loss loss, int epoch) {
+    SavedModel m;
+    m.set = &set;
+    m.inputs = int(model.layers[0].neurons[0].weights.size());
+    for (const Layer& layer : model.layers) m.sizes.push_back(int(layer.neurons.size()));
+    m.act = model.layers[0].act;
+    m.loss = loss;
+    m.epoch = epoch;
+    m.parameters = data_of(model.parameters());
+    return m;
+}
+
+// ... and back: a network of the file's architecture, holding its weights.
+MLP network_of(const SavedModel& m) {
+    MLP model(m.inputs, m.sizes, m.act);
+    set_data(model.parameters(), m.parameters);
+    return model;
+}
+
+// A double as its 17 significant digits.
+std::string exact(double x) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", x);
+    return text;
+}
+
+// One neuron's line: its layer and its place in it, counted from 1, its bias, its weights.
+// `numbers` holds its weights, then its bias, as MLP::parameters() orders them.
+std::string neuron_line(int layer, int neuron, const double* numbers, int fan_in) {
+    std::string line = "neuron " + std::to_string(layer) + " " + std::to_string(neuron) +
+                       " bias " + exact(numbers[fan_in]) + " weights";
+    for (int i = 0; i < fan_in; ++i) line += " " + exact(numbers[i]);
+    return line + "\n";
+}
+
+// The model file's text, as above.
+std::string model_text(const SavedModel& m) {
+    std::string text = "nn.cpp model 1\ndata " + std::string(m.set->name) + "\ninputs " +
+                       std::to_string(m.inputs) + "\nlayers";
+    for (int n : m.sizes) text += " " + std::to_string(n);
+    text += std::string("\nactivation ") + activation_name(m.act) + "\nloss " +
+            loss_name(m.loss) + "\nepoch " + std::to_string(m.epoch) + "\n";
+    for (int c = 0; c < m.sizes.back(); ++c)
+        text += std::string("class ") + m.set->classes[c] + "\n";
+    const double* next = m.parameters.data();
+    int fan_in = m.inputs;
+    for (size_t l = 0; l < m.sizes.size(); ++l) {
+        for (int j = 0; j < m.sizes[l]; ++j, next += fan_in + 1)
+            text += neuron_line(int(l) + 1, j + 1, next, fan_in);
+        fan_in = m.sizes[l];
+    }
+    return text + "end\n";
+}
+
+// A model file is at most 16 MiB: the largest network --hidden allows (784-256-256-256-256-
+// 256-256-10: 532,490 numbers, at most 25 bytes each with its space) takes at most 13.4 MB.
+// A missing one is most likely not saved yet.
+const InputKind model_file = {"model file", 16 << 20,
+                              "the largest network --hidden allows takes at most 13.4 MB",
+                              "./nn fashion --save FILE writes one"};
+
+// A text's lines, one at a time, numbered from 1 for the messages.
+struct LineReader {
+    const std::string& text;
+    size_t at = 0;
+    int number = 0;
+
+    // The next line, without its newline; false at the end of the text.
+    bool next(std::string& line) {
+        if (at >= text.size()) return false;
+        size_t end = std::min(text.find('\n', at), text.size());
+        line = text.substr(at, end - at);
+        at = end + 1;
+        ++number;
+        return true;
+    }
+
+    std::string here() const { return "line " + std::to_string(number) + ": "; }
+};
+
+// The words of a line, split at spaces.
+std::vector<std::string> words_of(const std::string& line) {
+    std::vector<std::string> words;
+    size_t start = line.find_first_not_of(' ');
+    while (start != std::string::npos) {
+        size_t end = std::min(line.find(' ', start), line.size());
+        words.push_back(line.substr(start, end - start));
+        start = line.find_first_not_of(' ', end);
+    }
+    return words;
+}
+
+// The lines after the first, in this order: each a keyword, a space, and its value.
+const char* const model_keywords[] = {"data",       "inputs", "layers",
+                                      "activation", "loss",   "epoch"};
+
+// The first line, then the values of the lines model_keywords names, in `values`.
+std::string read_model_header(LineReader& lines, std::vector<std::string>& values) {
+    const std::string magic = "nn.cpp model ";
+    std::string line;
+    lines.next(line);
+    if (line.compare(0, magic.size(), magic) != 0) {
+        return "not a model file of nn.cpp: its first line is " + in_quotes(line) +
+               ", not 'nn.cpp model 1'";
+    }
+    if (line != magic + "1") {
+        return "a model file of version " + in_quotes(line.substr(magic.size())) +
+               "; this nn.cpp reads version 1";
+    }
+    for (const char* keyword : model_keywords) {
+        std::string key = std::string(keyword) + " ";
+        if (!lines.next(line)) return "truncated: it ends before its '" + key + "...' line";
+        if (line.compare(0, key.size(), key) != 0)
+            return lines.here() + in_quotes(line) + " where '" + key + "...' should be";
+        values.push_back(line.substr(key.size()));
+    }
+    return "";
+}
+
+// The layers' sizes (line 4), each as --hidden allows, 1 to 6 hidden layers of 1 to 256,
+// and the output layer a neuron per class of the set. Each size is checked before any is
+// used, so no header, whatever it claims, makes the program allocate a larger network than
+// --hidden can ask for.
+std::string read_layer_sizes(const std::string& value, SavedModel& m) {
+    std::vector<std::string> words = words_of(value);
+    if (words.size() < 2 || words.size() > 7) {
+        return "line 4: layers " + in_quotes(value) + ": 1 to 6 hidden layers, as --hidden "
+               "allows, and the output layer";
+    }
+    for (const std::string& word : words) {
+        double n = plain_number(word, true);
+        if (!(n >= 1 && n <= 256)) {
+            return "line 4: a layer of " + in_quotes(word) + " neurons (1 to 256, as --hidden "
+                   "allows)";
+        }
+        m.sizes.push_back(int(n));
+    }
+    if (m.sizes.back() == 10) return "";
+    return "line 4: an output layer of " + std::to_string(m.sizes.back()) + " neurons, not " +
+           "one for each of the 10 classes of " + m.set->name;
+}
+
+// The activation that --act calls `name`; false if none.
+bool activation_named(const std::string& name, Activation& act) {
+    for (Activation kind : flag_activations) {
+        if (name == activation_name(kind)) {
+            act = kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+// The header's values checked, into m: one of the program's data sets, its images' 784
+// pixels as the inputs, the layers, an activation that --act names, the loss every network
+// of classes here is trained with, and the epoch.
+std::string check_model_header(const std::vector<std::string>& values, SavedModel& m) {
+    for (const ImageSet* set : image_sets)
+        if (values[0] == set->name) m.set = set;
+    if (!m.set) return "line 2: data " + in_quotes(values[0]) + ": fashion or mnist";
+    if (plain_number(values[1], true) != 784) {
+        return "line 3: inputs " + in_quotes(values[1]) + ", not the 784 pixels (28 x 28) of " +
+               m.set->name + "'s images";
+    }
+    m.inputs = 784;
+    std::string fault = read_layer_sizes(values[2], m);
+    if (!fault.empty()) return fault;
+    if (!activation_named(values[3], m.act))
+        return "line 5: activation " + in_quotes(values[3]) + ": tanh, sigmoid or relu";
+    if (values[4] != loss_name(Loss::SoftmaxCrossEntropy)) {
+        return "line 6: loss " + in_quotes(values[4]) + ", not 'softmax cross-entropy', the "
+               "loss of a network of classes";
+    }
+    double epoch = plain_number(values[5], true);
+    if (!(epoch <= 100000)) return "line 7: epoch " + in_quotes(values[5]) + ": 0 to 100000";
+    m.epoch = int(epoch);
+    return "";
+}
+
+// The classes' names, a line each, as the data set names them.
+std::string read_class_lines(LineReader& lines, const SavedModel& m) {
+    for (int c = 0; c < m.sizes.back(); ++c) {
+        std::string line, want = std::string("class ") + m.set->classes[c];
+        if (!lines.next(line)) return "truncated: it ends before its 10 class lines do";
+        if (line != want) {
+            return lines.here() + in_quotes(line) + ", but class " + std::to_string(c) +
+                   " of " + m.set->name + " is " + in_quotes(m.set->classes[c]);
+        }
+    }
+    return "";
+}
+
+// Neuron `neuron` of layer `layer` (each counted from 1) from its line: its fan_in weights,
+// then its bias, onto the end of `parameters`. The fault, without the line's number, or "".
+std::string read_neuron(const std::string& line, int layer, int neuron, int fan_in,
+                        std::vector<double>& parameters) {
+    std::vector<std::string> w = words_of(line);
+    std::string name = "neuron " + std::to_string(layer) + " " + std::to_string(neuron);
+    bool laid_out = w.size() >= 6 && w[3] == "bias" && w[5] == "weights";
+    if (!laid_out || w[0] + " " + w[1] + " " + w[2] != name) {
+        return in_quotes(line) + " where '" + name + " bias B weights W1 ... W" +
+               std::to_string(fan_in) + "' should be";
+    }
+    if (w.size() - 6 != size_t(fan_in)) {
+        return name + " has " + std::to_string(w.size() - 6) + " weights, and layer " +
+               std::to_string(layer) + " reads " + std::to_string(fan_in) + " inputs";
+    }
+    for (int i = 0; i <= fan_in; ++i) {
+        const std::string& word = w[i < fan_in ? 6 + size_t(i) : 4];  // the weights, the bias
+        double x = plain_number(word, false);
+        if (std::isnan(x)) {
+            std::string what = i < fan_in ? "weight " + std::to_string(i + 1) : "bias";
+            return name + "'s " + what + " is " + in_quotes(word) + ", not a finite number";
+        }
+        parameters.push_back(x);
+    }
+    return "";
+}
+
+// The neuron lines, layer by layer, each layer reading the outputs of the one before.
+std::string read_neurons(LineReader& lines, SavedModel& m) {
+    int fan_in = m.inputs, total = 0, done = 0;
+    for (int n : m.sizes) total += n;
+    std::string line;
+    for (size_t l = 0; l < m.sizes.size(); ++l) {
+        for (int j = 0; j < m.sizes[l]; ++j, ++done) {
+            bool ended = !lines.next(line);
+            if (ended || line == "end") {
+                return (ended ? "truncated: it ends" : lines.here() + "'end' comes") +
+                       " after " + std::to_string(done) + " of the " + std::to_string(total) +
+                       " neurons its layers line gives";
+            }
+            std::string fault = read_neuron(line, int(l) + 1, j + 1, fan_in, m.parameters);
+            if (!fault.empty()) return lines.here() + fault;
+        }
+        fan_in = m.sizes[l];
+    }
+    return "";
+}
+
+// The line after the last neuron is "end", and nothing follows it.
+std::string read_model_end(LineReader& lines) {
+    std::string line;
+    if (!lines.next(line)) return "truncated: no 'end' line after the last neuron";
+    if (line != "end") {
+        return lines.here() + in_quotes(line) + " where 'end' should be, after the last " +
+               "neuron its layers line gives";
+    }
+    if (lines.next(line)) return lines.here() + in_quotes(line) + " after 'end'";
+    return "";
+}
+
+// A model file's text, checked whole, into m. Returns "" or the fault: "line N: what".
+std::string parse_model(const std::string& text, SavedModel& m) {
+    m = SavedModel{};
+    LineReader lines{text};
+    std::vector<std::string> values;
+    std::string fault = read_model_header(lines, values);
+    if (fault.empty()) fault = check_model_header(values, m);
+    if (fault.empty()) fault = read_class_lines(lines, m);
+    if (fault.empty()) fault = read_neurons(lines, m);
+    if (fault.empty()) fault = read_model_end(lines);
+    return fault;
+}
+
+// The model file at path, read and checked whole before anything uses it. Returns "" or
+// "PATH: the fault".
+std::string read_model_file(const std::string& path, SavedModel& m) {
+    std::vector<uint8_t> bytes;
+    std::string error = read_input_file(path, model_file, bytes);
+    if (!error.empty()) return error;
+    error = parse_model(std::string(bytes.begin(), bytes.end()), m);
+    return error.empty() ? "" : quoted_path(path) + ": " + error;
+}
+
+// Pictures of one's own, for predict (section 19), in Netpbm's formats, PGM and PPM
+// (netpbm.sourceforge.net/doc/pgm.html and ppm.html), the simplest there are; most image
+// programs write them (ImageMagick: convert photo.jpg photo.ppm). A header in text: a magic
+// number (P2 or P5 for grey, P3 or P6 for colour), the width, the height, and maxval, the
+// sample of full intensity (1 to 65535), separated by whitespace, and comments, from '#' to
+// the end of the line, anywhere among them (a comment ends a number). Then the samples, row
+// by row from the top left, red, green and blue for colour: in P2 and P3, as decimal numbers
+// separated by whitespace (and comments, as Netpbm's own programs allow); in P5 and P6,
+// after exactly one whitespace byte that ends the header, as bytes, one a sample, or two,
+// the most significant first, when maxval is above 255.
+struct Picture {
+    int width = 0, height = 0;
+    int channels = 1;               // 1: grey (P2, P5); 3: red, green and blue (P3, P6)
+    int maxval = 255;               // the sample of full intensity
+    std::vector<uint16_t> samples;  // width x height x channels, each 0 to maxval
+};
+
+// A picture is 1 to 16384 pixels wide and high, of at most 16,777,216 pixels (4096 x 4096,
+// a 16-megapixel photo), in a file of at most 64 MiB: so that no header, whatever it
+// claims, costs more than a large photo does.
+const int most_picture_side = 16384;
+const uint64_t most_picture_pixels = uint64_t(1) << 24;
+const InputKind picture_file = {"picture", 64 << 20, "a 16-megapixel photo as P6 is 48 MiB",
+                                ""};
+
+// Reads the text of a header and of P2's and P3's samples. Whitespace is C's isspace:
+// space, tab, CR, LF, vertical tab and form feed.
+struct NetpbmReader {
+    const std::vector<uint8_t>& bytes;
+    size_t at = 0;
+
+    static bool space(uint8_t c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+    // Skips whitespace and comments, each '#' to the end of its line (a CR or LF).
+    void skip_separators() {
+        while (at < bytes.size() && (space(bytes[at]) || bytes[at] == '#')) {
+            if (bytes[at] == '#') skip_comment();
+            else ++at;
+        }
+    }
+
+    // A comment, from its '#' to the end of its line (not the CR or LF that ends it).
+    void skip_comment() {
+        while (at < bytes.size() && bytes[at] != '\n' && bytes[at] != '\r') ++at;
+    }
+
+    // The decimal number at `at`, its digits in `digits`; -1 if none starts there. One
+    // above `most` stands for any larger one, so that no count of digits can overflow.
+    long number(long most, std::string& digits) {
+        size_t start = at;
+        long n = 0;
+        for (; at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9'; ++at)
+            n = std::min(10 * n + (bytes[at] - '0'), most + 1);
+        digits.assign(bytes.begin() + long(start), bytes.begin() + long(at));
+        return at > start ? n : -1;
+    }
+
+    // What stands at `at`, for a message.
+    std::string shown() const {
+        if (at >= bytes.size()) return "the end of the file";
+        size_t n = std::min(bytes.size() - at, size_t(12));
+        return in_quotes(std::string(bytes.begin() + long(at), bytes.begin() + long(at + n)));
+    }
+};
+
+// "90 x 60 pixels", for the messages.
+std::string pixels_of(const Picture& p) {
+    return std::to_string(p.width) + " x " + std::to_string(p.height) + " pixels";
+}
+
+// The magic number, then the width, the height and maxval, each checked; `raw`: P5 or P6.
+std::string read_netpbm_header(NetpbmReader& in, Picture& p, bool& raw) {
+    const std::vector<uint8_t>& b = in.bytes;
+    std::string magic(b.begin(), b.begin() + long(std::min(b.size(), size_t(2))));
+    bool known = magic == "P2" || magic == "P3" || magic == "P5" || magic == "P6";
+    if (b.empty()) return "an empty file, not a PGM or PPM picture";
+    if (!known || (b.size() > 2 && !in.space(b[2]) && b[2] != '#'))
+        return "not a PGM or PPM picture: it begins " + in.shown() + ", not P2, P3, P5 or P6";
+    raw = magic[1] == '5' || magic[1] == '6';
+    p.channels = magic[1] == '3' || magic[1] == '6' ? 3 : 1;
+    const char* names[] = {"width", "height", "maxval"};
+    const long most[] = {most_picture_side, most_picture_side, 65535};
+    long values[3];
+    in.at = 2;
+    for (int k = 0; k < 3; ++k) {
+        std::string digits;
+        in.skip_separators();
+        values[k] = in.number(most[k], digits);
+        if (values[k] < 0) return "its header has " + in.shown() + " where its " + names[k] +
+                                  " should be";
+        if (values[k] == 0 || values[k] > most[k])
+            return std::string(names[k]) + " " + in_quotes(digits) + ": 1 to " +
+                   std::to_string(most[k]);
+    }
+    p.width = int(values[0]), p.height = int(values[1]), p.maxval = int(values[2]);
+    if (uint64_t(p.width) * uint64_t(p.height) <= most_picture_pixels) return "";
+    return pixels_of(p) + ", more than the " + std::to_string(most_picture_pixels) +
+           " (4096 x 4096) a picture may have";
+}
+
+// P5 and P6: after comments, if any, one whitespace byte ends the header; then a sample is
+// a byte, or two when maxval is above 255, and the file holds exactly as many as the
+// header says. Shorter, it is truncated; longer, it holds more than one picture (Netpbm
+// allows several in a row) or something else after it, and either is refused.
+std::string read_raw_samples(NetpbmReader& in, Picture& p) {
+    const std::vector<uint8_t>& b = in.bytes;
+    while (in.at < b.size() && b[in.at] == '#') in.skip_comment();
+    if (in.at == b.size() || !in.space(b[in.at])) {
+        return "after maxval, " + in.shown() + " where one whitespace byte should end the "
+               "header";
+    }
+    size_t count = size_t(p.width) * size_t(p.height) * size_t(p.channels);
+    size_t bytes_each = p.maxval > 255 ? 2 : 1, have = b.size() - ++in.at;
+    if (have != count * bytes_each) {
+        return std::string(have < count * bytes_each ? "truncated" : "trailing bytes") +
+               ": its header says " + std::to_string(count * bytes_each) + " bytes of " +
+               "samples (" + pixels_of(p) + "), it has " + std::to_string(have);
+    }
+    p.samples.resize(count);
+    const uint8_t* s = b.data() + in.at;
+    for (size_t k = 0; k < count; ++k) {
+        p.samples[k] = bytes_each == 1 ? s[k] : uint16_t(s[2 * k] << 8 | s[2 * k + 1]);
+        if (p.samples[k] > p.maxval) {
+            return "sample " + std::to_string(k + 1) + " is " + std::to_string(p.samples[k]) +
+                   ", above maxval " + std::to_string(p.maxval);
+        }
+    }
+    return "";
+}
+
+// P2 and P3: every sample a decimal number of at most maxval, exactly as many as the header
+// says, then nothing but whitespace and comments. Memory is taken a sample at a time, so
+// a header that claims more than the file holds costs no more than the file.
+std::string read_plain_samples(NetpbmReader& in, Picture& p) {
+    size_t count = size_t(p.width) * size_t(p.height) * size_t(p.channels);
+    for (size_t k = 0; k < count; ++k) {
+        std::string digits, which = "sample " + std::to_string(k + 1);
+        in.skip_separators();
+        if (in.at == in.bytes.size()) {
+            return "truncated: its header says " + std::to_string(count) + " samples (" +
+                   pixels_of(p) + "), it has " + std::to_string(k);
+        }
+        long v = in.number(p.maxval, digits);
+        if (v < 0) return which + ": " + in.shown() + " is not a decimal number";
+        if (v > p.maxval) {
+            return which + ", " + in_quotes(digits) + ", is above maxval " +
+                   std::to_string(p.maxval);
+        }
+        p.samples.push_back(uint16_t(v));
+    }
+    in.skip_separators();
+    if (in.at < in.bytes.size()) return in.shown() + " after the last sample";
+    return "";
+}
+
+// A Netpbm picture's bytes, checked whole, into p. Returns "" or the fault.
+std::string parse_netpbm(const std::vector<uint8_t>& bytes, Picture& p) {
+    NetpbmReader in{bytes};
+    bool raw = false;
+    std::string fault = read_netpbm_header(in, p, raw);
+    if (!fault.empty()) return fault;
+    return raw ? read_raw_samples(in, p) : read_plain_samples(in, p);
+}
+
+// The picture at path, read and checked whole. Returns "" or "PATH: the fault".
+std::string read_picture(const std::string& path, Picture& p) {
+    std::vector<uint8_t> bytes;
+    std::string error = read_input_file(path, picture_file, bytes);
+    if (!error.empty()) return error;
+    error = parse_netpbm(bytes, p);
+    return error.empty() ? "" : quoted_path(path) + ": " + error;
+}
+
+// A grey picture as PGM (P5), the grey sibling of PPM: the header, then a byte a pixel.
+std::string pgm_bytes(int width, int height, const std::vector<uint8_t>& grey) {
+    std::string bytes = "P5\n" + std::to_string(width) + " " + std::to_string(height);
+    return (bytes + "\n255\n").append(grey.begin(), grey.end());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -4008,6 +4590,9 @@ struct Flags {
     bool live = false;
     std::string data_dir;  // the image experiments' folder of files; "": the default
     int subset = 0;        // train on this many images; 0: all of them
+    std::string save_path, load_path;   // --save, --load: a model file (section 15); "": none
+    std::string model_path;             // predict's model file
+    std::vector<std::string> pictures;  // predict's pictures
 };
 
 TrainConfig with_flags(TrainConfig cfg, const Flags& f) {
@@ -4343,22 +4928,6 @@ void run_moons(const Flags& flags, Output& out) {
     finish_run(out, "moons", model, cfg, data, r);
 }
 
-// The classes' names, as the pictures write them (capitals, the font's letters).
-const char* const fashion_classes[] = {"T-SHIRT", "TROUSER", "PULLOVER", "DRESS", "COAT",
-                                       "SANDAL",  "SHIRT",   "SNEAKER",  "BAG",   "ANKLE BOOT"};
-const char* const digit_classes[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-
-// The image experiments: Fashion-MNIST from where its package puts it (or --data), or
-// MNIST's handwritten digits, which need --data.
-struct ImageSet {
-    const char* name;            // the command
-    const char* title;           // as the pictures write it
-    const char* const* classes;  // the 10 classes' names
-};
-
-const ImageSet fashion_mnist = {"fashion", "FASHION-MNIST", fashion_classes};
-const ImageSet mnist = {"mnist", "MNIST", digit_classes};
-
 // The folder's four files, split (section 13); a missing or faulty file is exit 2, named,
 // and so is a split with no images to train on, to validate or to test on.
 Split read_image_split(const std::string& dir, uint64_t seed, int subset) {
@@ -4501,31 +5070,37 @@ void save_what_it_sees(const std::string& path, const MLP& model, const Dataset&
     save_ppm_and_gif(path + "_fooling", draw_fooling(test_set, first, set.classes, title));
 }
 
-// The first layer's weights at the kept epoch, and over the epochs as an animation.
-void save_weight_pictures(const std::string& path, const MLP& model, const ImageSet& set,
-                          int kept_epoch, const std::vector<Snapshot>& snapshots) {
-    std::string title = std::string(set.title) + " FIRST LAYER, EPOCH ";
+// The network an image run ends with, trained or loaded: the epoch its weights are from,
+// the test set, and how the network does on it (NaN if a stop signal left no time).
+struct FinalNetwork {
+    MLP model;
+    Loss loss;
+    int epoch;
+    Dataset test_set;
+    Evaluation test;
+};
+
+// The first layer's weights, the test set's pictures and what the network sees (section
+// 12): every picture that depends on the final weights alone. A trained run and a run that loads its weights (--load) both
+// write them here, so that the two write the same files, byte for byte. A stop signal
+// leaves the test set's pictures out, as it leaves no time to measure a large network.
+void save_trained_pictures(const std::string& path, const FinalNetwork& net,
+                           const ImageSet& set) {
+    const MLP& model = net.model;
+    std::string title = std::string(set.title) + " FIRST LAYER, EPOCH " +
+                        std::to_string(net.epoch);
     int side = square_side(model.layers[0].neurons[0].weights.size());  // 28
-    save_ppm(draw_first_layer_weights(model, side, title + std::to_string(kept_epoch)),
-             path + "_weights.ppm");
-    save_weight_animation(path + "_weights.gif", model, snapshots);
+    save_ppm(draw_first_layer_weights(model, side, title), path + "_weights.ppm");
+    if (!quick_after_stop(model)) return;
+    save_test_pictures(path, model, net.test_set, set, net.test);
+    save_what_it_sees(path, model, net.test_set, set, net.loss);
 }
 
-void run_images(const Flags& flags, Output& out, const ImageSet& set) {
-    TrainConfig cfg = with_flags(image_settings(), flags);
-    auto start = std::chrono::steady_clock::now();
-    std::string dir = flags.data_dir.empty() ? fashion_mnist_dir : flags.data_dir;
-    Split data = read_image_split(dir, cfg.seed, flags.subset);
-    prepare_output(out);
-    int inputs = data.train.dims;  // 784, a feature per pixel
-    std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
-                "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
-                milliseconds_since(start) / 1000, architecture(cfg, 10, inputs).c_str(),
-                activation_name(cfg.act), optimizer_name(cfg.optimizer),
-                dropout_words(cfg).c_str());
-    MLP model(inputs, layer_sizes(cfg, 10), cfg.act, cfg.seed);
+// Trains on the images, watched: progress after every epoch and, within one, every 3
+// seconds; the weights at each snapshot epoch, for the animation.
+RecordedRun train_on_images(Output& out, const ImageSet& set, MLP& model,
+                            const TrainConfig& cfg, const Split& data, Snapshots& snapshots) {
     std::vector<Value> params = model.parameters();
-    Snapshots snapshots(cfg.max_epochs, 12);
     StepProgress progress;
     progress.total = data.train.size();
     auto on_epoch = [&](const std::vector<EpochStats>& history) {
@@ -4534,21 +5109,102 @@ void run_images(const Flags& flags, Output& out, const ImageSet& set) {
         progress.start_epoch(history.back().epoch + 1);
     };
     auto on_step = [&](size_t done, double loss) { progress.step(done, loss); };
-    std::string log = run_name(set.name, cfg, 10, inputs);
+    std::string log = run_name(set.name, cfg, 10, data.train.dims);
     // An epoch's 54,000 images take seconds: the training set's loss and accuracy are
     // measured on 6,000 of them, as many as validation has.
     Watch watch{on_epoch, on_step, 6000};
-    RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, watch);
+    return train_and_record(out, set.name, log, model, cfg, data, watch);
+}
+
+// --save: the kept weights as a model file (section 15), written as every file is.
+void save_model(const std::string& path, const MLP& model, const ImageSet& set, Loss loss,
+                int epoch) {
+    save_file(path, model_text(saved_model(model, set, loss, epoch)));
+    std::printf("  the weights of epoch %d are saved in %s\n", epoch, path.c_str());
+}
+
+// A network trained on the set: its progress, its row in results.csv, its log, its loss
+// curves and its first layer's weights over the epochs; --save's file, checked before
+// training starts, gets the kept weights.
+FinalNetwork trained_network(const Flags& flags, Output& out, const ImageSet& set,
+                             const std::string& dir) {
+    TrainConfig cfg = with_flags(image_settings(), flags);
+    auto start = std::chrono::steady_clock::now();
+    Split data = read_image_split(dir, cfg.seed, flags.subset);
+    prepare_output(out, flags.save_path);
+    int inputs = data.train.dims;  // 784, a feature per pixel
+    std::printf("%s: %zu training, %zu validation, %zu test images, read in %.1f s; %s %s, "
+                "%s%s\n", set.title, data.train.size(), data.val.size(), data.test.size(),
+                milliseconds_since(start) / 1000, architecture(cfg, 10, inputs).c_str(),
+                activation_name(cfg.act), optimizer_name(cfg.optimizer),
+                dropout_words(cfg).c_str());
+    MLP model(inputs, layer_sizes(cfg, 10), cfg.act, cfg.seed);
+    Snapshots snapshots(cfg.max_epochs, 12);
+    RecordedRun r = train_on_images(out, set, model, cfg, data, snapshots);
     print_outcome(set.title, r.train, r.test);
     report_divergence(std::string("the ") + set.name + " run", cfg, r.train);
     std::string path = out.dir + "/" + set.name;
     save_history_charts(path + "_loss.ppm", set.title, r.train.history);
-    save_weight_pictures(path, model, set, r.train.kept_epoch,
-                         snapshots.with_last_and({r.train.kept_epoch, data_of(params)}));
-    if (quick_after_stop(model)) {
-        save_test_pictures(path, model, data.test, set, r.test);
-        save_what_it_sees(path, model, data.test, set, cfg.loss);
+    Snapshot kept{r.train.kept_epoch, data_of(model.parameters())};
+    save_weight_animation(path + "_weights.gif", model, snapshots.with_last_and(kept));
+    if (!flags.save_path.empty()) save_model(flags.save_path, model, set, cfg.loss, kept.epoch);
+    return {model, cfg.loss, kept.epoch, std::move(data.test), r.test};
+}
+
+// A model file (--load, --model), read and checked whole: exit 2, naming the file and the
+// fault, if it cannot be read, or if it holds a network of another data set than `set`
+// (nullptr: any of the program's).
+SavedModel checked_model(const std::string& path, const ImageSet* set) {
+    SavedModel saved;
+    std::string error = read_model_file(path, saved);
+    if (error.empty() && set && saved.set != set) {
+        error = quoted_path(path) + ": line 2: a network of " + saved.set->name + ", not of " +
+                set->name + " (./nn " + saved.set->name + " --load reads it)";
     }
+    if (!error.empty()) bad_input(error);
+    return saved;
+}
+
+// The test files alone (t10k-*), for a network that is not trained here.
+Dataset read_test_images(const std::string& dir) {
+    Dataset test_images;
+    std::string error = load_images(dir, "t10k", test_images);
+    if (!error.empty()) bad_input(error);
+    if (test_images.empty())
+        bad_input(quoted_path(idx_path(dir, "t10k-images-idx3-ubyte")) + ": no test images");
+    return test_images;
+}
+
+// --load: the network a model file holds, tested; nothing is trained. The file is checked
+// whole, then the test files, then --out, before anything is written. results.csv is left
+// as it was: it has a row per training run, and this run trains nothing.
+FinalNetwork loaded_network(const Flags& flags, const Output& out, const ImageSet& set,
+                            const std::string& dir) {
+    auto start = std::chrono::steady_clock::now();
+    SavedModel saved = checked_model(flags.load_path, &set);
+    Dataset test_set = read_test_images(dir);
+    check_output(out);
+    std::printf("%s: %zu test images, read in %.1f s; %s %s from %s, the weights of epoch "
+                "%d\n", set.title, test_set.size(), milliseconds_since(start) / 1000,
+                architecture(saved.inputs, saved.sizes).c_str(), activation_name(saved.act),
+                flags.load_path.c_str(), saved.epoch);
+    std::printf("  loaded, not trained: no loss chart, weights animation, epoch log or row "
+                "in results.csv\n");
+    MLP model = network_of(saved);
+    Evaluation test{NAN, NAN};
+    if (quick_after_stop(model)) test = evaluate(model, test_set, saved.loss);
+    if (std::isfinite(test.loss))
+        std::printf("  test %.1f%% (loss %.4f)\n", 100 * test.accuracy, test.loss);
+    return {model, saved.loss, saved.epoch, std::move(test_set), test};
+}
+
+// An image experiment: a network trained on the set, or (--load) read from a model file;
+// then the pictures of its final weights, alike for both.
+void run_images(const Flags& flags, Output& out, const ImageSet& set) {
+    std::string dir = flags.data_dir.empty() ? fashion_mnist_dir : flags.data_dir;
+    FinalNetwork net = flags.load_path.empty() ? trained_network(flags, out, set, dir)
+                                               : loaded_network(flags, out, set, dir);
+    save_trained_pictures(out.dir + "/" + set.name, net, set);
 }
 
 void run_fashion(const Flags& flags, Output& out) { run_images(flags, out, fashion_mnist); }
@@ -4558,6 +5214,279 @@ void run_mnist(const Flags& flags, Output& out) {
         bad_input("mnist needs --data DIR, a folder with MNIST's four files, such as "
                   "train-images-idx3-ubyte.gz (Debian has no MNIST package)");
     run_images(flags, out, mnist);
+}
+
+// ---- predict: a picture of one's own, made as the data set's own pictures were
+
+// Grey levels, 0 (black) to 1 (white), row by row.
+struct GreyImage {
+    int width = 0, height = 0;
+    std::vector<double> levels;
+
+    double at(int x, int y) const { return levels[size_t(y) * size_t(width) + size_t(x)]; }
+};
+
+// A picture in grey: a grey sample over maxval; a colour pixel's luma, 0.299 R + 0.587 G +
+// 0.114 B (ITU-R BT.601's weights, what "convert to grey" most often means: green looks
+// brightest, blue darkest), taken from the samples as they are, gamma-encoded.
+GreyImage grey_of(const Picture& p) {
+    GreyImage g{p.width, p.height, {}};
+    size_t pixels = size_t(p.width) * size_t(p.height), c = size_t(p.channels);
+    g.levels.reserve(pixels);
+    for (size_t i = 0; i < pixels; ++i) {
+        const uint16_t* s = &p.samples[i * c];
+        double level = c == 1 ? s[0] : 0.299 * s[0] + 0.587 * s[1] + 0.114 * s[2];
+        g.levels.push_back(level / p.maxval);
+    }
+    return g;
+}
+
+// The background: the mean of the four corners, where a picture of one thing shows what it
+// stands on.
+double background_of(const GreyImage& g) {
+    int right = g.width - 1, bottom = g.height - 1;
+    return (g.at(0, 0) + g.at(right, 0) + g.at(0, bottom) + g.at(right, bottom)) / 4;
+}
+
+// The pixels x0 <= x < x1, y0 <= y < y1.
+struct Box {
+    int x0, y0, x1, y1;
+};
+
+// Fashion-MNIST's trimming of the edges close to the background: the smallest box that
+// holds every pixel farther from it than 5% of the range (the paper measures in RGB, here
+// in grey). Empty (x1 = 0) when no pixel is.
+Box object_box(const GreyImage& g, double background) {
+    Box box{g.width, g.height, 0, 0};
+    for (int y = 0; y < g.height; ++y) {
+        for (int x = 0; x < g.width; ++x) {
+            if (std::fabs(g.at(x, y) - background) <= 0.05) continue;
+            box = {std::min(box.x0, x), std::min(box.y0, y), std::max(box.x1, x + 1),
+                   std::max(box.y1, y + 1)};
+        }
+    }
+    return box;
+}
+
+// The mean of g over the rectangle [x, x + w) x [y, y + h), in pixels: each pixel weighted
+// by how much of it the rectangle covers.
+double area_mean(const GreyImage& g, double x, double y, double w, double h) {
+    int right = std::min(int(std::ceil(x + w)), g.width);
+    int bottom = std::min(int(std::ceil(y + h)), g.height);
+    double sum = 0, area = 0;
+    for (int py = int(y); py < bottom; ++py) {
+        double cover_y = std::min(py + 1.0, y + h) - std::max(double(py), y);
+        for (int px = int(x); px < right; ++px) {
+            double cover = cover_y * (std::min(px + 1.0, x + w) - std::max(double(px), x));
+            sum += cover * g.at(px, py);
+            area += cover;
+        }
+    }
+    return sum / area;
+}
+
+// The box, scaled so that its longest edge is `longest` pixels, by area: each new pixel is
+// the mean of the part of the box it covers. (Fashion-MNIST subsampled, keeping every k-th
+// row and column; a mean keeps a thin line of a large photo that skipping rows can miss,
+// and evens out a photo's noise instead of picking it up.)
+GreyImage scale_by_area(const GreyImage& g, Box box, int longest) {
+    int box_width = box.x1 - box.x0, box_height = box.y1 - box.y0;
+    double scale = double(longest) / std::max(box_width, box_height);
+    GreyImage out;
+    out.width = std::max(1, int(std::lround(box_width * scale)));
+    out.height = std::max(1, int(std::lround(box_height * scale)));
+    double w = double(box_width) / out.width, h = double(box_height) / out.height;
+    for (int y = 0; y < out.height; ++y) {
+        for (int x = 0; x < out.width; ++x)
+            out.levels.push_back(area_mean(g, box.x0 + x * w, box.y0 + y * h, w, h));
+    }
+    return out;
+}
+
+// The object bright on a dark background, in bytes, as the data sets hold their images: a
+// light background (above half the range) is negated, as both sets' authors negated their
+// pictures of things on white and of ink on paper. Then the background maps to 0 and the
+// brightest pixel to 255 in a straight line, b = 255 (v - background) / (brightest -
+// background), rounded, so that the full range is used whatever the lighting; what is
+// darker than the background is 0. Returns the fault if nothing is brighter.
+std::string bright_on_dark(const GreyImage& g, double background, std::vector<uint8_t>& bytes) {
+    bool negate = background > 0.5;
+    double base = negate ? 1 - background : background, brightest = base;
+    for (double v : g.levels) brightest = std::max(brightest, negate ? 1 - v : v);
+    if (brightest - base < 0.5 / 255) {
+        return "its object is darker than its dark background: give it light on dark, or "
+               "dark on light";
+    }
+    for (double v : g.levels) {
+        double level = ((negate ? 1 - v : v) - base) / (brightest - base);
+        bytes.push_back(uint8_t(std::lround(255 * std::max(0.0, level))));
+    }
+    return "";
+}
+
+// A picture's centre of mass, the mean position of its pixels weighted by their brightness,
+// in pixels from its top-left corner (a pixel's centre is at x + 0.5, y + 0.5).
+void centre_of_mass(const std::vector<uint8_t>& bytes, int width, double& x, double& y) {
+    double mass = 0;
+    x = y = 0;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        mass += bytes[i];
+        x += bytes[i] * (double(i % size_t(width)) + 0.5);
+        y += bytes[i] * (double(i / size_t(width)) + 0.5);
+    }
+    x /= mass;
+    y /= mass;
+}
+
+// The longest edge of a data set's pictures within their 28 x 28 field.
+int longest_edge(Framing framing) {
+    switch (framing) {
+    case Framing::LongestEdge28: return 28;
+    case Framing::MassCentred20: return 20;
+    }
+    return 28;
+}
+
+// The scaled picture put in the 28 x 28 field: Fashion-MNIST's centred (to within half a
+// pixel); MNIST's with its centre of mass on the field's centre (14, 14), rounded to a
+// whole pixel, and moved no further than keeps the whole picture in the field.
+std::vector<uint8_t> framed(const std::vector<uint8_t>& bytes, int width, int height,
+                            Framing framing) {
+    int left = (28 - width) / 2, top = (28 - height) / 2;
+    double x = 0, y = 0;
+    switch (framing) {
+    case Framing::LongestEdge28: break;
+    case Framing::MassCentred20:
+        centre_of_mass(bytes, width, x, y);
+        left = std::clamp(int(std::lround(14 - x)), 0, 28 - width);
+        top = std::clamp(int(std::lround(14 - y)), 0, 28 - height);
+        break;
+    }
+    std::vector<uint8_t> field(28 * 28, 0);
+    for (int row = 0; row < height; ++row) {
+        std::copy_n(bytes.begin() + long(row) * width, width,
+                    field.begin() + long(top + row) * 28 + left);
+    }
+    return field;
+}
+
+// What the network sees of a picture: 28 x 28 bytes, made as the set's own images were.
+// Fashion-MNIST's (Xiao, Rasul and Vollgraf 2017, arXiv 1708.07747, section 2) are product
+// photos on light backgrounds: trimmed of the edges close to the corners' colour, resized
+// so that the longest edge is 28, centred in 28 x 28, negated, made 8-bit grey (and
+// sharpened, which is left out here). MNIST's digits (yann.lecun.com/exdb/mnist) were
+// scaled to fit a 20 x 20 box keeping their aspect ratio, then centred in 28 x 28 by their
+// centre of mass. Returns "" or the fault.
+std::string seen_by_network(const Picture& p, const ImageSet& set, std::vector<uint8_t>& seen) {
+    GreyImage grey = grey_of(p);
+    double background = background_of(grey);
+    Box box = object_box(grey, background);
+    if (box.x1 == 0)
+        return "all of it is within 5% of its corners' grey: there is no object to see";
+    GreyImage scaled = scale_by_area(grey, box, longest_edge(set.framing));
+    std::vector<uint8_t> bytes;
+    std::string fault = bright_on_dark(scaled, background, bytes);
+    if (fault.empty()) seen = framed(bytes, scaled.width, scaled.height, set.framing);
+    return fault;
+}
+
+// A picture read, checked and made what the network sees; a fault is exit 2, named.
+std::vector<uint8_t> picture_seen(const std::string& path, const ImageSet& set) {
+    Picture picture;
+    std::vector<uint8_t> seen;
+    std::string error = read_picture(path, picture);
+    if (error.empty()) {
+        std::string fault = seen_by_network(picture, set, seen);
+        if (!fault.empty()) error = quoted_path(path) + ": " + fault;
+    }
+    if (!error.empty()) bad_input(error);
+    return seen;
+}
+
+// Where the picture the network saw of `path` goes: beside it, under its name without its
+// extension, and _seen.pgm (shoe.ppm: shoe_seen.pgm). Never the picture itself: that of
+// shoe_seen.pgm is shoe_seen_seen.pgm. Made again from a _seen picture, the picture seen
+// is the same, byte for byte, when its corners are 0 and every edge row and column of its
+// object holds a pixel above 12 (5% of 255); fainter edges are trimmed as background and
+// the rest scaled up a little, so the probabilities can move.
+std::string seen_path(const std::string& path) {
+    std::filesystem::path p(path);
+    return (p.parent_path() / (p.stem().string() + "_seen.pgm")).string();
+}
+
+// A path as the one file it names, however it is written (a.pgm, ./a.pgm, b/../a.pgm).
+std::filesystem::path one_name(const std::string& path) {
+    std::error_code error;
+    std::filesystem::path name = std::filesystem::weakly_canonical(path, error);
+    return error ? std::filesystem::absolute(path, error).lexically_normal() : name;
+}
+
+// Before anything is written, each _seen picture's place: not a picture given, nor the
+// _seen picture of another (shoe.pgm and shoe.ppm would share one), and writable.
+void check_seen_paths(const std::vector<std::string>& pictures) {
+    std::vector<std::filesystem::path> taken;
+    for (const std::string& picture : pictures) taken.push_back(one_name(picture));
+    for (const std::string& picture : pictures) {
+        std::string seen = seen_path(picture);
+        std::filesystem::path where = one_name(seen);
+        if (std::find(taken.begin(), taken.end(), where) != taken.end()) {
+            bad_input(quoted_path(picture) + ": what the network saw would go to " +
+                      quoted_path(seen) + ", a picture given or the _seen picture of another");
+        }
+        taken.push_back(where);
+        std::string fault = write_fault(seen);
+        if (!fault.empty()) bad_input("cannot write " + quoted_path(seen) + ": " + fault);
+    }
+}
+
+// The network's three likeliest classes for a picture it sees, with their probabilities
+// (softmax, section 7).
+void print_prediction(const std::string& path, const MLP& model, const ImageSet& set,
+                      const std::vector<uint8_t>& seen) {
+    Dataset picture;
+    picture.kind = DataKind::Images;
+    picture.dims = 28 * 28;
+    picture.bytes = seen;
+    picture.labels = {0};
+    size_t keep = graph.nodes.size();
+    std::vector<double> p = softmax(data_of(forward(model, picture, 0)));
+    graph_truncate(keep);
+    std::vector<int> order;
+    for (int c = 0; c < int(p.size()); ++c) order.push_back(c);
+    std::stable_sort(order.begin(), order.end(), [&p](int a, int b) { return p[a] > p[b]; });
+    std::printf("%s:", path.c_str());
+    for (size_t k = 0; k < 3; ++k)
+        std::printf("%s %s %.1f%%", k ? "," : "", set.classes[order[k]], 100 * p[order[k]]);
+    std::printf("  (seen: %s)\n", seen_path(path).c_str());
+}
+
+// `./nn predict --model FILE IMAGE...`: each picture made what the network sees, as the
+// model's data set's own pictures were made (above), then the network's three likeliest
+// classes for it, and the 28 x 28 picture it saw written beside it, so that a surprising
+// answer can be looked into. The model, every picture and every _seen picture's place are
+// checked before anything is written.
+void run_predict(const Flags& flags, Output&) {
+    if (flags.model_path.empty()) {
+        bad_input("predict needs --model FILE, a model file that ./nn fashion --save FILE "
+                  "wrote");
+    }
+    if (flags.pictures.empty()) {
+        bad_input("predict needs pictures: ./nn predict --model FILE IMAGE..., each a PGM or "
+                  "PPM (P2, P3, P5 or P6)");
+    }
+    SavedModel saved = checked_model(flags.model_path, nullptr);
+    std::vector<std::vector<uint8_t>> seen;
+    for (const std::string& path : flags.pictures)
+        seen.push_back(picture_seen(path, *saved.set));
+    check_seen_paths(flags.pictures);
+    MLP model = network_of(saved);
+    std::printf("%s: %s %s, trained on %s, the weights of epoch %d\n", flags.model_path.c_str(),
+                architecture(saved.inputs, saved.sizes).c_str(), activation_name(saved.act),
+                saved.set->name, saved.epoch);
+    for (size_t k = 0; k < seen.size(); ++k) {
+        print_prediction(flags.pictures[k], model, *saved.set, seen[k]);
+        save_file(seen_path(flags.pictures[k]), pgm_bytes(28, 28, seen[k]));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -4671,13 +5600,16 @@ const Experiment experiments[] = {
      "micrograd's two moons demo", moons_settings, true},
     {"fashion", run_fashion,
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
-     "--dropout --data --subset --out",
+     "--dropout --data --subset --out --save --load",
      "Fashion-MNIST's 28 x 28 images of clothes, 10 classes (not part of all)",
      image_settings, false},
     {"mnist", run_mnist,
      "--seed --epochs --lr --momentum --batch --patience --hidden --act --optimizer "
-     "--dropout --data --subset --out",
+     "--dropout --data --subset --out --save --load",
      "MNIST's handwritten digits, from --data DIR (not part of all)", image_settings, false},
+    {"predict", run_predict, "--model",
+     "--model FILE IMAGE...: each PGM or PPM picture's three likeliest classes", nullptr,
+     false},
     {"first", first_command, "", "Part I's training run: a 2-4-1 network learns XOR",
      nullptr, false},
     {"graph", graph_command, "--out",
@@ -4686,12 +5618,6 @@ const Experiment experiments[] = {
     {"bench", bench_command, "", "time an epoch on the graph and by hand (prints two lines)",
      nullptr, false},
 };
-
-// The kinds --act and --optimizer take (Linear is the output layer's alone), by the names
-// the switches above give them.
-const Activation flag_activations[] = {Activation::Tanh, Activation::Sigmoid, Activation::ReLU};
-const OptimizerKind flag_optimizers[] = {OptimizerKind::SGD, OptimizerKind::RMSprop,
-                                         OptimizerKind::Adam};
 
 std::vector<std::string> activation_names() {
     std::vector<std::string> names;
@@ -4738,6 +5664,9 @@ const FlagInfo flag_infos[] = {
     {"--out", "DIR", "a directory name (default plots)"},
     {"--data", "DIR", "a folder with the four IDX files, gzip-compressed or not"},
     {"--subset", "N", "an integer 100 to 60000: train on that many images", 100, 60000},
+    {"--save", "FILE", "a file name: the kept weights are written there, as text"},
+    {"--load", "FILE", "a file --save wrote: its network is tested, and nothing trained"},
+    {"--model", "FILE", "a file --save wrote: the network that predict asks"},
     {"--live", "", "(no value) redraw the spiral's boundary in the terminal as it trains"},
 };
 
@@ -4797,18 +5726,12 @@ const FlagInfo* find_flag(const std::string& name) {
     bad_input(flag + " takes " + find_flag(flag)->takes + ", got " + in_quotes(text));
 }
 
-// An integer is plain decimal digits; a number is decimal with an optional sign, point
-// and exponent: 0.01, .5, 1e-3. Allowing only these characters leaves strtod nothing else
-// to accept (no hex, inf or nan), and it must read the whole text. Leading zeros are one
-// rule for every flag, --hidden's sizes too: allowed, and decimal (0016 is 16), so that
-// the range a message gives is exactly what is accepted. NaN: not a number in the range.
+// An integer (N) or a number (X) as plain_number (section 15) reads them: 0.01, .5, 1e-3;
+// no hex, inf or nan. Leading zeros are one rule for every flag, --hidden's sizes too:
+// allowed, and decimal (0016 is 16), so that the range a message gives is exactly what is
+// accepted. NaN: not a number in the range.
 double number_in_range(const FlagInfo& f, const std::string& text, bool integer) {
-    const char* allowed = integer ? "0123456789" : "0123456789+-.eE";
-    bool plain = !text.empty() && text.find_first_not_of(allowed) == std::string::npos;
-    const char* begin = text.c_str();
-    char* end = nullptr;
-    double v = plain ? std::strtod(begin, &end) : NAN;
-    if (end != begin + text.size()) v = NAN;
+    double v = plain_number(text, integer);
     bool above_lo = f.lo_refused ? v > f.lo : v >= f.lo;
     bool below_hi = f.hi_refused ? v < f.hi : v <= f.hi;
     return std::isfinite(v) && above_lo && below_hi ? v : NAN;
@@ -4857,40 +5780,71 @@ void read_flag(Flags& f, const FlagInfo& info, const std::string& text) {
     if (flag == "--data" && text.empty()) bad_value(flag, text);
     if (flag == "--data") f.data_dir = text;
     if (flag == "--subset") f.subset = int(parse_number(info, text));
+    if ((flag == "--save" || flag == "--load" || flag == "--model") && text.empty())
+        bad_value(flag, text);
+    if (flag == "--save") f.save_path = text;
+    if (flag == "--load") f.load_path = text;
+    if (flag == "--model") f.model_path = text;
     if (flag == "--dropout") f.dropout = parse_number(info, text);
     if (flag == "--act") f.act = flag_activations[kind_named(info, text, activation_names())];
     if (flag == "--optimizer")
         f.optimizer = flag_optimizers[kind_named(info, text, optimizer_names())];
 }
 
+// The command, if the first word is not a flag: all, or one of the experiments. Returns
+// where the flags begin.
+int read_command(Flags& flags, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return 1;
+    flags.command = argv[1];
+    if (flags.command != "all" && !find_experiment(flags.command)) {
+        std::string names = "all";
+        for (const Experiment& e : experiments) names += std::string(", ") + e.name;
+        bad_input("unknown experiment " + in_quotes(flags.command) + "; choose " + names);
+    }
+    return 2;
+}
+
+// A word among the flags: a flag that the command takes, or it is refused.
+void check_flag(const std::string& command, const std::string& flag) {
+    if (flag == "all" || find_experiment(flag)) {
+        bad_input("usage: nn COMMAND [FLAGS], one command and before the flags; got " +
+                  in_quotes(flag) + " among the flags");
+    }
+    if (!find_flag(flag)) bad_input("unknown flag " + in_quotes(flag));
+    if (!takes_flag(command, flag)) {
+        const Experiment* e = find_experiment(command);
+        std::string taken = e && e->flags[0] ? std::string("; it takes ") + e->flags : "";
+        bad_input(command + " does not take " + flag + taken);
+    }
+}
+
+// With --load, the network comes from the file: a flag that would shape or train one is
+// refused, rather than quietly left unused.
+void refuse_training_flags(const std::vector<std::string>& given) {
+    for (const std::string& flag : given) {
+        if (flag == "--load" || flag == "--data" || flag == "--out") continue;
+        bad_input(flag + " does not go with --load: --load takes the network from the file, "
+                  "and trains nothing (with it, only --data and --out apply)");
+    }
+}
+
+// The flags, and predict's pictures: for predict, every word that is not a flag or its
+// value is a picture; for the others, a stray word is refused.
 Flags parse_command_line(int argc, char** argv) {
     Flags flags;
-    int i = 1;
-    if (argc > 1 && argv[1][0] != '-') {
-        flags.command = argv[1];
-        if (flags.command != "all" && !find_experiment(flags.command)) {
-            std::string names = "all";
-            for (const Experiment& e : experiments) names += std::string(", ") + e.name;
-            bad_input("unknown experiment " + in_quotes(flags.command) + "; choose " + names);
-        }
-        i = 2;
-    }
-    for (; i < argc; ++i) {
+    std::vector<std::string> given;
+    for (int i = read_command(flags, argc, argv); i < argc; ++i) {
         std::string flag = argv[i];
         if (flag == "--help" || flag == "-h") {
             print_usage();
             std::exit(0);
         }
-        if (flag == "all" || find_experiment(flag)) {
-            bad_input("usage: nn COMMAND [FLAGS], one command and before the flags; got " +
-                      in_quotes(flag) + " among the flags");
+        if (flags.command == "predict" && !flag.empty() && flag[0] != '-') {
+            flags.pictures.push_back(flag);
+            continue;
         }
-        if (!find_flag(flag)) bad_input("unknown flag " + in_quotes(flag));
-        if (!takes_flag(flags.command, flag)) {
-            const Experiment* e = find_experiment(flags.command);
-            std::string taken = e && e->flags[0] ? std::string("; it takes ") + e->flags : "";
-            bad_input(flags.command + " does not take " + flag + taken);
-        }
+        check_flag(flags.command, flag);
+        given.push_back(flag);
         if (flag == "--live") {
             flags.live = true;
         } else if (i + 1 < argc) {
@@ -4899,6 +5853,7 @@ Flags parse_command_line(int argc, char** argv) {
             bad_input(flag + " needs a value: " + find_flag(flag)->takes);
         }
     }
+    if (!flags.load_path.empty()) refuse_training_flags(given);
     return flags;
 }
 

@@ -5508,6 +5508,617 @@ void test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line(
     std::filesystem::remove_all("test_output_odd");
 }
 
+// ---- Saved networks and pictures of one's own: --save, --load, predict ----------------------
+
+// A double's 64 bits, to compare two doubles exactly (-0.0 and 0.0 differ; NaN equals its
+// own bits).
+uint64_t bits_of(double x) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+// A made network of 784 inputs whose weights are the doubles hardest to print and read back:
+// the largest, the smallest normal and a denormal, -0.0, 0.1 + 0.2 (which 15 digits print as
+// 0.3), a third, pi, a 17-digit integer; the rest random.
+MLP awkward_network(const std::vector<int>& sizes, Activation act) {
+    const double awkward[] = {1.7976931348623157e308, -2.2250738585072014e-308, 4.9406564584124654e-324, -0.0, 0.1 + 0.2,
+                              1.0 / 3, -pi, 12345678901234567.0, -1e-300, 1e300};
+    MLP model(784, sizes, act, 7);
+    std::vector<Value> params = model.parameters();
+    for (size_t k = 0; k < params.size(); k += 97) params[k].data() = awkward[(k / 97) % 10];
+    return model;
+}
+
+// What a model file holds of a network reads back bit for bit: every weight and bias, the
+// architecture, the activation, the data set and the epoch; and the text is laid out as its
+// version 1 says: the header, a class a line, a line a neuron with its fan-in's weights, end.
+void test_a_model_file_reads_back_every_weight_bit_for_bit_with_its_architecture() {
+    struct Case {
+        std::vector<int> sizes;
+        Activation act;
+        const ImageSet* set;
+    } cases[] = {{{8, 10}, Activation::ReLU, &fashion_mnist},
+                 {{5, 4, 10}, Activation::Tanh, &mnist},
+                 {{3, 10}, Activation::Sigmoid, &fashion_mnist}};
+    for (const Case& c : cases) {
+        size_t keep = graph.nodes.size();
+        MLP model = awkward_network(c.sizes, c.act);
+        std::string text = model_text(saved_model(model, *c.set, Loss::SoftmaxCrossEntropy, 17));
+        std::string what = architecture(784, c.sizes) + " " + activation_name(c.act) + ": ";
+        SavedModel read;
+        std::string fault = parse_model(text, read);
+        check(fault.empty(), what + "reads back: " + fault);
+        if (!fault.empty()) continue;
+        check(read.set == c.set && read.inputs == 784 && read.sizes == c.sizes && read.act == c.act &&
+                  read.loss == Loss::SoftmaxCrossEntropy && read.epoch == 17,
+              what + "the same data set, inputs, layers, activation, loss and epoch");
+        std::vector<double> want = data_of(model.parameters());
+        MLP again = network_of(read);
+        std::vector<double> got = data_of(again.parameters());
+        size_t differ = want.size() == got.size() ? 0 : want.size();
+        for (size_t k = 0; k < want.size() && k < got.size(); ++k) differ += bits_of(want[k]) != bits_of(got[k]);
+        check(differ == 0, what + fmt("%g of %g numbers differ in some bit", double(differ), double(want.size())));
+        int neurons = 0;
+        for (int n : c.sizes) neurons += n;
+        check(lines_in(text) == size_t(7 + 10 + neurons + 1), what + fmt("7 header lines, 10 classes, %g neurons and end", neurons));
+        size_t first = text.find("\nneuron 1 1 bias ");
+        std::string line = text.substr(first + 1, text.find('\n', first + 1) - first - 1);
+        check(first != std::string::npos && words_of(line).size() == 6 + 784,
+              what + "the first neuron's line: its place, its bias and 784 weights");
+        check(text.rfind("nn.cpp model 1\ndata " + std::string(c.set->name) + "\ninputs 784\n", 0) == 0 &&
+                  text.size() > 4 && text.substr(text.size() - 4) == "end\n",
+              what + "begins with the format's name and version, ends with end");
+        graph_truncate(keep);
+    }
+}
+
+// The text of the made 784-8-10 relu network, a made network saved for the tests below.
+std::string small_model_text(const ImageSet& set = fashion_mnist) {
+    size_t keep = graph.nodes.size();
+    MLP model(784, {8, 10}, Activation::ReLU, 3);
+    std::string text = model_text(saved_model(model, set, Loss::SoftmaxCrossEntropy, 2));
+    graph_truncate(keep);
+    return text;
+}
+
+// "test 67.1% (loss 1.0118)" and the line of the mistakes made most often, from a run's output.
+std::string test_figures(const std::string& out) {
+    size_t at = out.find(" test "), mistakes = out.find("  the mistakes made most often:");
+    while (at != std::string::npos && !std::isdigit((unsigned char)out[at + 6])) at = out.find(" test ", at + 1);
+    if (at == std::string::npos || mistakes == std::string::npos) return "(none in: " + out + ")";
+    return out.substr(at + 1, out.find('\n', at) - at - 1) + " | " +
+           out.substr(mistakes, out.find('\n', mistakes) - mistakes);
+}
+
+// Trains `args` with --save, then runs it with --load into the same --out: the same test
+// figures printed, every picture of the final weights written again byte for byte, and what
+// only training writes (results.csv, the log, the loss chart, the animation) left as it was.
+void check_a_round_trip(const std::string& what, const std::string& args, const std::string& load_args,
+                        const std::string& dir) {
+    std::string model = dir + "/model.txt", out, err;
+    std::filesystem::remove_all(dir);
+    int status = run_nn(args + " --epochs 1 --save " + model + " --out " + dir, out, err);
+    check(status == 0 && err.empty(), what + fmt(": the run that saves: exit %g ", status) + err);
+    check(out.find("  the weights of epoch 1 are saved in " + model + "\n") != std::string::npos,
+          what + ": the run says where it saved its weights: " + out);
+    const char* pictures[] = {"fashion_weights.ppm", "fashion_test_images.ppm", "fashion_test_images.gif",
+                              "fashion_confusion.ppm", "fashion_confusion.gif", "fashion_confusion.csv"};
+    const char* trained_only[] = {"results.csv", "fashion_784-64-10_relu.csv", "fashion_loss.ppm",
+                                  "fashion_weights.gif"};
+    std::vector<std::string> before;
+    for (const char* file : pictures) before.push_back(read_file(dir + "/" + file));
+    for (const char* file : trained_only) before.push_back(read_file(dir + "/" + file));
+    for (const char* file : pictures) std::filesystem::remove(dir + "/" + file);
+    std::string loaded;
+    status = run_nn(load_args + " --load " + model + " --out " + dir, loaded, err);
+    check(status == 0 && err.empty(), what + fmt(": the run that loads: exit %g ", status) + err);
+    check(test_figures(loaded) == test_figures(out),
+          what + ": the same test figures: '" + test_figures(loaded) + "', trained: '" + test_figures(out) + "'");
+    check(loaded.find("loaded, not trained: no loss chart, weights animation, epoch log or row in results.csv\n") !=
+              std::string::npos && loaded.find("epoch    1") == std::string::npos,
+          what + ": the run that loads trains nothing and says what it does not write: " + loaded);
+    size_t k = 0;
+    for (const char* file : pictures)
+        check(read_file(dir + "/" + file) == before[k++], what + ": " + file + " is the same, byte for byte");
+    for (const char* file : trained_only)
+        check(read_file(dir + "/" + file) == before[k++], what + ": " + file + " is left as the training run wrote it");
+    std::filesystem::remove_all(dir);
+}
+
+// ./nn fashion --save, then ./nn fashion --load: the made data set always, and the real
+// Fashion-MNIST (1,000 training images, one epoch) when it is installed (apt-get install
+// dataset-fashion-mnist), as CI's machine has it.
+void test_fashion_save_then_load_prints_the_same_test_figures_and_writes_the_same_pictures() {
+    std::string data = make_temporary_directory();
+    write_made_images(data, "train", 30);
+    write_made_images(data, "t10k", 10);
+    check_a_round_trip("the made data set", "fashion --data " + data, "fashion --data " + data,
+                       "test_output_round_trip");
+    std::filesystem::remove_all(data);
+    if (std::filesystem::exists(std::string(fashion_mnist_dir) + "/t10k-images-idx3-ubyte.gz"))
+        check_a_round_trip("Fashion-MNIST", "fashion --subset 1000", "fashion", "test_output_round_trip");
+    else
+        std::printf("Fashion-MNIST is not installed: only the made data set's round trip ran\n");
+}
+
+// `text` with word k (from 0) of its line that begins with `start` replaced by `word`, or
+// taken out if `word` is empty.
+std::string with_word(std::string text, const std::string& start, size_t k, const std::string& word) {
+    size_t line = text.find("\n" + start) + 1, end = text.find('\n', line);
+    std::vector<std::string> words = words_of(text.substr(line, end - line));
+    if (word.empty()) words.erase(words.begin() + long(k));
+    else words[k] = word;
+    std::string joined = words[0];
+    for (size_t i = 1; i < words.size(); ++i) joined += " " + words[i];
+    return text.replace(line, end - line, joined);
+}
+
+// Every fault a model file can have: exit 2, one line naming the file and the fault, nothing
+// printed and nothing written (the --out folder is not even made). Each case is the made
+// 784-8-10 model's text with one edit: its lines are the header (1-7), the classes (8-17),
+// layer 1's 8 neurons (18-25), layer 2's 10 (26-35) and end (36). The runs are limited to
+// 600 MB, so that a header's claim to a billion neurons would fail if it were believed.
+void test_each_model_file_fault_is_exit_2_naming_the_file_and_the_fault_with_nothing_written() {
+    std::string dir = made_data_folder(), good = small_model_text(), model = dir + "/model.txt";
+    auto replaced = [&good](const std::string& from, const std::string& to) {
+        std::string text = good;
+        return text.replace(text.find(from), from.size(), to);
+    };
+    size_t last = good.find("\nneuron 2 10 ") + 1, third = good.find("\nneuron 1 3 ") + 1;
+    std::string neuron_1_3 = good.substr(third, good.find("\nneuron 1 4 ") + 1 - third);
+    const struct {
+        const char* what;
+        std::string text, fault;
+    } cases[] = {
+        {"not a model", "P5 28 28 255\n", "not a model file of nn.cpp: its first line is 'P5 28 28 255', not 'nn.cpp model 1'"},
+        {"an empty file", "", "not a model file of nn.cpp: its first line is ''"},
+        {"another version", replaced("model 1\n", "model 2\n"), "a model file of version '2'; this nn.cpp reads version 1"},
+        {"an mnist model", small_model_text(mnist), "line 2: a network of mnist, not of fashion"},
+        {"an unknown data set", replaced("data fashion", "data cifar"), "line 2: data 'cifar': fashion or mnist"},
+        {"mnist's classes", replaced("class T-SHIRT", "class 0"), "line 8: 'class 0', but class 0 of fashion is 'T-SHIRT'"},
+        {"783 inputs", replaced("inputs 784", "inputs 783"), "line 3: inputs '783', not the 784 pixels"},
+        {"9 outputs", replaced("layers 8 10", "layers 8 9"), "line 4: an output layer of 9 neurons, not one for each of the 10 classes of fashion"},
+        {"a billion neurons", replaced("layers 8 10", "layers 1000000000 10"), "line 4: a layer of '1000000000' neurons (1 to 256, as --hidden allows)"},
+        {"7 hidden layers", replaced("layers 8 10", "layers 8 8 8 8 8 8 8 10"), "line 4: layers '8 8 8 8 8 8 8 10': 1 to 6 hidden layers"},
+        {"a header line missing", replaced("inputs 784\n", ""), "line 3: 'layers 8 10' where 'inputs ...' should be"},
+        {"another activation", replaced("activation relu", "activation swish"), "line 5: activation 'swish': tanh, sigmoid or relu"},
+        {"another loss", replaced("loss softmax cross-entropy", "loss hinge"), "line 6: loss 'hinge', not 'softmax cross-entropy'"},
+        {"a negative epoch", replaced("epoch 2", "epoch -1"), "line 7: epoch '-1': 0 to 100000"},
+        {"no end", good.substr(0, good.size() - 4), "truncated: no 'end' line after the last neuron"},
+        {"cut after a neuron", good.substr(0, last), "truncated: it ends after 17 of the 18 neurons its layers line gives"},
+        {"cut in a line", good.substr(0, last + 120), "line 35: neuron 2 10 has "},
+        {"end too soon", good.substr(0, last) + "end\n", "line 35: 'end' comes after 17 of the 18 neurons its layers line gives"},
+        {"a NaN", with_word(good, "neuron 1 1 ", 10, "nan"), "line 18: neuron 1 1's weight 5 is 'nan', not a finite number"},
+        {"a -NaN bias", with_word(good, "neuron 1 2 ", 4, "-nan"), "line 19: neuron 1 2's bias is '-nan', not a finite number"},
+        {"an infinity", with_word(good, "neuron 2 1 ", 4, "inf"), "line 26: neuron 2 1's bias is 'inf', not a finite number"},
+        {"1e400", with_word(good, "neuron 2 1 ", 9, "1e400"), "line 26: neuron 2 1's weight 4 is '1e400', not a finite number"},
+        {"a garbled number", with_word(good, "neuron 1 8 ", 789, "0.5x"), "line 25: neuron 1 8's weight 784 is '0.5x', not a finite number"},
+        {"hex", with_word(good, "neuron 1 8 ", 6, "0x1p3"), "line 25: neuron 1 8's weight 1 is '0x1p3', not a finite number"},
+        {"a weight missing", with_word(good, "neuron 1 1 ", 100, ""), "line 18: neuron 1 1 has 783 weights, and layer 1 reads 784 inputs"},
+        {"a weight too many", with_word(good, "neuron 2 3 ", 6, "0.5 0.5"), "line 28: neuron 2 3 has 9 weights, and layer 2 reads 8 inputs"},
+        {"no word bias", with_word(good, "neuron 1 2 ", 3, "biass"), "line 19: 'neuron 1 2 biass 0 weights "},
+        {"neurons out of order", replaced(neuron_1_3, ""), "line 20: 'neuron 1 4 bias "},
+        {"a neuron too many", replaced("end\n", neuron_1_3 + "end\n"), "line 36: 'neuron 1 3 bias "},
+        {"junk after end", good + "junk\n", "line 37: 'junk' after 'end'"},
+        {"a blank line after end", good + "\n", "line 37: '' after 'end'"},
+    };
+    std::string out, err;
+    for (const auto& c : cases) {
+        write_bytes(model, bytes_of(c.text));
+        std::filesystem::remove_all("test_output_model");
+        double seconds = 0;
+        int status = run_nn_bounded("fashion --load " + model + " --data " + dir + " --out test_output_model", out, err, seconds);
+        std::string want = quoted_path(model) + ": " + c.fault;
+        check(status == 2 && lines_in(err) == 1 && err.find(want) != std::string::npos,
+              c.what + fmt(": exit %g, want 2 and one line with \"", status) + want + "\": " + err.substr(0, 300));
+        check(out.empty() && !std::filesystem::exists("test_output_model"), std::string(c.what) + ": nothing printed or written: " + out);
+    }
+    // What stands at the model's name: nothing, a folder, or a file larger than a model can be.
+    std::filesystem::remove(model);
+    std::filesystem::create_directory(dir + "/folder");
+    write_bytes(dir + "/huge", {});
+    std::filesystem::resize_file(dir + "/huge", (16 << 20) + 1);  // sparse: it takes no disk
+    const std::string files[][2] = {
+        {model, "no such file (./nn fashion --save FILE writes one)"},
+        {dir + "/folder", "a folder, not a model file"},
+        {dir + "/huge", "16777217 bytes, more than the 16777216 a model file may hold"}};
+    for (const auto& f : files) {
+        int status = run_nn("fashion --load " + f[0] + " --data " + dir + " --out test_output_model", out, err);
+        check(status == 2 && lines_in(err) == 1 && err.find(quoted_path(f[0]) + ": " + f[1]) != std::string::npos,
+              f[1] + fmt(": exit %g, want 2 and one line: ", status) + err);
+        check(out.empty() && !std::filesystem::exists("test_output_model"), f[1] + ": nothing printed or written");
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// With --load the network comes from the file: each flag that would shape or train one is
+// refused, before or after --load, in one line, with nothing written. --save's file is
+// checked before training: a folder that does not exist, or a folder at its name, is
+// refused, and nothing is trained or written. Commands that keep no network take neither.
+void test_load_refuses_training_flags_and_save_is_checked_before_training() {
+    std::string dir = make_temporary_directory(), model = dir + "/model.txt", out, err;
+    write_made_images(dir, "train", 30);
+    write_made_images(dir, "t10k", 1);
+    write_bytes(model, bytes_of(small_model_text()));
+    const char* flags[] = {"--seed 2",    "--epochs 2", "--lr 0.1",       "--momentum 0.5",
+                           "--batch 8",   "--patience 3", "--hidden 16",  "--act tanh",
+                           "--optimizer sgd", "--dropout 0.1", "--subset 100", "--save other.txt"};
+    for (const char* flag : flags) {
+        for (bool before : {false, true}) {
+            std::string load = " --load " + model + " ";
+            std::string args = before ? std::string("fashion ") + flag + load : "fashion" + load + flag;
+            std::filesystem::remove_all("test_output_load");
+            int status = run_nn(args + " --data " + dir + " --out test_output_load", out, err);
+            std::string name = std::string(flag).substr(0, std::string(flag).find(' '));
+            check(status == 2 && lines_in(err) == 1 &&
+                      err.find(name + " does not go with --load: --load takes the network from the file") != std::string::npos,
+                  args + fmt(": exit %g, want 2 and one line: ", status) + err);
+            check(out.empty() && !std::filesystem::exists("test_output_load") && !std::filesystem::exists("other.txt"),
+                  args + ": nothing printed or written");
+        }
+    }
+    std::filesystem::create_directory(dir + "/a_folder");
+    const std::string saves[][2] = {{dir + "/no_such_folder/model.txt", "No such file or directory"},
+                                    {dir + "/a_folder", "it is a folder"}};
+    for (const auto& save : saves) {
+        std::filesystem::remove_all("test_output_load");
+        int status = run_nn("fashion --data " + dir + " --epochs 1 --save " + save[0] + " --out test_output_load", out, err);
+        check(status == 2 && lines_in(err) == 1 &&
+                  err.find("--save: cannot write " + in_quotes(save[0]) + ": " + save[1]) != std::string::npos,
+              save[1] + fmt(": exit %g, want 2 and one line: ", status) + err);
+        bool empty = std::filesystem::is_empty("test_output_load");  // made, as --out is first
+        check(out.find("epoch") == std::string::npos && empty, save[1] + ": nothing trained or written: " + out);
+    }
+    const char* refused[][2] = {{"xor --save m.txt", "xor does not take --save"},
+                                {"spiral --load m.txt", "spiral does not take --load"},
+                                {"graph --model m.txt", "graph does not take --model"},
+                                {"predict --model m.txt --out x", "predict does not take --out"},
+                                {"fashion --save ''", "--save takes a file name"}};
+    for (const auto& r : refused) {
+        int status = run_nn(r[0], out, err);
+        check(status == 2 && err.find(r[1]) != std::string::npos, r[0] + fmt(": exit %g: ", status) + err);
+    }
+    std::filesystem::remove_all("test_output_load");
+    std::filesystem::remove_all(dir);
+}
+
+// Netpbm's four formats read to their samples: plain and raw, grey and colour, maxval 255,
+// 15 and 65535 (raw: two bytes a sample, the most significant first), with comments where
+// the format allows them (between any two tokens, and right after maxval in a raw header),
+// tabs and CR LF as whitespace, and a raw raster that begins with bytes that look like
+// whitespace or a comment (exactly one whitespace byte ends the header).
+void test_netpbm_pictures_of_every_kind_read_to_their_samples() {
+    const struct {
+        const char* what;
+        std::string bytes;
+        int width, height, channels, maxval;
+        std::vector<uint16_t> samples;
+    } cases[] = {
+        {"P2 with comments", "P2\n# feep\n3 2\n# grey levels\n255\n0 1 2\n3 4 255\n", 3, 2, 1, 255, {0, 1, 2, 3, 4, 255}},
+        {"P2 all on one line, maxval 65535", "P2 2 1 65535 65535 0", 2, 1, 1, 65535, {65535, 0}},
+        {"P3, maxval 15", "P3 2 1 15\n1 2 3  4 5 15\n", 2, 1, 3, 15, {1, 2, 3, 4, 5, 15}},
+        {"P3 with a comment among the samples", "P3 1 1 255 10 # red\n20 30", 1, 1, 3, 255, {10, 20, 30}},
+        {"P5 with a comment in every gap", "P5#a\n3#b\n2#c\n255#d\n" + std::string("\x00\x7f\xff\x01\x02\x03", 6), 3, 2, 1, 255, {0, 127, 255, 1, 2, 3}},
+        {"P5, CR LF and a tab", std::string("P5\r\n2\t1\r\n255\r") + "\n#", 2, 1, 1, 255, {10, 35}},
+        {"P5, maxval 65535", std::string("P5 2 1 65535\n") + "\x12\x34\xff\xfe", 2, 1, 1, 65535, {0x1234, 0xfffe}},
+        {"P6, maxval 255", std::string("P6\n1 2\n255\n") + "\x01\x02\x03\xfd\xfe\xff", 1, 2, 3, 255, {1, 2, 3, 253, 254, 255}},
+        {"P6, maxval 65535", "P6 1 1 65535 " + std::string("\x00\x01\x80\x00\xff\xff", 6), 1, 1, 3, 65535, {1, 32768, 65535}},
+        {"P6, maxval 256", "P6 1 1 256\n" + std::string("\x01\x00\x00\xff\x00\x00", 6), 1, 1, 3, 256, {256, 255, 0}},
+    };
+    for (const auto& c : cases) {
+        Picture p;
+        std::string fault = parse_netpbm(bytes_of(c.bytes), p);
+        check(fault.empty(), c.what + (": read without a fault: " + fault));
+        check(p.width == c.width && p.height == c.height && p.channels == c.channels && p.maxval == c.maxval,
+              c.what + fmt(": %g x %g, %g channels, maxval %g", p.width, p.height, p.channels, p.maxval));
+        check(p.samples == c.samples, std::string(c.what) + ": the samples as written");
+    }
+}
+
+// Each fault of a Netpbm file is named: not PGM or PPM, a header with a number missing, out
+// of range or claiming too many pixels, a raw header not ended by whitespace, a raster
+// shorter or longer than the header says, a sample above maxval, junk where a sample or
+// nothing should be.
+void test_each_netpbm_fault_is_named() {
+    const char* cases[][2] = {
+        {"", "an empty file, not a PGM or PPM picture"},
+        {"P1\n1 1\n1\n", "not a PGM or PPM picture: it begins 'P1\\x0a1 1\\x0a1\\x0a', not P2, P3, P5 or P6"},
+        {"P4 1 1 x", "not a PGM or PPM picture: it begins 'P4 1 1 x', not P2, P3, P5 or P6"},
+        {"P7\nWIDTH 1\n", "not a PGM or PPM picture: it begins 'P7\\x0aWIDTH 1\\x0a', not P2, P3, P5 or P6"},
+        {"\x89PNG\r\n\x1a\n", "PNG\\x0d\\x0a\\x1a\\x0a\\x00IHD', not P2, P3, P5 or P6"},
+        {"P55 1 1 255\n", "not a PGM or PPM picture: it begins 'P55 1 1 255\\x0a', not P2, P3, P5 or P6"},
+        {"P5 0 2 255\n", "width '0': 1 to 16384"},
+        {"P5 2 16385 255\n", "height '16385': 1 to 16384"},
+        {"P5 2 99999999999999999999 255\n", "height '99999999999999999999': 1 to 16384"},
+        {"P5 2 2 0\n", "maxval '0': 1 to 65535"},
+        {"P2 2 2 65536\n", "maxval '65536': 1 to 65535"},
+        {"P5 16384 16384 255\n", "16384 x 16384 pixels, more than the 16777216 (4096 x 4096) a picture may have"},
+        {"P5 2 2", "its header has the end of the file where its maxval should be"},
+        {"P5 2 x 255\n", "its header has 'x 255\\x0a' where its height should be"},
+        {"P5 -2 2 255\n", "its header has '-2 2 255\\x0a' where its width should be"},
+        {"P5 2 1 255", "after maxval, the end of the file where one whitespace byte should end the header"},
+        {"P5 2 1 255x\x01\x02", "after maxval, 'x\\x01\\x02' where one whitespace byte should end the header"},
+        {"P5 2 1 255\n\x01", "truncated: its header says 2 bytes of samples (2 x 1 pixels), it has 1"},
+        {"P5 2 1 255\n\x01\x02\x03", "trailing bytes: its header says 2 bytes of samples (2 x 1 pixels), it has 3"},
+        {"P6 1 1 1000\n\x01\x02\x03", "truncated: its header says 6 bytes of samples (1 x 1 pixels), it has 3"},
+        {"P5 2 1 100\n\x05\xc8", "sample 2 is 200, above maxval 100"},
+        {"P5 1 1 256\n\x01\x01", "sample 1 is 257, above maxval 256"},
+        {"P2 2 1 255 1 256", "sample 2, '256', is above maxval 255"},
+        {"P2 1 1 255 123456789012345678901234567890", "sample 1, '123456789012345678901234567890', is above maxval 255"},
+        {"P2 2 2 255 1 2 3", "truncated: its header says 4 samples (2 x 2 pixels), it has 3"},
+        {"P3 2 1 255 1 2 3 4 5", "truncated: its header says 6 samples (2 x 1 pixels), it has 5"},
+        {"P2 2 1 255 1 2 3", "'3' after the last sample"},
+        {"P2 2 1 255 1 x", "sample 2: 'x' is not a decimal number"},
+        {"P2 2 1 255 1 -2", "sample 2: '-2' is not a decimal number"},
+        {"P2 2 1 255 1 2.5", "'.5' after the last sample"},
+    };
+    for (const auto& c : cases) {
+        Picture p;
+        std::string bytes = c[0];
+        if (bytes.rfind("\x89PNG", 0) == 0) bytes += std::string(1, '\0') + "IHDR";
+        std::string fault = parse_netpbm(bytes_of(bytes), p);
+        std::string want = c[1];  // the whole message, or (a PNG's, with a byte > 127) its end
+        bool ends = fault.size() >= want.size() && fault.compare(fault.size() - want.size(), want.size(), want) == 0;
+        check(ends && (fault == want || want.rfind("PNG", 0) == 0),
+              in_quotes(c[0]) + ": want \"" + want + "\", got \"" + fault + "\"");
+    }
+}
+
+// A shape in its bounding box, its parts as fractions of the box's width and height; its
+// aspect is the box's width over its height.
+struct Part {
+    double x0, y0, x1, y1;
+};
+
+struct Shape {
+    const char* name;
+    int label;  // its class in Fashion-MNIST
+    double aspect;
+    std::vector<Part> parts;
+};
+
+// A trouser: a waistband and two tall legs. A sneaker: a sole, the shoe's back and its
+// toe, wide and low. A bag: a body and a handle.
+const Shape trouser_shape = {"trouser", 1, 2.0 / 3, {{0, 0, 1, 0.2}, {0, 0, 0.4, 1}, {0.6, 0, 1, 1}}};
+const Shape sneaker_shape = {"sneaker", 7, 9.0 / 4, {{0, 0.65, 1, 1}, {0, 0, 0.5, 0.65}, {0.5, 0.35, 0.8, 0.65}}};
+const Shape bag_shape = {"bag", 8, 1.0, {{0, 0.4, 1, 1}, {0.2, 0, 0.3, 0.4}, {0.7, 0, 0.8, 0.4}, {0.2, 0, 0.8, 0.1}}};
+
+// Whether pixel (x, y) is ink when the shape is drawn in the box of w x h pixels at (left,
+// top): whether the pixel's centre is in one of its parts.
+bool inked(const Shape& s, int left, int top, int w, int h, int x, int y) {
+    double u = (x + 0.5 - left) / w, v = (y + 0.5 - top) / h;
+    for (const Part& p : s.parts)
+        if (u >= p.x0 && u < p.x1 && v >= p.y0 && v < p.y1) return true;
+    return false;
+}
+
+// The shape as Fashion-MNIST would hold it, drawn directly at 28 x 28: bright (1) on dark
+// (0), its longest edge 28 pixels, centred.
+std::vector<double> template_of(const Shape& s) {
+    int w = s.aspect < 1 ? int(std::lround(28 * s.aspect)) : 28;
+    int h = s.aspect < 1 ? 28 : int(std::lround(28 / s.aspect));
+    std::vector<double> t;
+    for (int y = 0; y < 28; ++y)
+        for (int x = 0; x < 28; ++x) t.push_back(inked(s, (28 - w) / 2, (28 - h) / 2, w, h, x, y));
+    return t;
+}
+
+// A made network that knows the shapes: hidden relu neuron k holds shape k's template less
+// its mean, divided by its squared length, so that it answers about 1 to a picture of that
+// shape and less to the others; the output of the shape's class passes that on, times 4.
+// Every other weight and bias is 0.
+std::string template_model_text(const ImageSet& set, const std::vector<const Shape*>& shapes) {
+    size_t keep = graph.nodes.size();
+    MLP model(784, {int(shapes.size()), 10}, Activation::ReLU, 1);
+    for (Value p : model.parameters()) p.data() = 0;
+    for (size_t k = 0; k < shapes.size(); ++k) {
+        std::vector<double> t = template_of(*shapes[k]);
+        double mean = 0, length2 = 0;
+        for (double v : t) mean += v / 784;
+        for (double& v : t) length2 += (v - mean) * (v - mean);
+        for (size_t i = 0; i < 784; ++i) model.layers[0].neurons[k].weights[i].data() = (t[i] - mean) / length2;
+        model.layers[1].neurons[size_t(shapes[k]->label)].weights[k].data() = 4;
+    }
+    std::string text = model_text(saved_model(model, set, Loss::SoftmaxCrossEntropy, 0));
+    graph_truncate(keep);
+    return text;
+}
+
+// A Netpbm picture of a shape drawn in ink on paper: `magic` P2, P3, P5 or P6; a canvas of
+// width x height with the shape's box of w x h pixels at (left, top); ink and paper as red,
+// green and blue in [0, 1] (grey formats take their luma, 0.299 R + 0.587 G + 0.114 B).
+std::string shape_picture(const std::string& magic, int maxval, int width, int height, const Shape& s,
+                          int left, int top, int w, int h, const double ink[3], const double paper[3]) {
+    bool colour = magic == "P3" || magic == "P6", plain = magic == "P2" || magic == "P3";
+    std::string bytes = magic + "\n# " + s.name + "\n" + std::to_string(width) + " " + std::to_string(height) +
+                        "\n" + std::to_string(maxval) + "\n";
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            const double* c = inked(s, left, top, w, h, x, y) ? ink : paper;
+            double grey = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+            for (int k = 0; k < (colour ? 3 : 1); ++k) {
+                int v = int(std::lround((colour ? c[k] : grey) * maxval));
+                if (plain) bytes += std::to_string(v) + (x + 1 < width || k + 1 < (colour ? 3 : 1) ? " " : "\n");
+                else if (maxval > 255) bytes += {char(v >> 8), char(v & 0xff)};
+                else bytes += char(v);
+            }
+        }
+    }
+    return bytes;
+}
+
+// A _seen picture as the program wrote it: P5, 28 x 28, maxval 255. Its pixels, and where
+// its nonzero ones lie: their box and their centre of mass (weighted by brightness).
+struct Seen {
+    std::string pixels, error;
+    int x0 = 28, y0 = 28, x1 = 0, y1 = 0;
+    double cx = 0, cy = 0;
+};
+
+Seen look_at(const std::string& path) {
+    Seen s;
+    Ppm p = parse_ppm(read_file(path));
+    if (p.magic != "P5" || p.width != 28 || p.height != 28 || p.maxval != 255 || p.pixels.size() != 784) {
+        s.error = path + ": not a 28 x 28 P5 picture of maxval 255";
+        return s;
+    }
+    s.pixels = p.pixels;
+    double mass = 0;
+    for (int i = 0; i < 784; ++i) {
+        int x = i % 28, y = i / 28, v = (unsigned char)p.pixels[size_t(i)];
+        if (v == 0) continue;
+        s.x0 = std::min(s.x0, x), s.y0 = std::min(s.y0, y), s.x1 = std::max(s.x1, x + 1), s.y1 = std::max(s.y1, y + 1);
+        mass += v, s.cx += v * (x + 0.5), s.cy += v * (y + 0.5);
+    }
+    s.cx /= mass, s.cy /= mass;
+    return s;
+}
+
+// The first class `predict` printed for `picture`, from its line "PICTURE: CLASS 91.2%, ...".
+std::string first_class(const std::string& out, const std::string& picture) {
+    size_t at = out.find(picture + ": ");
+    if (at == std::string::npos) return "(no line for " + picture + ")";
+    at += picture.size() + 2;
+    return out.substr(at, out.rfind(' ', out.find('%', at)) - at);
+}
+
+// Pictures of a trouser, a sneaker and a bag, drawn dark on light (and one light on dark)
+// at other sizes than 28 x 28, off-centre on their canvases, in all four formats, maxval
+// 255, 65535 and 15, one smaller than 28 x 28: each is predicted as its class by a network
+// that knows the three shapes as Fashion-MNIST would hold them, and what it saw, written
+// beside it, is a 28 x 28 picture with the background 0 and the brightest pixel 255, the
+// object touching two opposite edges and centred within a pixel. Asked again about what it
+// saw, the network gives the same class.
+void test_predict_names_drawn_clothes_in_pictures_of_other_sizes_and_formats() {
+    std::string dir = make_temporary_directory(), model = dir + "/shapes.txt";
+    write_bytes(model, bytes_of(template_model_text(fashion_mnist, {&trouser_shape, &sneaker_shape, &bag_shape})));
+    const double dark[3] = {0.2, 0.2, 0.2}, light[3] = {0.9, 0.9, 0.9}, brown[3] = {0.45, 0.25, 0.1},
+                 cream[3] = {0.95, 0.92, 0.85}, white[3] = {1, 1, 1}, blue[3] = {0.2, 0.2, 0.6};
+    const struct {
+        std::string file, picture;
+        const Shape* shape;
+    } pictures[] = {
+        {"trouser.pgm", shape_picture("P5", 255, 140, 170, trouser_shape, 25, 30, 80, 120, dark, light), &trouser_shape},
+        {"sneaker.ppm", shape_picture("P6", 65535, 230, 130, sneaker_shape, 20, 30, 180, 80, brown, cream), &sneaker_shape},
+        {"bag.pgm", shape_picture("P2", 255, 90, 80, bag_shape, 10, 12, 60, 60, dark, white), &bag_shape},
+        {"small_sneaker.ppm", shape_picture("P3", 15, 24, 14, sneaker_shape, 3, 3, 18, 8, blue, white), &sneaker_shape},
+        {"light_trouser.pgm", shape_picture("P5", 255, 70, 90, trouser_shape, 8, 12, 40, 60, light, dark), &trouser_shape},
+    };
+    std::string args = "predict --model " + model, again = args;
+    for (const auto& p : pictures) {
+        write_bytes(dir + "/" + p.file, bytes_of(p.picture));
+        args += " " + dir + "/" + p.file;
+    }
+    std::string out, err;
+    int status = run_nn(args, out, err);
+    check(status == 0 && err.empty(), fmt("predict: exit %g ", status) + err);
+    for (const auto& p : pictures) {
+        std::string path = dir + "/" + p.file, seen = path.substr(0, path.rfind('.')) + "_seen.pgm";
+        std::string want = fashion_classes[p.shape->label];
+        check(first_class(out, path) == want, p.file + ": predicted " + first_class(out, path) + ", want " + want + "\n" + out);
+        check(out.find("(seen: " + seen + ")") != std::string::npos, p.file + ": names its _seen picture");
+        Seen s = look_at(seen);
+        check(s.error.empty(), p.file + ": " + s.error);
+        if (!s.error.empty()) continue;
+        bool touches = (s.x0 == 0 && s.x1 == 28) || (s.y0 == 0 && s.y1 == 28);
+        bool centred = std::abs(s.x0 - (28 - s.x1)) <= 1 && std::abs(s.y0 - (28 - s.y1)) <= 1;
+        check(touches && centred, p.file + fmt(": the object's box, x %g to %g, y %g to %g, touches two opposite edges "
+                                               "and is centred within a pixel", s.x0, s.x1, s.y0, s.y1));
+        unsigned char brightest = 0, corner = (unsigned char)s.pixels[0];
+        for (char c : s.pixels) brightest = std::max(brightest, (unsigned char)c);
+        check(corner == 0 && brightest == 255, p.file + fmt(": background 0 (corner %g), brightest 255 (%g)", corner, brightest));
+        again += " " + seen;
+    }
+    status = run_nn(again, out, err);
+    check(status == 0, fmt("predict on the _seen pictures: exit %g ", status) + err);
+    for (const auto& p : pictures) {
+        std::string seen = dir + "/" + p.file.substr(0, p.file.rfind('.')) + "_seen.pgm";
+        check(first_class(out, seen) == fashion_classes[p.shape->label],
+              p.file + ": what it saw is predicted as " + first_class(out, seen) + ", as the picture was");
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// A 7, drawn dark on white at 70 x 100, as an MNIST model sees it: scaled so that its
+// longest edge is 20 pixels, and placed by its centre of mass, which falls on the centre of
+// the field (14, 14) to within half a pixel, where centring its box would put it more than a
+// pixel away.
+void test_an_mnist_model_sees_a_digit_in_a_20_pixel_box_centred_by_its_mass() {
+    const Shape seven = {"seven", 7, 0.7, {{0, 0, 1, 0.18}, {0.6, 0.18, 1, 0.4}, {0.45, 0.4, 0.8, 0.6},
+                                           {0.3, 0.6, 0.65, 0.8}, {0.15, 0.8, 0.5, 1}}};
+    std::string dir = make_temporary_directory(), model = dir + "/digits.txt", picture = dir + "/seven.pgm";
+    write_bytes(model, bytes_of(template_model_text(mnist, {&seven})));
+    const double black[3] = {0.05, 0.05, 0.05}, white[3] = {1, 1, 1};
+    write_bytes(picture, bytes_of(shape_picture("P5", 255, 120, 140, seven, 30, 20, 70, 100, black, white)));
+    std::string out, err;
+    int status = run_nn("predict --model " + model + " " + picture, out, err);
+    check(status == 0 && err.empty(), fmt("predict: exit %g ", status) + err);
+    check(first_class(out, picture) == "7", "the made network calls the 7 a 7: " + out);
+    Seen s = look_at(dir + "/seven_seen.pgm");
+    check(s.error.empty(), s.error);
+    check(s.y1 - s.y0 == 20 && s.x1 - s.x0 == 14, fmt("a box of 14 x 20, got %g x %g", s.x1 - s.x0, s.y1 - s.y0));
+    check(std::fabs(s.cx - 14) <= 0.5 && std::fabs(s.cy - 14) <= 0.5, fmt("the centre of mass at (%g, %g)", s.cx, s.cy));
+    double box_x = (s.x0 + s.x1) / 2.0 - s.cx, box_y = (s.y0 + s.y1) / 2.0 - s.cy;
+    check(std::hypot(box_x, box_y) > 1, fmt("the box's centre is (%g, %g) from the centre of mass: a centred box "
+                                            "would not put the mass at the centre", box_x, box_y));
+    std::filesystem::remove_all(dir);
+}
+
+// predict checks its model, every picture and where each _seen picture would go before it
+// writes anything: a fault among good pictures is exit 2, one line naming the file and the
+// fault, and no _seen picture is written, not even the good ones'.
+void test_predict_checks_the_model_and_every_picture_before_writing_anything() {
+    std::string dir = make_temporary_directory(), model = dir + "/shapes.txt", good = dir + "/good.pgm";
+    write_bytes(model, bytes_of(template_model_text(fashion_mnist, {&trouser_shape})));
+    write_bytes(dir + "/version_2.txt", bytes_of("nn.cpp model 2\n"));
+    const double dark[3] = {0.1, 0.1, 0.1}, light[3] = {0.9, 0.9, 0.9}, black[3] = {0, 0, 0},
+                 grey[3] = {0.3, 0.3, 0.3};
+    write_bytes(good, bytes_of(shape_picture("P5", 255, 40, 50, trouser_shape, 5, 5, 20, 30, dark, light)));
+    write_bytes(dir + "/blank.pgm", bytes_of("P2 2 2 255 200 200 200 201"));
+    write_bytes(dir + "/dark_on_dark.pgm", bytes_of(shape_picture("P5", 255, 40, 50, trouser_shape, 5, 5, 20, 30, black, grey)));
+    write_bytes(dir + "/cut.pgm", bytes_of("P5 3 3 255\n\x01\x02"));
+    write_bytes(dir + "/photo.png", bytes_of("\x89PNG\r\n"));
+    write_bytes(dir + "/good_seen.pgm", bytes_of(read_file(good)));
+    write_bytes(dir + "/twin.pgm", bytes_of(read_file(good)));
+    write_bytes(dir + "/twin.ppm", bytes_of(read_file(good)));
+    std::filesystem::create_directory(dir + "/folder_seen.pgm");
+    write_bytes(dir + "/folder.pgm", bytes_of(read_file(good)));
+    const std::string m = " --model " + model + " ", d = dir + "/";
+    const std::string cases[][2] = {
+        {"predict " + good, "predict needs --model FILE, a model file that ./nn fashion --save FILE wrote"},
+        {"predict --model " + model, "predict needs pictures: ./nn predict --model FILE IMAGE..., each a PGM or PPM"},
+        {"predict --model " + d + "none.txt " + good, quoted_path(d + "none.txt") + ": no such file"},
+        {"predict --model " + d + "version_2.txt " + good, quoted_path(d + "version_2.txt") + ": a model file of version '2'"},
+        {"predict" + m + good + " " + d + "none.pgm", quoted_path(d + "none.pgm") + ": no such file"},
+        {"predict" + m + good + " " + d + "photo.png", quoted_path(d + "photo.png") + ": not a PGM or PPM picture"},
+        {"predict" + m + d + "cut.pgm " + good, quoted_path(d + "cut.pgm") + ": truncated: its header says 9 bytes"},
+        {"predict" + m + good + " " + d + "blank.pgm", quoted_path(d + "blank.pgm") + ": all of it is within 5% of its corners' grey"},
+        {"predict" + m + good + " " + d + "dark_on_dark.pgm", quoted_path(d + "dark_on_dark.pgm") + ": its object is darker than its dark background"},
+        {"predict" + m + good + " " + d + "good_seen.pgm", quoted_path(good) + ": what the network saw would go to " + quoted_path(d + "good_seen.pgm")},
+        {"predict" + m + good + " " + d + "twin.pgm " + d + "twin.ppm", quoted_path(d + "twin.ppm") + ": what the network saw would go to"},
+        {"predict" + m + good + " " + d + "folder.pgm", "cannot write " + quoted_path(d + "folder_seen.pgm") + ": it is a folder"},
+        {"predict" + m + good + " " + d, quoted_path(d) + ": a folder, not a picture"},
+    };
+    auto listing = [&dir]() {  // every name in the folder, and each file's bytes
+        std::string all;
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            all += entry.path().filename().string() + "\n";
+            if (entry.is_regular_file()) all += read_file(entry.path().string()) + "\n";
+        }
+        return all;
+    };
+    std::string before = listing();
+    for (const auto& c : cases) {
+        std::string out, err;
+        int status = run_nn(c[0], out, err);
+        check(status == 2 && lines_in(err) == 1 && err.find(c[1]) != std::string::npos,
+              c[0] + fmt(": exit %g, want 2 and one line with \"", status) + c[1] + "\": " + err);
+        check(out.empty() && listing() == before, c[0] + ": nothing printed, nothing written: " + out);
+    }
+    std::filesystem::remove_all(dir);
+}
+
 #endif  // LESSON_ONLY
 
 // ---- Runner --------------------------------------------------------------------------------
@@ -5873,6 +6484,15 @@ int main(int argc, char** argv) {
         TEST(test_idx_sizes_print_as_the_unsigned_numbers_the_file_holds),
         TEST(test_a_data_set_with_no_training_validation_or_test_images_is_refused),
         TEST(test_graph_checks_its_output_folder_and_paths_in_messages_stay_on_one_line),
+        TEST(test_a_model_file_reads_back_every_weight_bit_for_bit_with_its_architecture),
+        TEST(test_fashion_save_then_load_prints_the_same_test_figures_and_writes_the_same_pictures),
+        TEST(test_each_model_file_fault_is_exit_2_naming_the_file_and_the_fault_with_nothing_written),
+        TEST(test_load_refuses_training_flags_and_save_is_checked_before_training),
+        TEST(test_netpbm_pictures_of_every_kind_read_to_their_samples),
+        TEST(test_each_netpbm_fault_is_named),
+        TEST(test_predict_names_drawn_clothes_in_pictures_of_other_sizes_and_formats),
+        TEST(test_an_mnist_model_sees_a_digit_in_a_20_pixel_box_centred_by_its_mass),
+        TEST(test_predict_checks_the_model_and_every_picture_before_writing_anything),
 #endif
     };
     std::string only = argc > 1 ? argv[1] : "";
