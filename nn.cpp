@@ -3,11 +3,10 @@
 // Read it top to bottom, in four parts. Part I is the whole idea: numbers that remember
 // how they were computed and can therefore differentiate themselves (reverse-mode automatic
 // differentiation, what PyTorch's autograd does), neurons, layers and networks made of
-// them, and a loop of a few lines that teaches one XOR. Part II trains well: losses,
-// backpropagation by hand, optimisers, data sets, mini-batches, dropout, early stopping,
-// what a trained network looks at and how little fools it, and the experiments: XOR, a
-// three-armed spiral, momentum, two moons, and Fashion-MNIST's images of clothes. Part III
-// makes it fast. Part IV is the program.
+// them, and a loop of a few lines that teaches one XOR. Part II trains well, and asks a
+// trained network what it looks at; its experiments are XOR, a three-armed spiral,
+// momentum, two moons and Fashion-MNIST's clothes. Part III makes it fast. Part IV is the
+// program.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
@@ -15,8 +14,7 @@
 //
 // `./nn` runs every experiment and writes results.csv, CSV logs, pictures and animations to
 // plots/. `./nn first` runs Part I's training; `./nn graph` prints a small graph with every
-// gradient in it; `./nn --help` lists the experiments and flags. `./nn fashion --save FILE`
-// keeps the network it trains, and `./nn predict --model FILE PICTURE` shows it a picture.
+// gradient in it; `./nn --help` lists the experiments, flags and `predict`.
 //
 // Map of the file.
 //   Part I: a network that learns
