@@ -1452,8 +1452,8 @@ TrainResult train(MLP& model, const Dataset& train_set, const Dataset& val_set,
 // ---------------------------------------------------------------------------------------
 // backward() fills d(out)/dn for every node n that out was computed from. Training reads
 // it at the weights. Read at the pixels, it answers two questions about a trained network:
-// which pixels does its answer rest on, and how little must a picture change for the
-// answer to change? The data is not a node (section 5), so for one question the pixels
+// which pixels is its answer most sensitive to, and how little must a picture change for
+// the answer to change? The data is not a node (section 5), so for one question the pixels
 // become leaves, as PyTorch's requires_grad=True on an input makes them, and the first
 // layer reads them through the weighted_sum whose inputs are Values: an edge to each pixel.
 
