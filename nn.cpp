@@ -5413,10 +5413,13 @@ std::string seen_path(const std::string& path) {
 }
 
 // A path as the one file it names, however it is written (a.pgm, ./a.pgm, b/../a.pgm).
+// Made absolute first: weakly_canonical leaves a relative path whose first part does not
+// exist as it is, so that x_seen.pgm and ./x_seen.pgm would not compare equal.
 std::filesystem::path one_name(const std::string& path) {
     std::error_code error;
-    std::filesystem::path name = std::filesystem::weakly_canonical(path, error);
-    return error ? std::filesystem::absolute(path, error).lexically_normal() : name;
+    std::filesystem::path whole = std::filesystem::absolute(path, error).lexically_normal();
+    std::filesystem::path name = std::filesystem::weakly_canonical(whole, error);
+    return error ? whole : name;
 }
 
 // Before anything is written, each _seen picture's place: not a picture given, nor the

@@ -6116,6 +6116,19 @@ void test_predict_checks_the_model_and_every_picture_before_writing_anything() {
               c[0] + fmt(": exit %g, want 2 and one line with \"", status) + c[1] + "\": " + err);
         check(out.empty() && listing() == before, c[0] + ": nothing printed, nothing written: " + out);
     }
+    // The same _seen picture named two ways, x_seen.pgm and ./x_seen.pgm, in the folder the
+    // tests run in (a relative name whose first part does not exist yet is where
+    // weakly_canonical alone would let the two differ).
+    write_bytes("predict_twin.ppm", bytes_of(read_file(good)));
+    write_bytes("predict_twin.pgm", bytes_of(read_file(good)));
+    std::string out, err;
+    int status = run_nn("predict" + m + "predict_twin.ppm ./predict_twin.pgm", out, err);
+    bool written = std::filesystem::exists("predict_twin_seen.pgm");
+    check(status == 2 && err.find("what the network saw would go to") != std::string::npos &&
+              !written, fmt("predict_twin.ppm ./predict_twin.pgm: exit %g, want 2, refused as "
+                            "sharing one _seen picture, nothing written: ", status) + err);
+    for (const char* name : {"predict_twin.ppm", "predict_twin.pgm", "predict_twin_seen.pgm"})
+        std::remove(name);
     std::filesystem::remove_all(dir);
 }
 
