@@ -2920,11 +2920,13 @@ struct LineReader {
     size_t at = 0;
     int number = 0;
 
-    // The next line, without its newline; false at the end of the text.
+    // The next line, without its newline (nor the \r before it that Windows writes); false
+    // at the end of the text.
     bool next(std::string& line) {
         if (at >= text.size()) return false;
         size_t end = std::min(text.find('\n', at), text.size());
         line = text.substr(at, end - at);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
         at = end + 1;
         ++number;
         return true;
@@ -2933,14 +2935,14 @@ struct LineReader {
     std::string here() const { return "line " + std::to_string(number) + ": "; }
 };
 
-// The words of a line, split at spaces.
+// The words of a line, split at spaces and tabs.
 std::vector<std::string> words_of(const std::string& line) {
     std::vector<std::string> words;
-    size_t start = line.find_first_not_of(' ');
+    size_t start = line.find_first_not_of(" \t");
     while (start != std::string::npos) {
-        size_t end = std::min(line.find(' ', start), line.size());
+        size_t end = std::min(line.find_first_of(" \t", start), line.size());
         words.push_back(line.substr(start, end - start));
-        start = line.find_first_not_of(' ', end);
+        start = line.find_first_not_of(" \t", end);
     }
     return words;
 }
@@ -3101,7 +3103,9 @@ std::string read_model_end(LineReader& lines) {
         return lines.here() + in_quotes(line) + " where 'end' should be, after the last " +
                "neuron its layers line gives";
     }
-    if (lines.next(line)) return lines.here() + in_quotes(line) + " after 'end'";
+    while (lines.next(line)) {  // blank lines may follow, as an editor may leave them
+        if (!words_of(line).empty()) return lines.here() + in_quotes(line) + " after 'end'";
+    }
     return "";
 }
 
@@ -3198,12 +3202,28 @@ std::string pixels_of(const Picture& p) {
     return std::to_string(p.width) + " x " + std::to_string(p.height) + " pixels";
 }
 
+// The usual picture formats that are not Netpbm, by the bytes they begin with, so that a
+// photo given as it is gets told what to do: "" if none of them.
+std::string other_format(const std::vector<uint8_t>& b) {
+    std::string start(b.begin(), b.begin() + long(std::min(b.size(), size_t(4))));
+    if (start == "\x89PNG") return "PNG";
+    if (start.compare(0, 3, "\xff\xd8\xff") == 0) return "JPEG";
+    if (start == "GIF8") return "GIF";
+    if (start.compare(0, 2, "BM") == 0) return "BMP";
+    if (start == "RIFF") return "RIFF (WebP?)";
+    return "";
+}
+
 // The magic number, then the width, the height and maxval, each checked; `raw`: P5 or P6.
 std::string read_netpbm_header(NetpbmReader& in, Picture& p, bool& raw) {
     const std::vector<uint8_t>& b = in.bytes;
     std::string magic(b.begin(), b.begin() + long(std::min(b.size(), size_t(2))));
     bool known = magic == "P2" || magic == "P3" || magic == "P5" || magic == "P6";
     if (b.empty()) return "an empty file, not a PGM or PPM picture";
+    if (!other_format(b).empty()) {
+        return "a " + other_format(b) + " picture, not PGM or PPM: convert it first (convert "
+               "photo.png photo.ppm, with ImageMagick)";
+    }
     if (!known || (b.size() > 2 && !in.space(b[2]) && b[2] != '#'))
         return "not a PGM or PPM picture: it begins " + in.shown() + ", not P2, P3, P5 or P6";
     raw = magic[1] == '5' || magic[1] == '6';
@@ -5312,8 +5332,9 @@ std::string bright_on_dark(const GreyImage& g, double background, std::vector<ui
     double base = negate ? 1 - background : background, brightest = base;
     for (double v : g.levels) brightest = std::max(brightest, negate ? 1 - v : v);
     if (brightest - base < 0.5 / 255) {
-        return "its object is darker than its dark background: give it light on dark, or "
-               "dark on light";
+        return std::string("nothing in it is ") + (negate ? "darker" : "brighter") +
+               " than its " + (negate ? "light" : "dark") + " background (the mean of its "
+               "corners): give it dark on light, or light on dark";
     }
     for (double v : g.levels) {
         double level = ((negate ? 1 - v : v) - base) / (brightest - base);
