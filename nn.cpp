@@ -5497,7 +5497,7 @@ void print_prediction(const std::string& path, const MLP& model, const ImageSet&
     std::printf("  (seen: %s)\n", seen_path(path).c_str());
 }
 
-// `./nn predict --model FILE IMAGE...`: each picture made what the network sees, as the
+// `./nn predict --model FILE PICTURE...`: each picture made what the network sees, as the
 // model's data set's own pictures were made (above), then the network's three likeliest
 // classes for it, and the 28 x 28 picture it saw written beside it, so that a surprising
 // answer can be looked into. The model, every picture and every _seen picture's place are
@@ -5508,7 +5508,7 @@ void run_predict(const Flags& flags, Output&) {
                   "wrote");
     }
     if (flags.pictures.empty()) {
-        bad_input("predict needs pictures: ./nn predict --model FILE IMAGE..., each a PGM or "
+        bad_input("predict needs pictures: ./nn predict --model FILE PICTURE..., each a PGM or "
                   "PPM (P2, P3, P5 or P6)");
     }
     SavedModel saved = checked_model(flags.model_path, nullptr);
@@ -5645,7 +5645,7 @@ const Experiment experiments[] = {
      "--dropout --data --subset --out --save --load",
      "MNIST's handwritten digits, from --data DIR (not part of all)", image_settings, false},
     {"predict", run_predict, "--model",
-     "--model FILE IMAGE...: each PGM or PPM picture's three likeliest classes", nullptr,
+     "--model FILE PICTURE...: each PGM or PPM picture's three likeliest classes", nullptr,
      false},
     {"first", first_command, "", "Part I's training run: a 2-4-1 network learns XOR",
      nullptr, false},

@@ -6115,7 +6115,7 @@ void test_predict_checks_the_model_and_every_picture_before_writing_anything() {
     const std::string m = " --model " + model + " ", d = dir + "/";
     const std::string cases[][2] = {
         {"predict " + good, "predict needs --model FILE, a model file that ./nn fashion --save FILE wrote"},
-        {"predict --model " + model, "predict needs pictures: ./nn predict --model FILE IMAGE..., each a PGM or PPM"},
+        {"predict --model " + model, "predict needs pictures: ./nn predict --model FILE PICTURE..., each a PGM or PPM"},
         {"predict --model " + d + "none.txt " + good, quoted_path(d + "none.txt") + ": no such file"},
         {"predict --model " + d + "version_2.txt " + good, quoted_path(d + "version_2.txt") + ": a model file of version '2'"},
         {"predict" + m + good + " " + d + "none.pgm", quoted_path(d + "none.pgm") + ": no such file"},
