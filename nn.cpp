@@ -2129,8 +2129,13 @@ void check_output(const Output& out) {
 // The output checked (and --save's file, if any, once --out, which may be its folder, is
 // made), and results.csv begun: the last checks before the first write of a run that trains.
 void prepare_output(const Output& out, const std::string& save_path = "") {
-    check_output(out);
-    if (!save_path.empty()) check_save_path(save_path);
+    std::error_code error;
+    bool existed = std::filesystem::exists(out.dir, error);
+    check_output(out);  // first, as --save's file may go in --out
+    if (!save_path.empty() && !write_fault(save_path).empty()) {
+        if (!existed) std::filesystem::remove(out.dir, error);  // a refused run leaves none
+        check_save_path(save_path);
+    }
     save_file(out.dir + "/results.csv", out.results);
 }
 
