@@ -615,6 +615,9 @@ def outcomes(stubbed, commands):
             if name == "bench":
                 printed = " ".join(re.findall(r"(?:nodes|edges)_per_sample=\d+", printed))
             printed = re.sub(r"Done in [0-9.]+ s", "Done", printed)
+            printed = re.sub(r"read in [0-9.]+ s", "read", printed)  # an image run's files
+            printed = "\n".join(line for line in printed.split("\n")  # its progress lines
+                                 if " a second, " not in line)
             printed_by[name] = (status, printed)
     return tests, printed_by
 
