@@ -41,6 +41,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from exercises import WRITE_IT, points  # noqa: E402
+from handout import replace_whole  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STUDENT_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # as handout.py --student takes them
@@ -272,13 +273,7 @@ def write_grades(out, students, exercises):
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(work, 0o777 & ~umask)
-        if os.path.exists(out):
-            old = tempfile.mkdtemp(prefix=".grades-old-", dir=parent)
-            os.rename(out, os.path.join(old, "previous"))
-            os.rename(work, out)
-            shutil.rmtree(old)
-        else:
-            os.rename(work, out)
+        replace_whole(out, work, ".grades-old-")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -450,17 +450,24 @@ def write_handout(out, files, message, answer_key):
         if problems:
             print("\n".join(problems), file=sys.stderr)
             fail("the handout gives answers away (above); nothing was written", 1)
-        if os.path.exists(out):
-            old = tempfile.mkdtemp(prefix=".handout-old-", dir=parent)
-            os.rename(out, os.path.join(old, "previous"))
-            os.rename(work, out)
-            shutil.rmtree(old)
-        else:
-            os.rename(work, out)
+        replace_whole(out, work, ".handout-old-")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return git(out, "rev-parse", "HEAD").strip()
+
+
+def replace_whole(out, work, prefix):
+    """Puts the folder `work`, written whole, at `out` (beside it), so that `out` is never
+    half written: a folder already there is moved aside first, under a temporary name
+    that starts with `prefix`, and removed once `work` has taken its place."""
+    if os.path.exists(out):
+        old = tempfile.mkdtemp(prefix=prefix, dir=os.path.dirname(os.path.abspath(out)))
+        os.rename(out, os.path.join(old, "previous"))
+        os.rename(work, out)
+        shutil.rmtree(old)
+    else:
+        os.rename(work, out)
 
 
 # ---- The leak check -----------------------------------------------------------------------
