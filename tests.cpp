@@ -1973,28 +1973,41 @@ void test_rmsprop_first_steps_match_hand_computed_values() {
     graph_truncate(keep);
 }
 
-// Three weights of this variant, the third's gradient 1000 times larger in size: all move
-// by about lr a step, which is Adam's point.
-void test_adam_with_a_constant_gradient_moves_each_weight_lr_a_step() {
-    Rng rng = variant_rng("adam: a constant gradient");
+// An optimiser's closed form for a constant gradient g at learning rate lr, step t.
+using ClosedForm = Expected (*)(double g, double lr, int t);
+
+// Three weights of this variant, the third's gradient 1000 times larger in size, six steps
+// of `kind` (named `name` in the salt and the messages) against its closed form.
+void check_constant_gradient(OptimizerKind kind, const std::string& name, ClosedForm form) {
+    Rng rng = variant_rng(name + ": a constant gradient");
     double lr = between(rng, 0.001, 0.05);
     std::vector<double> g = {sized(rng, 0.05, 2), sized(rng, 0.05, 2),
                              1000 * sized(rng, 0.05, 2)};
     std::vector<double> start = {between(rng, -1, 1), between(rng, -1, 1), between(rng, -1, 1)};
-    Optimizer opt(OptimizerKind::Adam, lr, 0.0);
-    check_steps("adam, a constant gradient", opt, start, 6, [&](int, size_t k) { return g[k]; },
-                [&](int t, size_t k) { return adam_constant(g[k], lr, t); });
+    Optimizer opt(kind, lr, 0.0);
+    check_steps(name + ", a constant gradient", opt, start, 6,
+                [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return form(g[k], lr, t); });
 }
 
 // A gradient below epsilon, 1e-10 to 5e-9: there epsilon's place decides the step.
-void test_adam_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root() {
-    Rng rng = variant_rng("adam: a tiny gradient");
+void check_tiny_gradient(OptimizerKind kind, const std::string& name, ClosedForm form) {
+    Rng rng = variant_rng(name + ": a tiny gradient");
     double lr = between(rng, 0.001, 0.05);
     std::vector<double> g = {sized(rng, 1e-10, 5e-9), sized(rng, 1e-10, 5e-9)};
-    Optimizer opt(OptimizerKind::Adam, lr, 0.0);
-    check_steps(
-        "adam, a tiny gradient", opt, {1.0, -0.5}, 4, [&](int, size_t k) { return g[k]; },
-        [&](int t, size_t k) { return adam_constant(g[k], lr, t); });
+    Optimizer opt(kind, lr, 0.0);
+    check_steps(name + ", a tiny gradient", opt, {1.0, -0.5}, 4,
+                [&](int, size_t k) { return g[k]; },
+                [&](int t, size_t k) { return form(g[k], lr, t); });
+}
+
+// All three weights move by about lr a step, whatever their gradient's size: Adam's point.
+void test_adam_with_a_constant_gradient_moves_each_weight_lr_a_step() {
+    check_constant_gradient(OptimizerKind::Adam, "adam", adam_constant);
+}
+
+void test_adam_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root() {
+    check_tiny_gradient(OptimizerKind::Adam, "adam", adam_constant);
 }
 
 // g, -g, g, ...: m averages towards 0, v does not.
@@ -2021,26 +2034,11 @@ void test_adam_with_an_alternating_gradient_keeps_running_means_of_g_and_g_squar
 }
 
 void test_rmsprop_with_a_constant_gradient_moves_each_weight_by_its_closed_form() {
-    Rng rng = variant_rng("rmsprop: a constant gradient");
-    double lr = between(rng, 0.001, 0.05);
-    std::vector<double> g = {sized(rng, 0.05, 2), sized(rng, 0.05, 2),
-                             1000 * sized(rng, 0.05, 2)};
-    std::vector<double> start = {between(rng, -1, 1), between(rng, -1, 1), between(rng, -1, 1)};
-    Optimizer opt(OptimizerKind::RMSprop, lr, 0.0);
-    check_steps(
-        "rmsprop, a constant gradient", opt, start, 6, [&](int, size_t k) { return g[k]; },
-        [&](int t, size_t k) { return rmsprop_constant(g[k], lr, t); });
+    check_constant_gradient(OptimizerKind::RMSprop, "rmsprop", rmsprop_constant);
 }
 
-// A gradient below epsilon, 1e-10 to 5e-9: there epsilon's place decides the step.
 void test_rmsprop_with_a_tiny_gradient_keeps_epsilon_outside_the_square_root() {
-    Rng rng = variant_rng("rmsprop: a tiny gradient");
-    double lr = between(rng, 0.001, 0.05);
-    std::vector<double> g = {sized(rng, 1e-10, 5e-9), sized(rng, 1e-10, 5e-9)};
-    Optimizer opt(OptimizerKind::RMSprop, lr, 0.0);
-    check_steps("rmsprop, a tiny gradient", opt, {1.0, -0.5}, 4,
-                [&](int, size_t k) { return g[k]; },
-                [&](int t, size_t k) { return rmsprop_constant(g[k], lr, t); });
+    check_tiny_gradient(OptimizerKind::RMSprop, "rmsprop", rmsprop_constant);
 }
 
 // g, -g, g, ...: v, a mean of g^2, is as for a constant g, and each step follows g's sign.
