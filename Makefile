@@ -78,4 +78,4 @@ fashion-pictures: nn
 
 clean:
 	rm -f nn tests tests_lesson tests_sanitized nn_sanitized
-	rm -rf plots plots_l2 plots_dropout
+	rm -rf plots plots_l2 plots_dropout plots_quick

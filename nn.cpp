@@ -3,18 +3,17 @@
 // Read it top to bottom, in four parts. Part I is the whole idea: numbers that remember
 // how they were computed and can therefore differentiate themselves (reverse-mode automatic
 // differentiation, what PyTorch's autograd does), neurons, layers and networks made of
-// them, and a loop of a few lines that teaches one XOR. Part II trains well, and asks a
-// trained network what it looks at; its experiments are XOR, a three-armed spiral,
-// momentum, two moons and Fashion-MNIST's clothes. Part III makes it fast. Part IV is the
-// program.
+// them, and a loop of a few lines that teaches one XOR. Part II trains well and asks a
+// trained network what it looks at, on XOR, a three-armed spiral, two moons and
+// Fashion-MNIST's clothes. Part III makes it fast. Part IV is the program.
 //
 // Build and run (nothing to install but a C++17 compiler):
 //
 //     g++ -std=c++17 -O2 -o nn nn.cpp && ./nn
 //
-// `./nn` runs every experiment and writes results.csv, CSV logs, pictures and animations to
-// plots/. `./nn first` runs Part I's training; `./nn graph` prints a small graph with every
-// gradient in it; `./nn --help` lists the experiments, flags and `predict`.
+// `./nn` runs every experiment, writing results, logs and pictures to plots/. `./nn first`
+// runs Part I's training; `./nn graph` prints a small graph with every gradient in it;
+// `./nn --help` lists the experiments, flags and `predict`.
 //
 // Map of the file.
 //   Part I: a network that learns
@@ -203,7 +202,7 @@ Value log(Value x) {
     return add_node(std::log(x.data()), "log", {{x.id, 1.0 / x.data()}});  // d/dx ln x = 1/x
 }
 
-double tanh_of(double x);  // std::tanh(x) to 5e-16, faster: Part III
+double tanh_of(double x);  // std::tanh(x) to 5e-16, written out in Part III
 
 Value tanh(Value x) {
     double t = tanh_of(x.data());
@@ -5119,9 +5118,10 @@ struct FinalNetwork {
 };
 
 // The first layer's weights, the test set's pictures and what the network sees (section
-// 12): every picture that depends on the final weights alone. A trained run and a run that loads its weights (--load) both
-// write them here, so that the two write the same files, byte for byte. A stop signal
-// leaves the test set's pictures out, as it leaves no time to measure a large network.
+// 12): every picture that depends on the final weights alone. A trained run and a run that
+// loads its weights (--load) both write them here, so that the two write the same files,
+// byte for byte. A stop signal leaves the test set's pictures out, as it leaves no time to
+// measure a large network.
 void save_trained_pictures(const std::string& path, const FinalNetwork& net,
                            const ImageSet& set) {
     const MLP& model = net.model;
