@@ -1519,7 +1519,7 @@ void fooling_step(const MLP& model, std::vector<double>& pixels, int label, Loss
     graph_truncate(keep);
 }
 
-// The class the network gives a picture.
+// The class the network gives a picture: a forward pass alone, its nodes dropped after.
 int classify(const MLP& model, const std::vector<double>& features, Loss loss) {
     size_t keep = graph.nodes.size();
     int c = predicted_class(data_of(model(features)), loss);
@@ -3114,7 +3114,7 @@ std::string read_neurons(LineReader& lines, SavedModel& m) {
     return "";
 }
 
-// The line after the last neuron is "end", and nothing follows it.
+// The line after the last neuron is "end", and nothing but blank lines follows it.
 std::string read_model_end(LineReader& lines) {
     std::string line;
     if (!lines.next(line)) return "truncated: no 'end' line after the last neuron";
