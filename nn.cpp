@@ -4392,6 +4392,8 @@ struct StepProgress {
     std::chrono::steady_clock::time_point epoch_start, last_print;
     double loss_sum = 0;
     int steps = 0;
+    size_t images_trained = 0;    // in the epochs that ran to their end...
+    double training_seconds = 0;  // ... and the time they took, measuring not counted
 
     void start_epoch(int next_epoch) {
         epoch = next_epoch;
@@ -4404,7 +4406,12 @@ struct StepProgress {
         loss_sum += loss;
         ++steps;
         auto now = std::chrono::steady_clock::now();
-        if (now - last_print < std::chrono::seconds(3) || done == total) return;
+        if (done == total) {
+            images_trained += total;
+            training_seconds += std::chrono::duration<double>(now - epoch_start).count();
+            return;
+        }
+        if (now - last_print < std::chrono::seconds(3)) return;
         last_print = now;
         double seconds = std::chrono::duration<double>(now - epoch_start).count();
         double per_second = double(done) / seconds;
@@ -5151,7 +5158,13 @@ RecordedRun train_on_images(Output& out, const ImageSet& set, MLP& model,
     // An epoch's 54,000 images take seconds: the training set's loss and accuracy are
     // measured on 6,000 of them, as many as validation has.
     Watch watch{on_epoch, on_step, 6000};
-    return train_and_record(out, set.name, log, model, cfg, data, watch);
+    RecordedRun r = train_and_record(out, set.name, log, model, cfg, data, watch);
+    if (progress.images_trained > 0) {
+        std::printf("  trained on %zu images in %.1f s: %.0f a second\n",
+                    progress.images_trained, progress.training_seconds,
+                    double(progress.images_trained) / progress.training_seconds);
+    }
+    return r;
 }
 
 // --save: the kept weights as a model file (section 15), written as every file is.
