@@ -79,6 +79,7 @@ struct Edge {
     double local;  // d(node) / d(input), recorded when the node was computed
 
     Edge(int input_, double local_) : input(input_), local(local_) {}  // emplace_back: Part III
+    Edge() = default;  // a buffer of edges, each written later (Part III)
 };
 
 struct Node {
@@ -1209,24 +1210,30 @@ Value dropout(Value x, double p, Rng& rng) {
     return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
 }
 
+// A layer's outputs, as Layer's operator() makes them, made faster (Part III).
+std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data);
+std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x);
+
 // The network's outputs for example i as training sees them (PyTorch's model.train()):
 // each hidden layer's outputs go through dropout at rate p, none at p = 0. The output
 // layer is never dropped: its outputs are the raw scores the loss reads.
 std::vector<Value> forward_training(const MLP& model, const Dataset& data, int i, double p,
                                     Rng& mask_rng) {
-    std::vector<Value> x = model.layers[0](data.features(size_t(i)));
+    std::vector<Value> x = layer_forward(model.layers[0], data.features(size_t(i)));
     for (size_t l = 1; l < model.layers.size(); ++l) {
         if (p > 0) {
             for (Value& unit : x) unit = dropout(unit, p, mask_rng);
         }
-        x = model.layers[l](x);
+        x = layer_forward(model.layers[l], x);
     }
     return x;
 }
 
 // ... and as everything else sees them (model.eval()): the network as it is.
 std::vector<Value> forward(const MLP& model, const Dataset& data, int i) {
-    return model(data.features(size_t(i)));
+    std::vector<Value> x = layer_forward(model.layers[0], data.features(size_t(i)));
+    for (size_t l = 1; l < model.layers.size(); ++l) x = layer_forward(model.layers[l], x);
+    return x;
 }
 
 // backward(), walking only the nodes made from node `first` on: the same grads (Part III).
@@ -1740,6 +1747,96 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
     return sum;
 }
 
+// Four neurons' sums at once. Each sum b + w[0] x[0] + w[1] x[1] + ... is added in the
+// order weighted_sum adds it, so the values are the same to the last bit; but one sum's
+// additions wait for each other, and four independent ones keep the processor busy. The
+// edges weighted_sum would make go to edges[k * per_neuron ...] for neuron k.
+// x_ids are the inputs' nodes, or nullptr where the inputs are data.
+void four_sums(const Neuron* ns, const double* x, const int* x_ids, size_t n, Edge* edges,
+               double* sums) {
+    const Node* nodes = graph.nodes.data();
+    size_t per_neuron = (x_ids ? 2 * n : n) + 1, edges_per_input = x_ids ? 2 : 1;
+    double s0 = nodes[ns[0].bias.id].data, s1 = nodes[ns[1].bias.id].data;
+    double s2 = nodes[ns[2].bias.id].data, s3 = nodes[ns[3].bias.id].data;
+    const Value *w0 = ns[0].weights.data(), *w1 = ns[1].weights.data();
+    const Value *w2 = ns[2].weights.data(), *w3 = ns[3].weights.data();
+    for (size_t i = 0; i < n; ++i) {
+        double xi = x[i];
+        int id0 = w0[i].id, id1 = w1[i].id, id2 = w2[i].id, id3 = w3[i].id;
+        double a0 = nodes[id0].data, a1 = nodes[id1].data;
+        double a2 = nodes[id2].data, a3 = nodes[id3].data;
+        s0 += a0 * xi;
+        s1 += a1 * xi;
+        s2 += a2 * xi;
+        s3 += a3 * xi;
+        Edge* e = edges + i * edges_per_input;  // neuron k's are per_neuron further on
+        e[0] = Edge(id0, xi);
+        e[per_neuron] = Edge(id1, xi);
+        e[2 * per_neuron] = Edge(id2, xi);
+        e[3 * per_neuron] = Edge(id3, xi);
+        if (x_ids) {
+            e[1] = Edge(x_ids[i], a0);
+            e[per_neuron + 1] = Edge(x_ids[i], a1);
+            e[2 * per_neuron + 1] = Edge(x_ids[i], a2);
+            e[3 * per_neuron + 1] = Edge(x_ids[i], a3);
+        }
+    }
+    for (size_t k = 0; k < 4; ++k) edges[k * per_neuron + per_neuron - 1] = Edge(ns[k].bias.id, 1.0);
+    sums[0] = s0, sums[1] = s1, sums[2] = s2, sums[3] = s3;
+}
+
+// One neuron's sum the same way, for the neurons left over.
+double one_sum(const Neuron& neuron, const double* x, const int* x_ids, size_t n, Edge* e) {
+    const Node* nodes = graph.nodes.data();
+    double s = nodes[neuron.bias.id].data;
+    for (size_t i = 0; i < n; ++i) {
+        double a = nodes[neuron.weights[i].id].data;
+        s += a * x[i];
+        *e++ = Edge(neuron.weights[i].id, x[i]);
+        if (x_ids) *e++ = Edge(x_ids[i], a);
+    }
+    *e = Edge(neuron.bias.id, 1.0);
+    return s;
+}
+
+// The layer's sums, each a node with the edges weighted_sum gives it, then the
+// activations, four neurons at a time.
+std::vector<Value> layer_sums(const Layer& layer, const double* x, const int* x_ids, size_t n) {
+    size_t count = layer.neurons.size(), per_neuron = (x_ids ? 2 * n : n) + 1;
+    std::vector<Edge> four(4 * per_neuron);
+    std::vector<Value> out;
+    size_t j = 0;
+    for (; j + 4 <= count; j += 4) {
+        double sums[4];
+        four_sums(&layer.neurons[j], x, x_ids, n, four.data(), sums);
+        for (size_t k = 0; k < 4; ++k) {
+            size_t first_edge = graph.edges.size();
+            auto run = four.begin() + long(k * per_neuron);
+            graph.edges.insert(graph.edges.end(), run, run + long(per_neuron));
+            out.push_back(Value(sums[k], "w.x+b", first_edge));
+        }
+    }
+    for (; j < count; ++j) {
+        double sum = one_sum(layer.neurons[j], x, x_ids, n, four.data());
+        size_t first_edge = graph.edges.size();
+        graph.edges.insert(graph.edges.end(), four.begin(), four.begin() + long(per_neuron));
+        out.push_back(Value(sum, "w.x+b", first_edge));
+    }
+    for (Value& v : out) v = activate(v, layer.act);
+    return out;
+}
+
+std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data) {
+    return layer_sums(layer, data.data(), nullptr, data.size());
+}
+
+std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x) {
+    std::vector<double> values = data_of(x);
+    std::vector<int> ids;
+    for (Value v : x) ids.push_back(v.id);
+    return layer_sums(layer, values.data(), ids.data(), x.size());
+}
+
 // Section 3's backward(), with the walk starting and stopping at node `first`: a training
 // step passes the first node it made, so that the walk skips the network's weights, leaves
 // made before it with no edges to pass anything down. They still receive their shares: an
@@ -1751,11 +1848,11 @@ void backward_from(Value out, int first) {
     }
     nodes[out.id].grad += 1.0;
     for (int i = out.id; i >= first; --i) {
-        const Node& node = nodes[i];
-        for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
-            const Edge& edge = graph.edges[e];
-            nodes[edge.input].grad += edge.local * node.grad;
-        }
+        double grad = nodes[i].grad;
+        if (grad == 0.0) continue;
+        const Edge* edge = graph.edges.data() + nodes[i].first_edge;
+        const Edge* end = edge + nodes[i].edge_count;
+        for (; edge != end; ++edge) nodes[edge->input].grad += edge->local * grad;
     }
 }
 
