@@ -1888,6 +1888,70 @@ void dense_momentum_step(std::vector<double>& w, std::vector<double>& v,
     }
 }
 
+// Section 8's loops made fast in the same two ways as the graph, so that the bench
+// compares like with like: four neurons' sums at once, each in the order dense_forward
+// adds it, and no work for a neuron whose delta is 0. The same numbers to the last bit.
+void four_dense_sums(const DenseLayer& L, const double* in, int j, double* z) {
+    size_t n = size_t(L.n_in);
+    const double* w = &L.w[size_t(j) * n];
+    double z0 = L.b[j], z1 = L.b[j + 1], z2 = L.b[j + 2], z3 = L.b[j + 3];
+    for (size_t i = 0; i < n; ++i) {
+        double x = in[i];
+        z0 += w[i] * x;
+        z1 += w[n + i] * x;
+        z2 += w[2 * n + i] * x;
+        z3 += w[3 * n + i] * x;
+    }
+    z[0] = z0, z[1] = z1, z[2] = z2, z[3] = z3;
+}
+
+const std::vector<double>& fast_dense_forward(DenseMLP& net, const std::vector<double>& x) {
+    net.input = x;
+    const double* in = net.input.data();
+    for (DenseLayer& L : net.layers) {
+        int j = 0;
+        for (; j + 4 <= L.n_out; j += 4) four_dense_sums(L, in, j, &L.out[size_t(j)]);
+        for (; j < L.n_out; ++j) {
+            double z = L.b[j];
+            for (int i = 0; i < L.n_in; ++i) z += L.w[j * L.n_in + i] * in[i];
+            L.out[size_t(j)] = z;
+        }
+        for (double& z : L.out) z = dense_activate(z, L.act);
+        in = L.out.data();
+    }
+    return net.layers.back().out;
+}
+
+// y[i] += a * x[i], two at a time: the compiler makes each pair one instruction.
+void add_scaled(double* y, const double* x, double a, size_t n) {
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];  // all read first
+        y[i] = y0 + a * x0;
+        y[i + 1] = y1 + a * x1;
+    }
+    if (i < n) y[i] += a * x[i];
+}
+
+void fast_dense_backward(DenseMLP& net, std::vector<double>& g, std::vector<double>& g_in) {
+    for (int l = int(net.layers.size()) - 1; l >= 0; --l) {
+        DenseLayer& L = net.layers[l];
+        const double* in = l == 0 ? net.input.data() : net.layers[l - 1].out.data();
+        size_t n = size_t(L.n_in);
+        g_in.assign(n, 0.0);
+        for (int j = 0; j < L.n_out; ++j) {
+            double delta = g[j] * dense_slope(L.out[j], L.act);
+            if (delta == 0.0) continue;
+            double* grad_w = &L.grad_w[size_t(j) * n];
+            const double* w = &L.w[size_t(j) * n];
+            add_scaled(grad_w, in, delta, n);
+            L.grad_b[j] += delta;
+            if (l > 0) add_scaled(g_in.data(), w, delta, n);
+        }
+        g.swap(g_in);
+    }
+}
+
 // The same epoch by hand: a batch's gradient is the sum of its examples' (dense_backward
 // adds), divided by the batch's size as the graph's mean loss divides it, then the step.
 void dense_epoch(DenseMLP& net, const Dataset& data, int batch_size) {
@@ -1896,13 +1960,13 @@ void dense_epoch(DenseMLP& net, const Dataset& data, int batch_size) {
         vw.emplace_back(L.w.size(), 0.0);
         vb.emplace_back(L.b.size(), 0.0);
     }
-    std::vector<double> g;
+    std::vector<double> g, g_in;
     for (const std::vector<int>& batch : batches_of(in_order(data.size()), batch_size)) {
         dense_zero_grad(net);
         for (int i : batch) {
-            const std::vector<double>& out = dense_forward(net, data.features(size_t(i)));
+            const std::vector<double>& out = fast_dense_forward(net, data.features(size_t(i)));
             dense_softmax_cross_entropy(out, data.labels[size_t(i)], g);
-            dense_backward(net, g);
+            fast_dense_backward(net, g, g_in);
         }
         double mean = 1.0 / double(batch.size());
         for (size_t l = 0; l < net.layers.size(); ++l) {
