@@ -1747,15 +1747,21 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
     return sum;
 }
 
-// Four neurons' sums at once. Each sum b + w[0] x[0] + w[1] x[1] + ... is added in the
-// order weighted_sum adds it, so the values are the same to the last bit; but one sum's
-// additions wait for each other, and four independent ones keep the processor busy. The
-// edges weighted_sum would make go to edges[k * per_neuron ...] for neuron k.
-// x_ids are the inputs' nodes, or nullptr where the inputs are data.
+// ---- A layer four neurons at a time: training's forward pass (section 11 calls it)
+// A neuron's sum b + w[0] x[0] + w[1] x[1] + ... is a chain: each addition waits for the one
+// before (4 cycles here), while the processor could start one or two a cycle. Four neurons'
+// sums side by side are four chains that do not wait for each other. Each is still added in
+// weighted_sum's order, so every value is the same to the last bit, and each neuron gets the
+// edges weighted_sum gives it (a test checks). Their edges are written to a small buffer,
+// then appended to the graph a neuron at a time: writing them into the graph directly, four
+// places at once, is slower (measured), as each place is a different part of memory.
+
+// Neuron k of ns[0..3]: its sum in sums[k], its edges from edges[k * per_neuron] on. The
+// inputs x are data, or the Values whose nodes are x_ids (nullptr for data).
 void four_sums(const Neuron* ns, const double* x, const int* x_ids, size_t n, Edge* edges,
                double* sums) {
     const Node* nodes = graph.nodes.data();
-    size_t per_neuron = (x_ids ? 2 * n : n) + 1, edges_per_input = x_ids ? 2 : 1;
+    size_t per_neuron = (x_ids ? 2 * n : n) + 1, per_input = x_ids ? 2 : 1;
     double s0 = nodes[ns[0].bias.id].data, s1 = nodes[ns[1].bias.id].data;
     double s2 = nodes[ns[2].bias.id].data, s3 = nodes[ns[3].bias.id].data;
     const Value *w0 = ns[0].weights.data(), *w1 = ns[1].weights.data();
@@ -1769,23 +1775,24 @@ void four_sums(const Neuron* ns, const double* x, const int* x_ids, size_t n, Ed
         s1 += a1 * xi;
         s2 += a2 * xi;
         s3 += a3 * xi;
-        Edge* e = edges + i * edges_per_input;  // neuron k's are per_neuron further on
-        e[0] = Edge(id0, xi);
-        e[per_neuron] = Edge(id1, xi);
+        Edge* e = edges + i * per_input;                    // neuron 0's edges for input i
+        e[0] = Edge(id0, xi);                               // d(sum)/dw[i] = x[i]
+        e[per_neuron] = Edge(id1, xi);                      // neuron 1's
         e[2 * per_neuron] = Edge(id2, xi);
         e[3 * per_neuron] = Edge(id3, xi);
         if (x_ids) {
-            e[1] = Edge(x_ids[i], a0);
+            e[1] = Edge(x_ids[i], a0);                      // d(sum)/dx[i] = w[i]
             e[per_neuron + 1] = Edge(x_ids[i], a1);
             e[2 * per_neuron + 1] = Edge(x_ids[i], a2);
             e[3 * per_neuron + 1] = Edge(x_ids[i], a3);
         }
     }
-    for (size_t k = 0; k < 4; ++k) edges[k * per_neuron + per_neuron - 1] = Edge(ns[k].bias.id, 1.0);
+    for (size_t k = 0; k < 4; ++k)
+        edges[(k + 1) * per_neuron - 1] = Edge(ns[k].bias.id, 1.0);  // d(sum)/db = 1
     sums[0] = s0, sums[1] = s1, sums[2] = s2, sums[3] = s3;
 }
 
-// One neuron's sum the same way, for the neurons left over.
+// One neuron the same way, for a layer's last neurons when they are fewer than four.
 double one_sum(const Neuron& neuron, const double* x, const int* x_ids, size_t n, Edge* e) {
     const Node* nodes = graph.nodes.data();
     double s = nodes[neuron.bias.id].data;
@@ -1799,28 +1806,25 @@ double one_sum(const Neuron& neuron, const double* x, const int* x_ids, size_t n
     return s;
 }
 
-// The layer's sums, each a node with the edges weighted_sum gives it, then the
-// activations, four neurons at a time.
+// The layer's sums, each a node with its edges appended from the buffer, then their
+// activations. The nodes come in another order than Layer's operator() makes them (all
+// the sums, then all the activations), which changes no grad: a sum's edges go to its own
+// weights and to the layer's inputs, and those receive their shares in the same order.
 std::vector<Value> layer_sums(const Layer& layer, const double* x, const int* x_ids, size_t n) {
     size_t count = layer.neurons.size(), per_neuron = (x_ids ? 2 * n : n) + 1;
-    std::vector<Edge> four(4 * per_neuron);
+    std::vector<Edge> buffer(4 * per_neuron);
     std::vector<Value> out;
-    size_t j = 0;
-    for (; j + 4 <= count; j += 4) {
+    for (size_t j = 0; j < count; j += 4) {
+        size_t group = std::min(count - j, size_t(4));
         double sums[4];
-        four_sums(&layer.neurons[j], x, x_ids, n, four.data(), sums);
-        for (size_t k = 0; k < 4; ++k) {
+        if (group == 4) four_sums(&layer.neurons[j], x, x_ids, n, buffer.data(), sums);
+        for (size_t k = 0; k < group; ++k) {
+            auto run = buffer.begin() + long(k * per_neuron);
+            if (group < 4) sums[k] = one_sum(layer.neurons[j + k], x, x_ids, n, &*run);
             size_t first_edge = graph.edges.size();
-            auto run = four.begin() + long(k * per_neuron);
             graph.edges.insert(graph.edges.end(), run, run + long(per_neuron));
             out.push_back(Value(sums[k], "w.x+b", first_edge));
         }
-    }
-    for (; j < count; ++j) {
-        double sum = one_sum(layer.neurons[j], x, x_ids, n, four.data());
-        size_t first_edge = graph.edges.size();
-        graph.edges.insert(graph.edges.end(), four.begin(), four.begin() + long(per_neuron));
-        out.push_back(Value(sum, "w.x+b", first_edge));
     }
     for (Value& v : out) v = activate(v, layer.act);
     return out;
@@ -1837,10 +1841,16 @@ std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x
     return layer_sums(layer, values.data(), ids.data(), x.size());
 }
 
-// Section 3's backward(), with the walk starting and stopping at node `first`: a training
-// step passes the first node it made, so that the walk skips the network's weights, leaves
-// made before it with no edges to pass anything down. They still receive their shares: an
-// edge adds to its input's grad wherever that input is.
+// ---- backward_from: training's backward pass (section 11 calls it)
+// Section 3's backward(), with two differences that change no grad. The walk starts and
+// stops at node `first`: a training step passes the first node it made, so that the walk
+// skips the network's weights, leaves made before it with no edges to pass anything down
+// (they still receive their shares: an edge adds to its input's grad wherever that input
+// is). And a node whose grad is 0 passes 0 down every edge, so the walk skips it: in a
+// relu network, each unit that is off (relu's local derivative 0) leaves its sum's grad at
+// 0, and that sum's edges, one per weight, half of the first layer's, are not walked. (0
+// times an infinite local derivative would have been NaN; a weight or an input that large
+// has made the loss itself not finite, which ends training: section 11.)
 void backward_from(Value out, int first) {
     std::vector<Node>& nodes = graph.nodes;
     for (int i = first; i <= out.id; ++i) {
@@ -1848,7 +1858,7 @@ void backward_from(Value out, int first) {
     }
     nodes[out.id].grad += 1.0;
     for (int i = out.id; i >= first; --i) {
-        double grad = nodes[i].grad;
+        double grad = nodes[i].grad;  // held here: the compiler cannot know no edge changes it
         if (grad == 0.0) continue;
         const Edge* edge = graph.edges.data() + nodes[i].first_edge;
         const Edge* end = edge + nodes[i].edge_count;
@@ -2024,28 +2034,50 @@ std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset&
     return added;
 }
 
-// The spiral's epoch of single-point steps, the fastest of 500 of each kind (about a
-// second), then the images' epoch, the fastest of 10 of each kind (about a second).
+// The bench's networks, smallest to largest: the spiral's with single points, then four
+// image networks on batches of 32, the third Fashion-MNIST's. An image network's graph for
+// one example grows with its weights; 784-256-256-10's (5.4 MB) is larger than this core's
+// 1 MB L2 cache. Each row is timed for `epochs` epochs of each kind (about a second).
+struct BenchNetwork {
+    std::vector<int> sizes;
+    Activation act;
+    bool spiral;  // else images
+    int batch_size, epochs;
+};
+
+const std::vector<BenchNetwork> bench_networks = {
+    {{16, 16, 3}, Activation::Tanh, true, 1, 500},
+    {{16, 10}, Activation::ReLU, false, 32, 40},
+    {{64, 10}, Activation::ReLU, false, 32, 10},
+    {{256, 10}, Activation::ReLU, false, 32, 4},
+    {{256, 256, 10}, Activation::ReLU, false, 32, 3},
+};
+
+// One row: the network's name, its examples a second on the graph and by hand (the
+// fastest epoch of each), their ratio, and one example's nodes and edges.
+void bench_row(const BenchNetwork& b, const Dataset& data) {
+    MLP model(data.dims, b.sizes, b.act, 1);
+    DenseMLP net = dense_copy(model);
+    BenchTimes t = time_epochs(model, net, data, b.batch_size, b.epochs);
+    auto [nodes, edges] = graph_size_of_example(model, data);
+    char name[64];
+    int length = std::snprintf(name, sizeof name, "%d", data.dims);
+    for (int n : b.sizes) length += std::snprintf(name + length, sizeof name - size_t(length), "-%d", n);
+    std::snprintf(name + length, sizeof name - size_t(length), " %s", b.act == Activation::Tanh ? "tanh" : "relu");
+    double examples = 1000.0 * double(data.size());
+    std::printf("%-20s %-6s %5d %11.0f %11.0f %6.2f %6zu %8zu\n", name,
+                b.spiral ? "points" : "images", b.batch_size, examples / t.graph_ms,
+                examples / t.dense_ms, t.graph_ms / t.dense_ms, nodes, edges);
+    std::fflush(stdout);
+}
+
+// `./nn bench`: the table, a row per network. The spiral has 300 points (noise 0.2); the
+// images are bench_images(320), 10 steps of 32.
 void run_bench() {
     Dataset spiral_set = spiral(100, 3, 0.2, 1);
-    MLP small(2, {16, 16, 3}, Activation::Tanh, 1);
-    DenseMLP small_net = dense_copy(small);
-    BenchTimes t = time_epochs(small, small_net, spiral_set, 1, 500);
-    auto [nodes, edges] = graph_size_of_example(small, spiral_set);
-    std::printf("bench spiral_epoch_ms=%.3f dense_epoch_ms=%.3f ratio=%.2f "
-                "nodes_per_sample=%zu edges_per_sample=%zu\n",
-                t.graph_ms, t.dense_ms, t.graph_ms / t.dense_ms, nodes, edges);
-    std::fflush(stdout);
     Dataset images = bench_images(320);
-    MLP large(28 * 28, {64, 10}, Activation::ReLU, 1);
-    DenseMLP large_net = dense_copy(large);
-    t = time_epochs(large, large_net, images, 32, 10);
-    auto [image_nodes, image_edges] = graph_size_of_example(large, images);
-    double per_epoch = double(images.size());  // images
-    std::printf("bench images_784_64_10 graph_images_per_s=%.0f dense_images_per_s=%.0f "
-                "ratio=%.2f nodes_per_image=%zu edges_per_image=%zu\n",
-                1000 * per_epoch / t.graph_ms, 1000 * per_epoch / t.dense_ms,
-                t.graph_ms / t.dense_ms, image_nodes, image_edges);
+    std::printf("network              data   batch  graph ex/s  loops ex/s  ratio  nodes    edges\n");
+    for (const BenchNetwork& b : bench_networks) bench_row(b, b.spiral ? spiral_set : images);
 }
 
 

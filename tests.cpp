@@ -2540,6 +2540,119 @@ void test_backward_from_a_steps_first_node_gives_backwards_grads_bit_for_bit() {
     graph_truncate(keep);
 }
 
+// The sum node behind a layer's output: the output itself in a linear layer, else the
+// one input of its activation's node.
+const Node& sum_node_of(Value out, Activation act) {
+    if (act == Activation::Linear) return out.node();
+    return graph.nodes[size_t(graph.edges[size_t(out.node().first_edge)].input)];
+}
+
+// Part III's layer_forward must make what Layer's operator() makes, neuron by neuron: the
+// same outputs, and sums of the same value with the same edges in the same order.
+void check_layer_forward_as_operator(const std::string& what, const Layer& layer,
+                                     const std::vector<Value>& by_operator,
+                                     const std::vector<Value>& by_layer_forward) {
+    check(by_operator.size() == by_layer_forward.size(), what + ": as many outputs");
+    for (size_t j = 0; j < by_operator.size() && j < by_layer_forward.size(); ++j) {
+        std::string neuron = what + fmt(": neuron %g", double(j));
+        const Node& want = sum_node_of(by_operator[j], layer.act);
+        const Node& got = sum_node_of(by_layer_forward[j], layer.act);
+        check(got.data == want.data, neuron + fmt(": sum %.17g, want %.17g", got.data, want.data));
+        check(by_layer_forward[j].data() == by_operator[j].data(), neuron + ": its output");
+        check(got.edge_count == want.edge_count,
+              neuron + fmt(": %g edges, want %g", got.edge_count, want.edge_count));
+        for (int e = 0; e < std::min(got.edge_count, want.edge_count); ++e) {
+            const Edge& g = graph.edges[size_t(got.first_edge + e)];
+            const Edge& w = graph.edges[size_t(want.first_edge + e)];
+            check(g.input == w.input && g.local == w.local,
+                  neuron + fmt(": edge %g goes to node %g with local %.17g", e, g.input, g.local) +
+                      fmt(", want node %g with %.17g", w.input, w.local));
+        }
+    }
+}
+
+// Seven neurons reading data (four at once, then three one at a time), then six reading
+// the seven's Values (four, then two), a tanh layer and a linear one.
+void test_layer_forward_makes_layer_operators_sums_and_edges_bit_for_bit() {
+    size_t keep = graph.nodes.size();
+    Rng rng = variant_rng("layer_forward");
+    MLP model(5, {7, 6}, Activation::Tanh, rng.next());
+    randomise_biases(model, rng.next());
+    std::vector<double> data;
+    for (int i = 0; i < 5; ++i) data.push_back(sized(rng, 0.2, 1.5));
+    std::vector<Value> first = model.layers[0](data);
+    std::vector<Value> fast_first = layer_forward(model.layers[0], data);
+    check_layer_forward_as_operator("reading data", model.layers[0], first, fast_first);
+    std::vector<Value> second = model.layers[1](first);
+    std::vector<Value> fast_second = layer_forward(model.layers[1], first);
+    check_layer_forward_as_operator("reading Values", model.layers[1], second, fast_second);
+    graph_truncate(keep);
+}
+
+// backward_from skips a node whose grad is 0, which passes 0 down every edge. In a relu
+// network some units are off (relu's local derivative 0): the grads must still be
+// backward()'s, to the last bit, and every unit that is on must pass its share, however
+// small (the loss is scaled by 1e-9, so that every grad is tiny).
+void test_backward_from_skips_only_what_passes_nothing_in_a_relu_network() {
+    size_t keep = graph.nodes.size();
+    MLP model(2, {9, 8, 3}, Activation::ReLU, 6);
+    std::vector<Value> params = model.parameters();
+    Dataset data = spiral(5, 3, 0.2, 2);
+    int off = 0;
+    for (int i = 0; i < int(data.size()); ++i) {
+        int first = int(graph.nodes.size());
+        Value loss = point_loss(forward(model, data, i), data.labels[size_t(i)],
+                                Loss::SoftmaxCrossEntropy);
+        for (int n = first; n < loss.id; ++n) off += graph.nodes[size_t(n)].data == 0.0;
+        loss = loss * 1e-9;
+        model.zero_grad();
+        loss.backward();
+        std::vector<double> whole = data_of(params);
+        for (size_t k = 0; k < params.size(); ++k) whole[k] = params[k].grad();
+        model.zero_grad();
+        backward_from(loss, first);
+        for (size_t k = 0; k < params.size(); ++k)
+            check(params[k].grad() == whole[k],
+                  fmt("point %g: ", i) + parameter_name(model, k) +
+                      fmt(": backward_from %.17g, backward() %.17g", params[k].grad(), whole[k]));
+        graph_truncate(size_t(first));
+    }
+    graph_truncate(keep);
+    check(off > 10, fmt("only %g relu units were off: the case tests no skipping", off));
+}
+
+// Part III's hand-written loops for the bench (fast_dense_forward, fast_dense_backward)
+// must give section 8's numbers to the last bit: widths that are not multiples of four,
+// relu units that are off, a tanh layer, and grads so small (1e-9 times the usual) that
+// only an exact 0 may be skipped.
+void test_the_benchs_fast_loops_give_section_8s_numbers_bit_for_bit() {
+    DenseCase d = dense_case("fast dense", 6, {{7, Activation::ReLU}, {9, Activation::Tanh}}, 5);
+    for (double& c : d.c) c *= 1e-9;
+    DenseMLP fast = d.net;
+    std::vector<double> out = dense_forward(d.net, d.x);
+    std::vector<double> fast_out = fast_dense_forward(fast, d.x);
+    for (size_t j = 0; j < out.size(); ++j)
+        check(fast_out[j] == out[j], fmt("output %g: %.17g, want %.17g", j, fast_out[j], out[j]));
+    int off = 0;
+    for (double a : d.net.layers[0].out) off += a == 0.0;
+    check(off > 0 && off < 7, fmt("%g of 7 relu units off: the case tests no skipping", off));
+    dense_zero_grad(d.net);
+    dense_zero_grad(fast);
+    dense_backward(d.net, d.c);
+    std::vector<double> g = d.c, g_in;
+    fast_dense_backward(fast, g, g_in);
+    for (size_t l = 0; l < d.net.layers.size(); ++l) {
+        const DenseLayer& want = d.net.layers[l];
+        const DenseLayer& got = fast.layers[l];
+        for (size_t k = 0; k < want.grad_w.size(); ++k)
+            check(got.grad_w[k] == want.grad_w[k],
+                  fmt("layer %g grad_w[%g]: %.17g, want %.17g", l, k, got.grad_w[k], want.grad_w[k]));
+        for (size_t j = 0; j < want.grad_b.size(); ++j)
+            check(got.grad_b[j] == want.grad_b[j],
+                  fmt("layer %g grad_b[%g]: %.17g, want %.17g", l, j, got.grad_b[j], want.grad_b[j]));
+    }
+}
+
 // train_step walks one point's graph at a time. The plain way is one graph for the batch,
 // mean + penalty, and one backward(): built here by hand, it must give every gradient to
 // the last bit (the point-by-point step adds the same numbers in the same order).
@@ -6457,6 +6570,9 @@ int main(int argc, char** argv) {
         TEST(test_an_epoch_takes_ceil_n_over_batch_steps_and_visits_every_point_once),
         TEST(test_a_step_uses_the_batch_mean_and_l2_adds_2_alpha_w_to_each_gradient),
         TEST(test_backward_from_a_steps_first_node_gives_backwards_grads_bit_for_bit),
+        TEST(test_layer_forward_makes_layer_operators_sums_and_edges_bit_for_bit),
+        TEST(test_backward_from_skips_only_what_passes_nothing_in_a_relu_network),
+        TEST(test_the_benchs_fast_loops_give_section_8s_numbers_bit_for_bit),
         TEST(test_a_step_point_by_point_gives_the_gradients_of_one_graph_of_the_batch_bit_for_bit),
         TEST(test_the_untrained_network_is_early_stoppings_first_best),
         TEST(test_early_stopping_keeps_the_best_epoch_and_stops_after_patience),
