@@ -1858,11 +1858,12 @@ void backward_from(Value out, int first) {
     }
     nodes[out.id].grad += 1.0;
     for (int i = out.id; i >= first; --i) {
-        double grad = nodes[i].grad;  // held here: the compiler cannot know no edge changes it
-        if (grad == 0.0) continue;
-        const Edge* edge = graph.edges.data() + nodes[i].first_edge;
-        const Edge* end = edge + nodes[i].edge_count;
-        for (; edge != end; ++edge) nodes[edge->input].grad += edge->local * grad;
+        const Node& node = nodes[i];
+        if (node.grad == 0.0) continue;
+        for (int e = node.first_edge; e < node.first_edge + node.edge_count; ++e) {
+            const Edge& edge = graph.edges[e];
+            nodes[edge.input].grad += edge.local * node.grad;
+        }
     }
 }
 

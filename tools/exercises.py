@@ -409,8 +409,8 @@ OTHER_STUBS = [
 ]
 
 # The commands --measure runs on each stubbed copy, by name. "check" is whether the lesson's
-# tests (those whose names hold T) pass; bench is compared on its node and edge counts only
-# (its times differ from run to run).
+# tests (those whose names hold T) pass; bench is compared on each row's node and edge
+# counts only (its times differ from run to run).
 COMMANDS = {
     "graph": "./nn graph",
     "bench": "./nn bench",

@@ -619,10 +619,13 @@ def outcomes(stubbed, commands):
                 printed_by[name] = all(v == "pass" for t, v in tests.items() if word in t)
                 continue
             status, printed = run("nice " + command + " --out out", work)
-            if name == "bench":
-                printed = " ".join(re.findall(r"(?:nodes|edges)_per_sample=\d+", printed))
+            if name == "bench":  # each row's network, nodes and edges
+                rows = re.findall(r"^(\d[\d-]* \w+) .* (\d+) +(\d+)$", printed, re.M)
+                printed = "; ".join(" ".join(row) for row in rows)
             printed = re.sub(r"Done in [0-9.]+ s", "Done", printed)
             printed = re.sub(r"read in [0-9.]+ s", "read", printed)  # an image run's files
+            printed = re.sub(r"(trained on \d+ images) in [0-9.]+ s: \d+ a second", r"\1",
+                             printed)  # and its speed
             printed = "\n".join(line for line in printed.split("\n")  # its progress lines
                                  if " a second, " not in line)
             printed_by[name] = (status, printed)
