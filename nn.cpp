@@ -1705,24 +1705,37 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // ---------------------------------------------------------------------------------------
 // 14. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
-// Where the graph's time goes is what it builds: a node and its edges per operation, and
-// backward visiting each once. `make bench` prints two lines, the spiral (2-16-16-3 tanh,
-// single points) and images (784-64-10 relu, batches of 32), each with the ratio of an
-// epoch on the graph to one on section 8's hand-written loops, which know the network's
-// shape and build nothing: 3.2 to 3.5 and 1.8 to 2.0 today. Six choices keep them so; with
-// each undone alone, the ratios become (docs/speed.md has the runs and the method):
+// Where the graph's time goes is memory: each operation writes a node and 16 bytes an edge
+// in the forward pass, and backward reads them again. One image's graph in 784-64-10 is
+// 51,649 edges, 0.8 MB, beside the weights' 50,890 nodes. Section 8's hand-written loops
+// know the network's shape and build nothing: they read each weight once. `make bench`
+// prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a second
+// an epoch trains on the graph and with those loops (made fast in the same ways, below),
+// and the ratio of the two, 3.1 to 5.6 here. The graph is kept fast by the choices below;
+// with each undone alone, the graph trains this many times as many examples a second
+// (medians of three runs, in turns with the unchanged program; docs/speed.md):
 //   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
-//     edges an image instead of 183 and 51,649: images 3.6;
+//     edges an image instead of 183 and 51,649: 784-64-10 0.63x, 784-16-10 0.47x;
 //   - a neuron's sum as one node (section 5): built from + and * (weighted_sum_literal,
-//     below), a spiral point makes 673 nodes instead of 84: spiral 9.9;
+//     below), a spiral point makes 673 nodes instead of 84: spiral 0.29x;
+//   - one point's graph at a time (section 11): one image's graph fits this core's 1 MB
+//     L2 cache; a batch of 32 in one graph, 26 MB, does not: 784-64-10 0.49x;
+//   - backward_from (below) starts at the step's first node: backward() walks the 50,890
+//     weight leaves twice an image for nothing: 784-64-10 0.42x, spiral 0.83x;
+//   - and skips a node whose grad is 0, as a relu unit that is off leaves its sum:
+//     784-64-10 0.77x (tanh networks have none to skip);
+//   - a layer four neurons at a time (layer_forward, below): 784-64-10 0.73x, spiral 0.93x;
+//     of which the buffer its edges go through: 784-64-10 0.84x;
+//   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 0.91x;
 //   - Edge's constructor (section 1), so that emplace_back builds each edge in place:
-//     push_back({input, local}) makes a temporary Edge and copies it in, which g++ 12
-//     at -O2 makes costly (measured, not explained): spiral 6.2, images 5.7;
-//   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 4.0;
-//   - one point's graph at a time (section 11): one image's edges, 0.8 MB, fit this core's
-//     1 MB L2 cache; a batch of 32 in one graph, 26 MB, does not: images 3.5;
-//   - backward_from (below): backward() walks the 50,890 weight leaves twice an image for
-//     nothing: images 2.9 to 3.9, spiral 3.8.
+//     push_back({input, local}) builds it on the stack and copies it in, which g++ 12
+//     makes slow: spiral 0.93x, the images within the noise.
+// Tried and left out, as they gained nothing here: Adam two weights at a time (its three
+// divisions and a square root per weight take as long in pairs); a 24-byte Node without
+// its op name (section 1's Node as it is: within the noise); holding a node's grad in a
+// local in backward_from. And what would bring the graph near the loops, left out as it
+// would change how sections 1 to 3 read: a node whose edges go to a run of weights with
+// their local derivatives stored once, not one 16-byte edge per weight.
 // And one choice for memory: Dataset::subset reserves what it will copy (section 10). A
 // vector grown by appending reallocates as it goes and holds both copies while it does,
 // and the validation split copies 54,000 images while the 60,000 are still held: without
@@ -1867,12 +1880,12 @@ void backward_from(Value out, int first) {
     }
 }
 
-// `./nn bench` (or `make bench`) prints two lines. The first times one epoch of the spiral
-// (3 x 100 points, noise 0.2), 2-16-16-3 tanh, softmax cross-entropy, 300 single-point
-// steps of momentum SGD; the second an epoch of 320 images of 28 x 28 pixels (made up, so
-// that it needs no data set) through a 784-64-10 relu network, 10 steps on batches of 32.
-// Each is timed on the graph and with section 8's hand-written loops, and the line gives
-// their ratio and the size of one example's graph.
+// ---- The bench: `./nn bench` (or `make bench`)
+// Each network of bench_networks (below) trains for an epoch on the graph and then with
+// section 8's loops, in turns, with softmax cross-entropy and momentum SGD: the spiral's
+// 300 points (noise 0.2) one at a time, or 320 images of 28 x 28 pixels (made up, so that
+// it needs no data set) in 10 steps of 32. A row gives each kind's examples a second in its
+// fastest epoch, their ratio, and the size of one example's graph.
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - start;
@@ -1899,9 +1912,11 @@ void dense_momentum_step(std::vector<double>& w, std::vector<double>& v,
     }
 }
 
-// Section 8's loops made fast in the same two ways as the graph, so that the bench
-// compares like with like: four neurons' sums at once, each in the order dense_forward
-// adds it, and no work for a neuron whose delta is 0. The same numbers to the last bit.
+// Section 8's loops made fast in the graph's two ways, so that the bench compares like
+// with like: four neurons' sums at once, each in the order dense_forward adds it, and no
+// work for a neuron whose delta is 0; and a third the graph cannot use, y += a x two at a
+// time. The same numbers to the last bit (a test checks). Undone alone, each leaves the
+// loops this many times as many images a second: 0.50x, 0.59x and 0.86x (784-64-10).
 void four_dense_sums(const DenseLayer& L, const double* in, int j, double* z) {
     size_t n = size_t(L.n_in);
     const double* w = &L.w[size_t(j) * n];
@@ -1933,7 +1948,8 @@ const std::vector<double>& fast_dense_forward(DenseMLP& net, const std::vector<d
     return net.layers.back().out;
 }
 
-// y[i] += a * x[i], two at a time: the compiler makes each pair one instruction.
+// y[i] += a * x[i], two at a time: g++ makes each pair one instruction, once both pairs
+// are read before either is written (y might overlap x, for all it knows).
 void add_scaled(double* y, const double* x, double a, size_t n) {
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
@@ -1944,6 +1960,8 @@ void add_scaled(double* y, const double* x, double a, size_t n) {
     if (i < n) y[i] += a * x[i];
 }
 
+// dense_backward's loops, a neuron at a time. g turns into the layer before's g as it goes
+// back; g_in is room for it, kept between calls.
 void fast_dense_backward(DenseMLP& net, std::vector<double>& g, std::vector<double>& g_in) {
     for (int l = int(net.layers.size()) - 1; l >= 0; --l) {
         DenseLayer& L = net.layers[l];
@@ -2040,6 +2058,7 @@ std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset&
 // one example grows with its weights; 784-256-256-10's (5.4 MB) is larger than this core's
 // 1 MB L2 cache. Each row is timed for `epochs` epochs of each kind (about a second).
 struct BenchNetwork {
+    const char* name;
     std::vector<int> sizes;
     Activation act;
     bool spiral;  // else images
@@ -2047,26 +2066,22 @@ struct BenchNetwork {
 };
 
 const std::vector<BenchNetwork> bench_networks = {
-    {{16, 16, 3}, Activation::Tanh, true, 1, 500},
-    {{16, 10}, Activation::ReLU, false, 32, 40},
-    {{64, 10}, Activation::ReLU, false, 32, 10},
-    {{256, 10}, Activation::ReLU, false, 32, 4},
-    {{256, 256, 10}, Activation::ReLU, false, 32, 3},
+    {"2-16-16-3 tanh", {16, 16, 3}, Activation::Tanh, true, 1, 500},
+    {"784-16-10 relu", {16, 10}, Activation::ReLU, false, 32, 40},
+    {"784-64-10 relu", {64, 10}, Activation::ReLU, false, 32, 10},
+    {"784-256-10 relu", {256, 10}, Activation::ReLU, false, 32, 4},
+    {"784-256-256-10 relu", {256, 256, 10}, Activation::ReLU, false, 32, 3},
 };
 
-// One row: the network's name, its examples a second on the graph and by hand (the
-// fastest epoch of each), their ratio, and one example's nodes and edges.
+// One row: the network, its examples a second on the graph and by hand (the fastest epoch
+// of each), their ratio, and one example's nodes and edges.
 void bench_row(const BenchNetwork& b, const Dataset& data) {
     MLP model(data.dims, b.sizes, b.act, 1);
     DenseMLP net = dense_copy(model);
     BenchTimes t = time_epochs(model, net, data, b.batch_size, b.epochs);
     auto [nodes, edges] = graph_size_of_example(model, data);
-    char name[64];
-    int length = std::snprintf(name, sizeof name, "%d", data.dims);
-    for (int n : b.sizes) length += std::snprintf(name + length, sizeof name - size_t(length), "-%d", n);
-    std::snprintf(name + length, sizeof name - size_t(length), " %s", b.act == Activation::Tanh ? "tanh" : "relu");
     double examples = 1000.0 * double(data.size());
-    std::printf("%-20s %-6s %5d %11.0f %11.0f %6.2f %6zu %8zu\n", name,
+    std::printf("%-20s %-6s %5d %11.0f %11.0f %6.2f %6zu %8zu\n", b.name,
                 b.spiral ? "points" : "images", b.batch_size, examples / t.graph_ms,
                 examples / t.dense_ms, t.graph_ms / t.dense_ms, nodes, edges);
     std::fflush(stdout);
@@ -2077,7 +2092,8 @@ void bench_row(const BenchNetwork& b, const Dataset& data) {
 void run_bench() {
     Dataset spiral_set = spiral(100, 3, 0.2, 1);
     Dataset images = bench_images(320);
-    std::printf("network              data   batch  graph ex/s  loops ex/s  ratio  nodes    edges\n");
+    std::printf("network              data   batch  graph ex/s  loops ex/s  ratio  nodes"
+                "    edges\n");
     for (const BenchNetwork& b : bench_networks) bench_row(b, b.spiral ? spiral_set : images);
 }
 
