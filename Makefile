@@ -67,7 +67,7 @@ pictures: nn
 	rm -rf pictures_run
 
 # The README's Fashion-MNIST pictures in docs/, made afresh by a default `./nn fashion`
-# (about a minute; needs `apt-get install dataset-fashion-mnist`). CI does not run this:
+# (under a minute; needs `apt-get install dataset-fashion-mnist`). CI does not run this:
 # its Fashion-MNIST run is a short one.
 FASHION_PICTURES = fashion_test_images.gif fashion_confusion.gif fashion_weights.gif \
                    fashion_saliency.gif fashion_fooling.gif
