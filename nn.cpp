@@ -1210,7 +1210,8 @@ Value dropout(Value x, double p, Rng& rng) {
     return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
 }
 
-// A layer's outputs, as Layer's operator() makes them, made faster (Part III).
+// A layer's outputs, with the values and edges Layer's operator() gives them, made four
+// neurons at a time (Part III).
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data);
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x);
 
@@ -1711,29 +1712,34 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // know the network's shape and build nothing: they read each weight once. `make bench`
 // prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a second
 // an epoch trains on the graph and with those loops (made fast in the same ways, below),
-// and the ratio of the two, 3.1 to 5.6 here. The graph is kept fast by the choices below;
+// and the ratio of the two (the graph's time over the loops'), 3 to 6 here. The graph is
+// kept fast by the choices below;
 // with each undone alone, the graph trains this many times as many examples a second
 // (medians of three runs, in turns with the unchanged program; docs/speed.md):
 //   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
 //     edges an image instead of 183 and 51,649: 784-64-10 0.63x, 784-16-10 0.47x;
 //   - a neuron's sum as one node (section 5): built from + and * (weighted_sum_literal,
-//     below), a spiral point makes 673 nodes instead of 84: spiral 0.29x;
-//   - one point's graph at a time (section 11): one image's graph fits this core's 1 MB
-//     L2 cache; a batch of 32 in one graph, 26 MB, does not: 784-64-10 0.49x;
+//     below), a spiral point makes 673 nodes instead of 84: spiral 0.29x, 784-256-256-10
+//     (whose second layer reads 256 Values) 0.26x;
+//   - one point's graph at a time (section 11): one image's edges, 0.8 MB, are walked
+//     back soon after they are written, while this core's caches still hold much of them;
+//     a batch of 32 in one graph, 26 MB, is not: 784-64-10 0.49x;
 //   - backward_from (below) starts at the step's first node: backward() walks the 50,890
 //     weight leaves twice an image for nothing: 784-64-10 0.42x, spiral 0.83x;
-//   - and skips a node whose grad is 0, as a relu unit that is off leaves its sum:
+//   - and skips a node whose grad is 0, as every relu unit that is off makes its sum's:
 //     784-64-10 0.77x (tanh networks have none to skip);
 //   - a layer four neurons at a time (layer_forward, below): 784-64-10 0.73x, spiral 0.93x;
-//     of which the buffer its edges go through: 784-64-10 0.84x;
+//     and writing its edges into the graph directly, not through a buffer: 784-64-10 0.84x;
 //   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 0.91x;
 //   - Edge's constructor (section 1), so that emplace_back builds each edge in place:
-//     push_back({input, local}) builds it on the stack and copies it in, which g++ 12
-//     makes slow: spiral 0.93x, the images within the noise.
-// Tried and left out, as they gained nothing here: Adam two weights at a time (its three
-// divisions and a square root per weight take as long in pairs); a 24-byte Node without
-// its op name (section 1's Node as it is: within the noise); holding a node's grad in a
-// local in backward_from. And what would bring the graph near the loops, left out as it
+//     push_back({input, local}) builds it on the stack and copies it in: spiral 0.93x, the
+//     images within the noise. Before the buffer it mattered (docs/speed.md); now it is
+//     kept as the plainer way to write an edge.
+// The runs move by 5 to 10% from one to the next, so a figure near 0.9 is a hint, not a
+// measurement. Tried and left out, as they gained nothing here: Adam two weights at a
+// time (its three divisions and a square root per weight take as long in pairs); a
+// 24-byte Node without its op name (within the noise); holding a node's grad in a local
+// in backward_from. And what would bring the graph near the loops, left out as it
 // would change how sections 1 to 3 read: a node whose edges go to a run of weights with
 // their local derivatives stored once, not one 16-byte edge per weight.
 // And one choice for memory: Dataset::subset reserves what it will copy (section 10). A
@@ -1743,7 +1749,8 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 
 // tanh(x) = (1 - e^-2x) / (1 + e^-2x), its definition, taken at |x| so that the exponent
 // is never positive and large |x| give exactly +-1. It agrees with std::tanh to 5e-16 (a
-// test checks).
+// test checks), in absolute terms: near 0, where 1 - e cancels, its relative error grows
+// (8e-8 at x = 1e-10, 1e-13 at 1e-5).
 double tanh_of(double x) {
     double e = std::exp(-2.0 * std::fabs(x));
     double t = (1.0 - e) / (1.0 + e);
@@ -1762,12 +1769,12 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
 
 // ---- A layer four neurons at a time: training's forward pass (section 11 calls it)
 // A neuron's sum b + w[0] x[0] + w[1] x[1] + ... is a chain: each addition waits for the one
-// before (4 cycles here), while the processor could start one or two a cycle. Four neurons'
-// sums side by side are four chains that do not wait for each other. Each is still added in
+// before, while the processor could start one or two a cycle. Four neurons' sums side by
+// side are four chains that do not wait for each other. Each is still added in
 // weighted_sum's order, so every value is the same to the last bit, and each neuron gets the
 // edges weighted_sum gives it (a test checks). Their edges are written to a small buffer,
-// then appended to the graph a neuron at a time: writing them into the graph directly, four
-// places at once, is slower (measured), as each place is a different part of memory.
+// then appended to the graph a neuron at a time: making room in the graph first and writing
+// them there, four places at once, trains 784-64-10 at 0.84x (measured).
 
 // Neuron k of ns[0..3]: its sum in sums[k], its edges from edges[k * per_neuron] on. The
 // inputs x are data, or the Values whose nodes are x_ids (nullptr for data).
@@ -1819,21 +1826,26 @@ double one_sum(const Neuron& neuron, const double* x, const int* x_ids, size_t n
     return s;
 }
 
-// The layer's sums, each a node with its edges appended from the buffer, then their
-// activations. The nodes come in another order than Layer's operator() makes them (all
-// the sums, then all the activations), which changes no grad: a sum's edges go to its own
-// weights and to the layer's inputs, and those receive their shares in the same order.
-std::vector<Value> layer_sums(const Layer& layer, const double* x, const int* x_ids, size_t n) {
+// The layer's outputs: its sums, each a node with its edges appended from the buffer, then
+// their activations. The nodes come in another order than Layer's operator() makes them
+// (all the sums, then all the activations), which changes no grad: a sum's edges go to its
+// own weights and to the layer's inputs, and those receive their shares in the same order.
+std::vector<Value> layer_outputs(const Layer& layer, const double* x, const int* x_ids,
+                                 size_t n) {
     size_t count = layer.neurons.size(), per_neuron = (x_ids ? 2 * n : n) + 1;
     std::vector<Edge> buffer(4 * per_neuron);
     std::vector<Value> out;
     for (size_t j = 0; j < count; j += 4) {
-        size_t group = std::min(count - j, size_t(4));
+        size_t group = std::min(count - j, size_t(4));  // four neurons, or the last few
         double sums[4];
-        if (group == 4) four_sums(&layer.neurons[j], x, x_ids, n, buffer.data(), sums);
+        if (group == 4) {
+            four_sums(&layer.neurons[j], x, x_ids, n, buffer.data(), sums);
+        } else {
+            for (size_t k = 0; k < group; ++k)
+                sums[k] = one_sum(layer.neurons[j + k], x, x_ids, n, &buffer[k * per_neuron]);
+        }
         for (size_t k = 0; k < group; ++k) {
             auto run = buffer.begin() + long(k * per_neuron);
-            if (group < 4) sums[k] = one_sum(layer.neurons[j + k], x, x_ids, n, &*run);
             size_t first_edge = graph.edges.size();
             graph.edges.insert(graph.edges.end(), run, run + long(per_neuron));
             out.push_back(Value(sums[k], "w.x+b", first_edge));
@@ -1844,26 +1856,27 @@ std::vector<Value> layer_sums(const Layer& layer, const double* x, const int* x_
 }
 
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data) {
-    return layer_sums(layer, data.data(), nullptr, data.size());
+    return layer_outputs(layer, data.data(), nullptr, data.size());
 }
 
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x) {
     std::vector<double> values = data_of(x);
     std::vector<int> ids;
     for (Value v : x) ids.push_back(v.id);
-    return layer_sums(layer, values.data(), ids.data(), x.size());
+    return layer_outputs(layer, values.data(), ids.data(), x.size());
 }
 
 // ---- backward_from: training's backward pass (section 11 calls it)
-// Section 3's backward(), with two differences that change no grad. The walk starts and
-// stops at node `first`: a training step passes the first node it made, so that the walk
-// skips the network's weights, leaves made before it with no edges to pass anything down
-// (they still receive their shares: an edge adds to its input's grad wherever that input
-// is). And a node whose grad is 0 passes 0 down every edge, so the walk skips it: in a
-// relu network, each unit that is off (relu's local derivative 0) leaves its sum's grad at
-// 0, and that sum's edges, one per weight, half of the first layer's, are not walked. (0
-// times an infinite local derivative would have been NaN; a weight or an input that large
-// has made the loss itself not finite, which ends training: section 11.)
+// Section 3's backward(), with two differences. It zeroes and walks the nodes from `out`
+// down to node `first` only: a training step passes the first node it made, so that the
+// walk skips the network's weights, leaves made before it with no edges to pass anything
+// down (they still receive their shares: an edge adds to its input's grad wherever that
+// input is). And a node whose grad is 0 passes 0 down every edge, so the walk skips it: in
+// a relu network, each unit that is off (relu's local derivative 0) leaves its sum's grad
+// at 0, and that sum's edges, one per weight, are not walked. Adding 0 changes no grad, so
+// the grads are backward()'s to the last bit, but for one case: 0 times an infinite local
+// derivative is NaN, which backward() passes on and this walk does not. Only a weight that
+// has already become infinite makes one.
 void backward_from(Value out, int first) {
     std::vector<Node>& nodes = graph.nodes;
     for (int i = first; i <= out.id; ++i) {
@@ -1912,9 +1925,9 @@ void dense_momentum_step(std::vector<double>& w, std::vector<double>& v,
     }
 }
 
-// Section 8's loops made fast in the graph's two ways, so that the bench compares like
-// with like: four neurons' sums at once, each in the order dense_forward adds it, and no
-// work for a neuron whose delta is 0; and a third the graph cannot use, y += a x two at a
+// Section 8's loops made fast, so that the bench compares the graph with the best of them:
+// in the graph's two ways, four neurons' sums at once, each in the order dense_forward adds
+// it, and no work for a neuron whose delta is 0; and in one of their own, y += a x two at a
 // time. The same numbers to the last bit (a test checks). Undone alone, each leaves the
 // loops this many times as many images a second: 0.49x, 0.59x and 0.86x (784-64-10).
 void four_dense_sums(const DenseLayer& L, const double* in, int j, double* z) {
