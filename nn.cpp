@@ -1709,7 +1709,7 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // Where the graph's time goes is memory: each operation writes a node and 16 bytes an edge
 // in the forward pass, and backward reads them again. One image's graph in 784-64-10 is
 // 51,649 edges, 0.8 MB, beside the weights' 50,890 nodes. Section 8's hand-written loops
-// know the network's shape and build nothing: they read each weight once. `make bench`
+// know the network's shape and build nothing between a weight and its gradient. `make bench`
 // prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a second
 // an epoch trains on the graph and with those loops (made fast in the same ways, below),
 // and the ratio of the two (the graph's time over the loops'), 3 to 6 here. The graph is
