@@ -69,17 +69,16 @@ const double pi = 3.14159265358979323846;
 // its inputs and carries the local derivative d(node)/d(input), which the operation knows
 // at the moment it computes the node.
 //
-// Nodes live in one vector, in the order they were made. A node can only be computed from
-// nodes made before it, so walking the vector from the end reaches every node before any
-// of its inputs. That is all backward (section 3) needs: no pointers, no recursion,
-// nothing to leak.
+// Nodes live in one vector, in the order they were made. A node can only be computed from nodes
+// made before it, so walking the vector from the end reaches every node before any of its
+// inputs. That is all backward (section 3) needs: no pointers, no recursion, nothing to leak.
 
 struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
     Edge(int input_, double local_) : input(input_), local(local_) {}  // emplace_back: Part III
-    Edge() = default;  // a buffer of edges, each written later (Part III)
+    Edge() = default;  // an Edge whose fields are set later
 };
 
 struct Node {
@@ -361,13 +360,12 @@ Value weighted_sum(const std::vector<Value>& w, const std::vector<double>& x, Va
     return Value(sum, "w.x+b", first_edge);
 }
 
-// Initial weights: random, so that the neurons of a layer differ (with equal weights they
-// would compute the same thing and receive the same gradient forever); normal with
-// standard deviation gain / sqrt(fan_in), fan_in being the neuron's number of inputs. With
-// fan_in inputs of variance 1, w . x then has variance gain^2, so signals neither fade nor
-// blow up from layer to layer. gain = 1 for tanh and sigmoid (LeCun's scheme); sqrt(2)
-// for relu (He's), which zeroes about half of its sums and so halves their mean square.
-// Biases start at 0.
+// Initial weights: random, so that the neurons of a layer differ (with equal weights they would
+// compute the same thing and receive the same gradient forever); normal with standard deviation
+// gain / sqrt(fan_in), fan_in being the neuron's number of inputs. With fan_in inputs of
+// variance 1, w . x then has variance gain^2, so signals neither fade nor blow up from layer to
+// layer. gain = 1 for tanh and sigmoid (LeCun's scheme); sqrt(2) for relu (He's), which zeroes
+// about half of its sums and so halves their mean square. Biases start at 0.
 struct Neuron {
     std::vector<Value> weights;
     Value bias;
@@ -1812,58 +1810,46 @@ void four_sums(const Neuron* ns, const double* x, const int* x_ids, size_t n, Ed
     sums[0] = s0, sums[1] = s1, sums[2] = s2, sums[3] = s3;
 }
 
-// One neuron the same way, for a layer's last neurons when they are fewer than four.
-double one_sum(const Neuron& neuron, const double* x, const int* x_ids, size_t n, Edge* e) {
-    const Node* nodes = graph.nodes.data();
-    double s = nodes[neuron.bias.id].data;
-    for (size_t i = 0; i < n; ++i) {
-        double a = nodes[neuron.weights[i].id].data;
-        s += a * x[i];
-        *e++ = Edge(neuron.weights[i].id, x[i]);
-        if (x_ids) *e++ = Edge(x_ids[i], a);
-    }
-    *e = Edge(neuron.bias.id, 1.0);
-    return s;
-}
-
-// The layer's outputs: its sums, each a node with its edges appended from the buffer, then
-// their activations. The nodes come in another order than Layer's operator() makes them
-// (all the sums, then all the activations), which changes no grad: a sum's edges go to its
-// own weights and to the layer's inputs, and those receive their shares in the same order.
-std::vector<Value> layer_outputs(const Layer& layer, const double* x, const int* x_ids,
+// The sums of the layer's neurons four at a time, each a node with its edges appended from
+// the buffer; up to three neurons are left for weighted_sum itself.
+std::vector<Value> sums_by_fours(const Layer& layer, const double* x, const int* x_ids,
                                  size_t n) {
-    size_t count = layer.neurons.size(), per_neuron = (x_ids ? 2 * n : n) + 1;
+    size_t per_neuron = (x_ids ? 2 * n : n) + 1;
     std::vector<Edge> buffer(4 * per_neuron);
-    std::vector<Value> out;
-    for (size_t j = 0; j < count; j += 4) {
-        size_t group = std::min(count - j, size_t(4));  // four neurons, or the last few
-        double sums[4];
-        if (group == 4) {
-            four_sums(&layer.neurons[j], x, x_ids, n, buffer.data(), sums);
-        } else {
-            for (size_t k = 0; k < group; ++k)
-                sums[k] = one_sum(layer.neurons[j + k], x, x_ids, n, &buffer[k * per_neuron]);
-        }
-        for (size_t k = 0; k < group; ++k) {
+    std::vector<Value> sums;
+    for (size_t j = 0; j + 4 <= layer.neurons.size(); j += 4) {
+        double four[4];
+        four_sums(&layer.neurons[j], x, x_ids, n, buffer.data(), four);
+        for (size_t k = 0; k < 4; ++k) {
             auto run = buffer.begin() + long(k * per_neuron);
             size_t first_edge = graph.edges.size();
             graph.edges.insert(graph.edges.end(), run, run + long(per_neuron));
-            out.push_back(Value(sums[k], "w.x+b", first_edge));
+            sums.push_back(Value(four[k], "w.x+b", first_edge));
         }
     }
-    for (Value& v : out) v = activate(v, layer.act);
-    return out;
+    return sums;
 }
 
+// The layer's outputs: all its sums, then their activations. Layer's operator() makes each
+// sum's activation right after it; the other order changes no grad, as a sum's edges go to
+// its own weights and to the layer's inputs, which receive their shares in the same order.
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data) {
-    return layer_outputs(layer, data.data(), nullptr, data.size());
+    std::vector<Value> out = sums_by_fours(layer, data.data(), nullptr, data.size());
+    for (size_t j = out.size(); j < layer.neurons.size(); ++j)
+        out.push_back(weighted_sum(layer.neurons[j].weights, data, layer.neurons[j].bias));
+    for (Value& v : out) v = activate(v, layer.act);
+    return out;
 }
 
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x) {
     std::vector<double> values = data_of(x);
     std::vector<int> ids;
     for (Value v : x) ids.push_back(v.id);
-    return layer_outputs(layer, values.data(), ids.data(), x.size());
+    std::vector<Value> out = sums_by_fours(layer, values.data(), ids.data(), x.size());
+    for (size_t j = out.size(); j < layer.neurons.size(); ++j)
+        out.push_back(weighted_sum(layer.neurons[j].weights, x, layer.neurons[j].bias));
+    for (Value& v : out) v = activate(v, layer.act);
+    return out;
 }
 
 // ---- backward_from: training's backward pass (section 11 calls it)
@@ -2071,7 +2057,7 @@ std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset&
 // one example grows with its weights; 784-256-256-10's (5.4 MB) is larger than this core's
 // 1 MB L2 cache. Each row is timed for `epochs` epochs of each kind (about a second).
 struct BenchNetwork {
-    const char* name;
+    const char* name;  // as the table shows it
     std::vector<int> sizes;
     Activation act;
     bool spiral;  // else images
