@@ -1704,16 +1704,17 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // ---------------------------------------------------------------------------------------
 // 14. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
-// Where the graph's time goes is memory: each operation writes a node and 16 bytes an edge
-// in the forward pass, and backward reads them again. One image's graph in 784-64-10 is
-// 51,649 edges, 0.8 MB, beside the weights' 50,890 nodes. Section 8's hand-written loops
-// know the network's shape and build nothing between a weight and its gradient. `make bench`
-// prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a second
-// an epoch trains on the graph and with those loops (made fast in the same ways, below),
-// and the ratio of the two (the graph's time over the loops'), 3 to 6 here. The graph is
-// kept fast by the choices below;
-// with each undone alone, the graph trains this many times as many examples a second
-// (medians of three runs, in turns with the unchanged program; docs/speed.md):
+// Where the graph's time goes is memory: each operation writes a node and 16 bytes an edge in
+// the forward pass, and backward reads them again. One image's graph in 784-64-10 is 51,649
+// edges, 0.8 MB, beside the weights' 50,890 nodes, if no pixel is 0; a Fashion-MNIST image's,
+// whose black pixels make no edges (below), is 26,458 on average. Section 8's hand-written
+// loops know the network's shape and build nothing between a weight and its gradient.
+// `make bench` prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a
+// second an epoch trains on the graph and with those loops (made fast in the same ways, below),
+// and the ratio of the two (the graph's time over the loops'), 3 to 6 here. The graph is kept
+// fast by the choices below; with each undone alone, the graph trains this many times as many
+// examples a second (medians of three runs, in turns with the unchanged program;
+// docs/speed.md):
 //   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
 //     edges an image instead of 183 and 51,649: 784-64-10 0.63x, 784-16-10 0.47x;
 //   - a neuron's sum as one node (section 5): built from + and * (weighted_sum_literal,
@@ -1728,17 +1729,22 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 //     784-64-10 0.77x (tanh networks have none to skip);
 //   - a layer four neurons at a time (layer_forward, below): 784-64-10 0.73x, spiral 0.93x;
 //     and writing its edges into the graph directly, not through a buffer: 784-64-10 0.84x;
+//   - and an input of 0 left out of the first layer's sums, and its weights' edges with it:
+//     Fashion-MNIST (half its pixels 0) trains 0.69x as many images a second (`./nn fashion
+//     --epochs 2 --subset 20000`, five rounds); the bench's images, random bytes, have few;
 //   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 0.91x;
 //   - Edge's constructor (section 1), so that emplace_back builds each edge in place:
 //     push_back({input, local}) builds it on the stack and copies it in: spiral 0.93x, the
 //     images within the noise. Before the buffer it mattered (docs/speed.md); now it is
 //     kept as the plainer way to write an edge.
 // The runs move by 5 to 10% from one to the next, so a figure near 0.9 is a hint, not a
-// measurement. Tried and left out, as they gained nothing here: Adam two weights at a
-// time (its three divisions and a square root per weight take as long in pairs); a
-// 24-byte Node without its op name (within the noise); holding a node's grad in a local
-// in backward_from. And what would bring the graph near the loops, left out as it
-// would change how sections 1 to 3 read: a node whose edges go to a run of weights with
+// measurement. Tried and left out, as they gained nothing here: Adam two weights at a time (its
+// three divisions and a square root per weight take as long in pairs); a 24-byte Node without
+// its op name (within the noise); holding a node's grad in a local in backward_from; a copy of
+// each layer's weights in one array, made once a batch, for the forward pass to read 8 bytes a
+// weight instead of a 32-byte node; sums first and edges after, written only for a relu that is
+// on (the others are never walked). And what would bring the graph near the loops, left out as
+// it would change how sections 1 to 3 read: a node whose edges go to a run of weights with
 // their local derivatives stored once, not one 16-byte edge per weight.
 // And one choice for memory: Dataset::subset reserves what it will copy (section 10). A
 // vector grown by appending reallocates as it goes and holds both copies while it does,
@@ -2043,9 +2049,10 @@ BenchTimes time_epochs(MLP& model, DenseMLP& net, const Dataset& data, int batch
     return t;
 }
 
-// Images for the bench's second line, made here so that it runs without a data set: 28 x
-// 28 random bytes, the class of image k being k mod 10. What they show does not change
-// what an epoch costs.
+// Images for the bench's image rows, made here so that it runs without a data set: 28 x 28
+// random bytes, the class of image k being k mod 10. What they show does not change what an
+// epoch costs, but how many pixels are 0 does (section 14 leaves them out): here one in 256,
+// where half of a Fashion-MNIST image's are, so the graph's rows are its slowest case.
 Dataset bench_images(int count) {
     Dataset data;
     data.kind = DataKind::Images;
@@ -2058,13 +2065,20 @@ Dataset bench_images(int count) {
     return data;
 }
 
-// The nodes and edges one example's forward pass and loss add to the graph.
+// The nodes and edges an example's forward pass and loss add to the graph, on average over
+// the data (rounded): an input of 0 makes no edges (section 14), and the spiral's three
+// points at the origin have two.
 std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset& data) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
-    point_loss(forward(model, data, 0), data.labels[0], Loss::SoftmaxCrossEntropy);
-    std::pair<size_t, size_t> added = {graph.nodes.size() - nodes, graph.edges.size() - edges};
-    graph_truncate(nodes);
-    return added;
+    size_t added_nodes = 0, added_edges = 0;  // over all the examples
+    for (size_t i = 0; i < data.size(); ++i) {
+        point_loss(forward(model, data, int(i)), data.labels[i], Loss::SoftmaxCrossEntropy);
+        added_nodes += graph.nodes.size() - nodes;
+        added_edges += graph.edges.size() - edges;
+        graph_truncate(nodes);
+    }
+    double count = double(data.size());
+    return {size_t(std::lround(added_nodes / count)), size_t(std::lround(added_edges / count))};
 }
 
 // The bench's networks, smallest to largest: the spiral's with single points, then four
@@ -5909,7 +5923,7 @@ const Experiment experiments[] = {
     {"graph", graph_command, "--out",
      "one neuron's graph, every node and edge of backward printed, and written as DOT",
      nullptr, false},
-    {"bench", bench_command, "", "time an epoch on the graph and by hand (prints two lines)",
+    {"bench", bench_command, "", "time an epoch on the graph and by hand (prints a table)",
      nullptr, false},
 };
 
