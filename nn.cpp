@@ -1208,8 +1208,8 @@ Value dropout(Value x, double p, Rng& rng) {
     return add_node(x.data() * mask, "dropout", {{x.id, mask}});  // d(mask x)/dx = mask
 }
 
-// A layer's outputs, with the values and edges Layer's operator() gives them, made four
-// neurons at a time (Part III).
+// A layer's outputs, with the values Layer's operator() gives them and its edges, less
+// those to data inputs of 0, which carry nothing; made four neurons at a time (Part III).
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data);
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x);
 
@@ -1672,7 +1672,7 @@ Split image_split(Dataset train_images, Dataset test_images, Rng& rng) {
 
 // One hidden layer of 64 relu units: 784 x 64 + 64 + 64 x 10 + 10 = 50,890 weights. Adam
 // on batches of 32, its rate falling from 0.001 to 0.0001. An epoch is long (54,000
-// images, about 10 s here), so a few are enough, and patience is short.
+// images, 3 to 4 s here), so a few are enough, and patience is short.
 TrainConfig image_settings() {
     TrainConfig cfg;
     cfg.hidden = {64};
@@ -1705,13 +1705,14 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // 14. Making it fast: each speed choice, and what an epoch costs
 // ---------------------------------------------------------------------------------------
 // Where the graph's time goes is memory: each operation writes a node and 16 bytes an edge in
-// the forward pass, and backward reads them again. One image's graph in 784-64-10 is 51,649
-// edges, 0.8 MB, beside the weights' 50,890 nodes, if no pixel is 0; a Fashion-MNIST image's,
-// whose black pixels make no edges (below), is 26,458 on average. Section 8's hand-written
-// loops know the network's shape and build nothing between a weight and its gradient.
+// the forward pass, and backward reads them again. With no pixel 0, one image's graph in
+// 784-64-10 is 51,649 edges (0.8 MB), beside the weights' 50,890 nodes; a Fashion-MNIST
+// image's is 26,458 edges on average, as its pixels of 0 make none (below). Section 8's
+// hand-written loops know the network's shape and build nothing between a weight and its
+// gradient.
 // `make bench` prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a
 // second an epoch trains on the graph and with those loops (made fast in the same ways, below),
-// and the ratio of the two (the graph's time over the loops'), 3 to 6 here. The graph is kept
+// and the ratio of the two (the graph's time over the loops'), 3 to 5.5 here. The graph is kept
 // fast by the choices below; with each undone alone, the graph trains this many times as many
 // examples a second (medians of three runs, in turns with the unchanged program;
 // docs/speed.md):
@@ -1729,7 +1730,7 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 //     784-64-10 0.77x (tanh networks have none to skip);
 //   - a layer four neurons at a time (layer_forward, below): 784-64-10 0.73x, spiral 0.93x;
 //     and writing its edges into the graph directly, not through a buffer: 784-64-10 0.84x;
-//   - and an input of 0 left out of the first layer's sums, and its weights' edges with it:
+//   - and a data input of 0 left out of the first layer's sums, and its weights' edges with it:
 //     Fashion-MNIST (half its pixels 0) trains 0.69x as many images a second (`./nn fashion
 //     --epochs 2 --subset 20000`, five rounds); the bench's images, random bytes, have few;
 //   - tanh through exp, tanh_of below: std::tanh in the graph's tanh gives spiral 0.91x;
@@ -1782,13 +1783,14 @@ Value weighted_sum_literal(const std::vector<Value>& w, const std::vector<Value>
 // And a pixel of 0 is left out. Its term w * 0 adds nothing to a sum, and its weight's edge
 // carries d(sum)/dw = 0, so it passes nothing back. Half of Fashion-MNIST's pixels are 0
 // (black), so this halves the first layer's edges. Every value and grad stays the same to
-// the last bit, but for two cases no run meets: the sign of a sum that is exactly 0 (-0 +
-// 0 is +0), which no activation or loss tells apart, and an infinite weight (infinity
-// times 0 is NaN). Each neuron gets weighted_sum's edges, less those (a test checks).
+// the last bit, but in cases no run meets: the sign of a sum that is exactly 0 (-0 + 0 is
+// +0), which no activation or loss tells apart; and a weight, or a grad reaching the sum,
+// that is already infinite or NaN (infinity times 0 is NaN), when the run has diverged.
+// Each neuron gets weighted_sum's edges, less those (a test checks).
 
 // Neuron k of ns[0..3]: its sum in sums[k], its edges from edges[k * per_neuron] on. Input
-// i is x[i], read by each neuron's weight at[i]; it is the Value whose node is x_ids[i], or
-// data (x_ids nullptr).
+// i is x[i], which each neuron multiplies by its weight number at[i]; the input is the Value
+// whose node is x_ids[i], or data (x_ids nullptr).
 void four_sums(const Neuron* const* ns, const double* x, const int* at, const int* x_ids,
                size_t n, Edge* edges, double* sums) {
     const Node* nodes = graph.nodes.data();
@@ -1799,8 +1801,8 @@ void four_sums(const Neuron* const* ns, const double* x, const int* at, const in
     const Value *w2 = ns[2]->weights.data(), *w3 = ns[3]->weights.data();
     for (size_t i = 0; i < n; ++i) {
         double xi = x[i];
-        int k = at[i];
-        int id0 = w0[k].id, id1 = w1[k].id, id2 = w2[k].id, id3 = w3[k].id;
+        int weight = at[i];
+        int id0 = w0[weight].id, id1 = w1[weight].id, id2 = w2[weight].id, id3 = w3[weight].id;
         double a0 = nodes[id0].data, a1 = nodes[id1].data;
         double a2 = nodes[id2].data, a3 = nodes[id3].data;
         s0 += a0 * xi;
@@ -1808,12 +1810,12 @@ void four_sums(const Neuron* const* ns, const double* x, const int* at, const in
         s2 += a2 * xi;
         s3 += a3 * xi;
         Edge* e = edges + i * per_input;                    // neuron 0's edges for input i
-        e[0] = Edge(id0, xi);                               // d(sum)/dw[k] = x[i]
+        e[0] = Edge(id0, xi);                               // d(sum)/dw = x[i]
         e[per_neuron] = Edge(id1, xi);                      // neuron 1's
         e[2 * per_neuron] = Edge(id2, xi);
         e[3 * per_neuron] = Edge(id3, xi);
         if (x_ids) {
-            e[1] = Edge(x_ids[i], a0);                      // d(sum)/dx[i] = w[k]
+            e[1] = Edge(x_ids[i], a0);                      // d(sum)/dx[i] = w
             e[per_neuron + 1] = Edge(x_ids[i], a1);
             e[2 * per_neuron + 1] = Edge(x_ids[i], a2);
             e[3 * per_neuron + 1] = Edge(x_ids[i], a3);
@@ -1853,6 +1855,7 @@ std::vector<Value> layer_outputs(const Layer& layer, const double* x, const int*
 // The first layer reads data, and leaves out the inputs that are 0 (above). The arrays are
 // sized once: grown by push_back, they trained 784-16-10 at 0.8x and the spiral at 0.9x.
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& data) {
+    assert(layer.neurons.empty() || layer.neurons[0].weights.size() == data.size());
     std::vector<double> values(data.size());
     std::vector<int> at(data.size());
     size_t n = 0;
@@ -1866,6 +1869,7 @@ std::vector<Value> layer_forward(const Layer& layer, const std::vector<double>& 
 
 // A later layer reads every one of its Values: an edge to one carries w, not 0.
 std::vector<Value> layer_forward(const Layer& layer, const std::vector<Value>& x) {
+    assert(layer.neurons.empty() || layer.neurons[0].weights.size() == x.size());
     std::vector<double> values = data_of(x);
     std::vector<int> at(x.size()), ids(x.size());
     for (size_t i = 0; i < x.size(); ++i) {
@@ -2068,8 +2072,8 @@ Dataset bench_images(int count) {
 }
 
 // The nodes and edges an example's forward pass and loss add to the graph, on average over
-// the data (rounded): an input of 0 makes no edges (section 14), and the spiral's three
-// points at the origin have two.
+// the data (rounded): a data input of 0 makes no edges in the first layer (section 14), and
+// the spiral's three points at the origin have both coordinates 0.
 std::pair<size_t, size_t> graph_size_of_example(const MLP& model, const Dataset& data) {
     size_t nodes = graph.nodes.size(), edges = graph.edges.size();
     size_t added_nodes = 0, added_edges = 0;  // over all the examples

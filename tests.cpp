@@ -2580,7 +2580,7 @@ void check_layer_forward_as_operator(const std::string& what, const Layer& layer
 
 // Seven neurons reading data, two of it 0 (four neurons at once, then three with a copy),
 // then six reading the seven's Values (four, then two with two copies), a tanh layer and a
-// linear one.
+// linear one; and a layer of two neurons reading data that is all 0.
 void test_layer_forward_makes_layer_operators_sums_and_edges_less_those_of_zero_data() {
     size_t keep = graph.nodes.size();
     Rng rng = variant_rng("layer_forward");
@@ -2596,6 +2596,13 @@ void test_layer_forward_makes_layer_operators_sums_and_edges_less_those_of_zero_
     std::vector<Value> second = model.layers[1](first);
     std::vector<Value> fast_second = layer_forward(model.layers[1], first);
     check_layer_forward_as_operator("reading Values", model.layers[1], second, fast_second, {});
+    MLP small(3, {2}, Activation::Tanh, rng.next());  // two neurons in all, and data all 0
+    randomise_biases(small, rng.next());
+    std::vector<double> zeros(3, 0.0);
+    std::vector<Value> by_operator = small.layers[0](zeros);
+    std::vector<Value> fast = layer_forward(small.layers[0], zeros);
+    check_layer_forward_as_operator("two neurons reading zeros", small.layers[0], by_operator,
+                                    fast, {true, true, true});
     graph_truncate(keep);
 }
 
