@@ -33,7 +33,7 @@
 //   13. The experiments       every setting each experiment uses, and why
 //   Part III: making it fast
 //   14. Making it fast        each speed choice, what it saves, and the benchmark
-//   Part IV: the program (skip it on a first read)
+//   Part IV: the program (not needed on a first read)
 //   15. Files                 checked writes, CSV logs, PPM; gzip, IDX, Netpbm; saved networks
 //   16. Pictures              a bitmap font, GIF, decision boundaries, charts, animations
 //   17. Live view             the boundary redrawn in the terminal while it trains
@@ -77,7 +77,7 @@ struct Edge {
     int input;     // the index of one of the node's inputs
     double local;  // d(node) / d(input), recorded when the node was computed
 
-    Edge(int input_, double local_) : input(input_), local(local_) {}  // emplace_back: Part III
+    Edge(int input_, double local_) : input(input_), local(local_) {}  // emplace_back(i, d)
     Edge() = default;  // an Edge whose fields are set later
 };
 
@@ -1709,13 +1709,12 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // 784-64-10 is 51,649 edges (0.8 MB), beside the weights' 50,890 nodes; a Fashion-MNIST
 // image's is 26,458 edges on average, as its pixels of 0 make none (below). Section 8's
 // hand-written loops know the network's shape and build nothing between a weight and its
-// gradient.
-// `make bench` prints a table: for networks from 2-16-16-3 to 784-256-256-10, the examples a
-// second an epoch trains on the graph and with those loops (made fast in the same ways, below),
-// and the ratio of the two (the graph's time over the loops'), 3 to 5.5 here. The graph is kept
-// fast by the choices below; with each undone alone, the graph trains this many times as many
-// examples a second (medians of three runs, in turns with the unchanged program;
-// docs/speed.md):
+// gradient. `make bench` prints a table: for networks from 2-16-16-3 to 784-256-256-10, the
+// examples a second an epoch trains on the graph and with those loops (made fast in the same
+// ways, below), and the ratio of the two (the graph's time over the loops'), 3 to 5.5 here.
+// The graph is kept fast by the choices below; with each undone alone, the graph trains this
+// many times as many examples a second (medians of three runs where not said otherwise, in
+// turns with the unchanged program; docs/speed.md):
 //   - data makes no edges (section 5): a leaf and an edge per pixel, 967 nodes and 101,825
 //     edges an image instead of 183 and 51,649: 784-64-10 0.63x, 784-16-10 0.47x;
 //   - a neuron's sum as one node (section 5): built from + and * (weighted_sum_literal,
@@ -1828,9 +1827,10 @@ void four_sums(const Neuron* const* ns, const double* x, const int* at, const in
 
 // The layer's outputs: its sums, each a node with its edges appended from the buffer, then
 // their activations. A last group of fewer than four neurons repeats the layer's last
-// neuron to make four, and drops the copies. Layer's operator() makes each sum's activation
-// right after it; the other order changes no grad, as a sum's edges go to its own weights
-// and to the layer's inputs, which receive their shares in the same order.
+// neuron to make four, and drops the copies, so that one path makes every sum. Layer's
+// operator() makes each sum's activation right after it; the other order changes no grad,
+// as a sum's edges go to its own weights and to the layer's inputs, which receive their
+// shares in the same order.
 std::vector<Value> layer_outputs(const Layer& layer, const double* x, const int* at,
                                  const int* x_ids, size_t n) {
     size_t count = layer.neurons.size(), per_neuron = (x_ids ? 2 * n : n) + 1;
