@@ -1711,7 +1711,7 @@ const std::vector<int> fooling_budgets = {1, 2, 4, 8};  // in grey levels of 255
 // hand-written loops know the network's shape and build nothing between a weight and its
 // gradient. `make bench` prints a table: for networks from 2-16-16-3 to 784-256-256-10, the
 // examples a second an epoch trains on the graph and with those loops (made fast in the same
-// ways, below), and the ratio of the two (the graph's time over the loops'), 3 to 5.5 here.
+// ways, below), and the ratio of the two (the graph's time over the loops'), 3.5 to 6 here.
 // The graph is kept fast by the choices below; with each undone alone, the graph trains this
 // many times as many examples a second (medians of three runs where not said otherwise, in
 // turns with the unchanged program; docs/speed.md):
